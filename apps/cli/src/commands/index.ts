@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { registerAgencyCommands } from './agency';
+import { registerKeyCommands } from './key';
+import { registerTokenCommands } from './token';
+
+export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
+
+/** Each area registers its verbs here. */
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands];

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LtError, type ErrorBody } from '@lt/contracts';
+import { importPrivateKey, issueToken } from '@lt/crypto';
+import { keyPaths, readKeyFile } from '@lt/platform';
+
+/**
+ * What every command needs: where the gateway and data folder are, a bearer token, and output
+ * helpers that honour --json. Operators on the hub machine get an admin token minted from the
+ * local hub key when none is given; elsewhere they pass --token or LT_TOKEN.
+ */
+export interface GlobalOptions {
+  json?: boolean;
+  gateway?: string;
+  token?: string;
+  dataDir?: string;
+}
+
+export class CliContext {
+  constructor(readonly opts: GlobalOptions) {}
+
+  get gatewayUrl(): string {
+    return (this.opts.gateway ?? process.env.LT_GATEWAY_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`).replace(/\/$/, '');
+  }
+
+  get dataDir(): string {
+    return resolve(this.opts.dataDir ?? process.env.LT_DATA_DIR ?? '.data');
+  }
+
+  get natsUrl(): string {
+    return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  }
+
+  get ns(): string {
+    return process.env.LT_NAMESPACE ?? 'lt';
+  }
+
+  token(role: 'admin' | 'auditor' = 'admin'): string {
+    const t = this.opts.token ?? process.env.LT_TOKEN;
+    if (t) return t;
+    const path = keyPaths.hub(this.dataDir);
+    if (!existsSync(path)) {
+      throw new LtError('UNAUTHENTICATED', `no token: pass --token or set LT_TOKEN (or run on the hub machine, where ${path} exists)`);
+    }
+    const hub = readKeyFile(path);
+    return issueToken({ sub: `cli@${process.env.USER ?? 'local'}`, role, ttlSeconds: 600 }, importPrivateKey(hub.privateJwk, hub.alg), hub.keyId);
+  }
+
+  async http<T>(method: string, path: string, body?: unknown, opts: { role?: 'admin' | 'auditor'; contentType?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token(opts.role)}` };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.gatewayUrl + path, { method, headers, body: payload });
+    } catch (err) {
+      throw new LtError('UNAVAILABLE', `cannot reach the gateway at ${this.gatewayUrl} (${(err as Error).cause ?? (err as Error).message}); is \`npm start\` running?`);
+    }
+    const text = await res.text();
+    const data = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const e = (data as { error?: ErrorBody } | undefined)?.error;
+      throw e ? LtError.fromBody(e) : new LtError('INTERNAL', `gateway answered ${res.status}`);
+    }
+    return data as T;
+  }
+
+  print(value: unknown, human: (v: never) => string): void {
+    process.stdout.write((this.opts.json ? JSON.stringify(value, null, 2) : human(value as never)) + '\n');
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Controllers of feature areas (audit, dossiers, agency messaging over HTTP). Each area adds
+ * its controllers here; the module wiring stays in gateway.module.ts.
+ */
+export const GATEWAY_FEATURE_CONTROLLERS: Array<new (...args: never[]) => unknown> = [];

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { createLogger, loadConfig } from '@lt/platform';
+import { createGatewayApp } from './app';
+
+async function main(): Promise<void> {
+  const log = createLogger('gateway');
+  const cfg = loadConfig();
+  const app = await createGatewayApp();
+  await app.listen(cfg.gatewayPort, cfg.gatewayHost);
+  log.info({ url: `http://${cfg.gatewayHost}:${cfg.gatewayPort}` }, 'gateway listening');
+}
+
+main().catch((err) => {
+  // eslint-disable-next-line no-console
+  console.error(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

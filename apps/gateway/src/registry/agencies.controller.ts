@@ -1,0 +1,157 @@
+import { Body, Controller, Get, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import {
+  LtError,
+  REGISTRY_RPC,
+  type Agency,
+  type AgencyKey,
+  type AgencyTreeNode,
+  type ImportResult,
+  type Page,
+  type Topology,
+} from '@lt/contracts';
+import type { RpcClient } from '@lt/messaging';
+import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { CurrentCaller } from '../auth/auth.guard';
+import { Roles, type Caller } from '../auth/roles';
+
+/** Registry HTTP surface (DESIGN.md): admin writes, every role reads. Thin: each route is one RPC. */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('v1/agencies')
+export class AgenciesController {
+  constructor(
+    @Inject(RPC) private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topo: Topology,
+  ) {}
+
+  private call<T>(method: string, payload: unknown, timeoutMs?: number): Promise<T> {
+    return this.rpc.call<T>(this.topo.rpcSubject('registry', method), payload, timeoutMs);
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Register an agency' })
+  @ApiBody({ schema: { example: { code: '000.00.05.H41', name: 'Sở Y tế tỉnh Nghệ An', tier: 'province', parentCode: '000.00.00.H41' } } })
+  create(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
+    return this.call(REGISTRY_RPC.create, { ...asObject(body), actor: actorOf(caller) });
+  }
+
+  @Get()
+  @Roles('any')
+  @ApiOperation({ summary: 'List agencies, paginated with an opaque cursor' })
+  @ApiQuery({ name: 'parent', required: false })
+  @ApiQuery({ name: 'tier', required: false, enum: ['central', 'province', 'district', 'commune'] })
+  @ApiQuery({ name: 'status', required: false, enum: ['active', 'suspended', 'closed'] })
+  @ApiQuery({ name: 'q', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  list(@Query() q: Record<string, string>): Promise<Page<Agency>> {
+    const { parent, tier, status, q: text, cursor, limit } = q;
+    return this.call(REGISTRY_RPC.list, { parent, tier, status, q: text, cursor, limit: limit === undefined ? undefined : toInt(limit, 'limit') });
+  }
+
+  @Post('import')
+  @Roles('admin')
+  @ApiConsumes('text/csv')
+  @ApiOperation({ summary: 'Import a CSV (code,name,tier,parent_code[,contact columns]); ?mode=all-or-nothing refuses the whole file on any error' })
+  @ApiQuery({ name: 'mode', required: false, enum: ['partial', 'all-or-nothing'] })
+  async import(@Req() req: Request, @Query('mode') mode: string | undefined, @CurrentCaller() caller: Caller): Promise<ImportResult> {
+    const m = mode ?? 'partial';
+    if (m !== 'partial' && m !== 'all-or-nothing') throw new LtError('BAD_REQUEST', `mode must be partial or all-or-nothing, got ${JSON.stringify(mode)}`);
+    const type = req.headers['content-type'] ?? '';
+    if (!/^text\/(csv|plain)/i.test(type)) throw new LtError('BAD_REQUEST', `send the CSV with Content-Type: text/csv (got ${JSON.stringify(type || 'none')})`);
+    // stream the body to the registry in chunks: a national directory is larger than one NATS message
+    const { importId } = await this.call<{ importId: string }>(REGISTRY_RPC.importCsv, { action: 'begin', mode: m, actor: actorOf(caller) });
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let pending = '';
+    const flush = async (text: string) => {
+      if (text.length) await this.call(REGISTRY_RPC.importCsv, { action: 'chunk', importId, text });
+    };
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        pending += decoder.decode(chunk, { stream: true });
+        if (pending.length >= 256 * 1024) {
+          await flush(pending);
+          pending = '';
+        }
+      }
+      pending += decoder.decode();
+    } catch (err) {
+      if (err instanceof TypeError) throw new LtError('VALIDATION_FAILED', 'CSV body is not valid UTF-8');
+      throw err;
+    }
+    await flush(pending);
+    return this.call<ImportResult>(REGISTRY_RPC.importCsv, { action: 'commit', importId }, 120_000);
+  }
+
+  @Get(':code')
+  @Roles('any')
+  @ApiOperation({ summary: 'One agency; ?at=<ISO time> answers what the directory said then' })
+  @ApiQuery({ name: 'at', required: false })
+  get(@Param('code') code: string, @Query('at') at?: string): Promise<Agency> {
+    return at ? this.call(REGISTRY_RPC.history, { code, at }) : this.call(REGISTRY_RPC.get, { code });
+  }
+
+  @Get(':code/children')
+  @Roles('any')
+  @ApiQuery({ name: 'depth', required: false })
+  children(@Param('code') code: string, @Query('depth') depth?: string): Promise<AgencyTreeNode> {
+    return this.call(REGISTRY_RPC.children, { code, depth: depth === undefined ? undefined : toInt(depth, 'depth') });
+  }
+
+  @Get(':code/history')
+  @Roles('any')
+  history(@Param('code') code: string): Promise<unknown> {
+    return this.call(REGISTRY_RPC.history, { code });
+  }
+
+  @Patch(':code')
+  @Roles('admin')
+  update(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
+    return this.call(REGISTRY_RPC.update, { code, changes: asObject(body), actor: actorOf(caller) });
+  }
+
+  @Post(':code/close')
+  @Roles('admin')
+  @ApiBody({ schema: { example: { successorCode: '000.00.00.H41', reason: 'Sáp nhập theo Nghị quyết 202/2025/QH15' } } })
+  close(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
+    return this.call(REGISTRY_RPC.close, { code, ...asObject(body), actor: actorOf(caller) });
+  }
+
+  @Get(':code/keys')
+  @Roles('any')
+  keys(@Param('code') code: string): Promise<AgencyKey[]> {
+    return this.call(REGISTRY_RPC.listKeys, { code });
+  }
+
+  @Post(':code/keys')
+  @Roles('admin')
+  @ApiBody({ schema: { example: { keyId: 'k2026', alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: '...' } } } })
+  addKey(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<AgencyKey> {
+    return this.call(REGISTRY_RPC.addKey, { code, ...asObject(body), actor: actorOf(caller) });
+  }
+
+  @Post(':code/keys/:kid/revoke')
+  @Roles('admin')
+  revokeKey(@Param('code') code: string, @Param('kid') keyId: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<AgencyKey> {
+    return this.call(REGISTRY_RPC.revokeKey, { code, keyId: keyId.includes('#') ? keyId.split('#')[1] : keyId, ...asObject(body), actor: actorOf(caller) });
+  }
+}
+
+export function actorOf(c: Caller): { sub: string; role: string } {
+  return { sub: c.sub, role: c.role };
+}
+
+export function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new LtError('BAD_REQUEST', 'request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function toInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new LtError('BAD_REQUEST', `${name} must be an integer, got ${JSON.stringify(v)}`);
+  return n;
+}

@@ -1,0 +1,24 @@
+// Nest 12, jose 6 and @nats-io v3 ship ESM only: Jest (CommonJS) transforms them with swc.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline', swcrc: false }] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|@nats-io)/)'],
+  moduleNameMapper: { '^@lt/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  projects: [
+    // pure logic beside the code; may stub side effects
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
+    // one service or lib against real PostgreSQL and NATS
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'], testTimeout: 60000 },
+    // whole hub: built services as processes, real servers
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'], testTimeout: 180000 },
+  ],
+};

@@ -1,0 +1,45 @@
+/** edXML status codes (VN-EGOV.md "Status codes"). */
+export const STATUS_CODES = {
+  '01': 'arrived',
+  '02': 'refused',
+  '03': 'accepted',
+  '04': 'assigned',
+  '05': 'in_progress',
+  '06': 'completed',
+  '13': 'recall_requested',
+  '15': 'recall_agreed',
+  '16': 'recall_refused',
+} as const;
+export type StatusCode = keyof typeof STATUS_CODES;
+
+export function isStatusCode(value: unknown): value is StatusCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(STATUS_CODES, value);
+}
+
+export interface StatusBody {
+  /** envelope id of the document this status is about */
+  responseFor: string;
+  statusCode: StatusCode;
+  description?: string;
+  /** for 02 refusals: the machine-readable reason (an ErrorCode) */
+  reasonCode?: string;
+  staffInfo?: { department?: string; staff?: string; mobile?: string; email?: string };
+  timestamp?: string;
+}
+
+export interface RecallBody {
+  /** envelope id of the document recalled */
+  responseFor: string;
+  reason?: string;
+}
+
+/** A hub-signed receipt: proof that a step of a delivery is in the audit log. */
+export interface ReceiptBody {
+  messageId: string;
+  recipient: string;
+  event: 'delivered' | 'arrived';
+  at: string;
+  seq: number;
+  leafHash: string;
+  checkpoint: string;
+}

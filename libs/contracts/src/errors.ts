@@ -1,0 +1,92 @@
+/**
+ * Stable error codes shared by every service, the SDK, the gateway and the CLI.
+ * Agency systems and auditors build on these strings: add codes, never rename them.
+ */
+export const ERROR_CODES = {
+  // input
+  INVALID_AGENCY_CODE: 422,
+  SCHEMA_INVALID: 422,
+  VALIDATION_FAILED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  MALFORMED_JSON: 400,
+  BAD_REQUEST: 400,
+  // registry
+  UNKNOWN_AGENCY: 404,
+  UNKNOWN_PARENT: 422,
+  TIER_MISMATCH: 422,
+  DUPLICATE: 409,
+  SUCCESSOR_CYCLE: 422,
+  HAS_ACTIVE_CHILDREN: 409,
+  AGENCY_CLOSED: 409,
+  AGENCY_SUSPENDED: 409,
+  UNKNOWN_KEY: 404,
+  KEY_REVOKED: 409,
+  // messages
+  BAD_SIGNATURE: 401,
+  UNKNOWN_RECIPIENT: 422,
+  CLOCK_SKEW: 422,
+  FORBIDDEN: 403,
+  SENDER_MISMATCH: 403,
+  UNKNOWN_MESSAGE: 404,
+  // dossiers
+  ILLEGAL_TRANSITION: 409,
+  UNKNOWN_PROCEDURE: 422,
+  UNKNOWN_DOSSIER: 404,
+  // auth
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  // infrastructure
+  UNAVAILABLE: 503,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The one error type that crosses every boundary: HTTP, NATS request-reply, CLI, SDK. */
+export class LtError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'LtError';
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code] ?? 500;
+  }
+
+  toJSON(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  static fromBody(body: ErrorBody): LtError {
+    const code = isErrorCode(body.code) ? body.code : 'INTERNAL';
+    return new LtError(code, body.message, body.details);
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+export function isLtError(value: unknown): value is LtError {
+  return value instanceof LtError;
+}
+
+/** Wraps anything thrown into an LtError, keeping codes of errors that already have one. */
+export function toLtError(err: unknown): LtError {
+  if (err instanceof LtError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new LtError('INTERNAL', message);
+}

@@ -1,0 +1,195 @@
+import * as fc from 'fast-check';
+import { LtError } from '../errors';
+import { LIMITS } from '../envelope/envelope';
+import { parseJsonBytes } from './safe-json';
+
+function refusal(input: Uint8Array | string, opts?: Parameters<typeof parseJsonBytes>[1]): LtError {
+  try {
+    parseJsonBytes(input, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(LtError);
+    return e as LtError;
+  }
+  throw new Error('expected the input to be refused');
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('parseJsonBytes', () => {
+  it('parses bytes and strings alike, Vietnamese text included', () => {
+    const text = '{"subject":"Về việc triển khai Đề án 06","n":[1,2.5,-0,null,true],"o":{}}';
+    const expected = { subject: 'Về việc triển khai Đề án 06', n: [1, 2.5, -0, null, true], o: {} };
+    expect(parseJsonBytes(text)).toEqual(expected);
+    expect(parseJsonBytes(utf8(text))).toEqual(expected);
+    expect(parseJsonBytes(Buffer.from(text))).toEqual(expected);
+    // a view into a larger buffer: only the viewed bytes count
+    const big = utf8(`xxxx${text}yyyy`);
+    expect(parseJsonBytes(big.subarray(4, big.length - 4))).toEqual(expected);
+    expect(parseJsonBytes('"just a string"')).toBe('just a string');
+  });
+
+  describe('size', () => {
+    it('refuses more than LIMITS.maxMessageBytes by default', () => {
+      const body = `"${'a'.repeat(LIMITS.maxMessageBytes - 1)}"`;
+      expect(() => parseJsonBytes(body)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+      expect(refusal(utf8(body)).details).toEqual({ size: LIMITS.maxMessageBytes + 1, limit: LIMITS.maxMessageBytes });
+      expect(parseJsonBytes(`"${'a'.repeat(LIMITS.maxMessageBytes - 2)}"`)).toHaveLength(LIMITS.maxMessageBytes - 2);
+    });
+
+    it('counts UTF-8 bytes, not UTF-16 units, for string input', () => {
+      // "ệ" is 3 bytes in UTF-8: 10 of them plus quotes = 32 bytes, 12 UTF-16 units
+      const text = `"${'ệ'.repeat(10)}"`;
+      expect(parseJsonBytes(text, { maxBytes: 32 })).toBe('ệ'.repeat(10));
+      const err = refusal(text, { maxBytes: 31 });
+      expect(err.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(err.details).toEqual({ size: 32, limit: 31 });
+      expect(err.httpStatus).toBe(413);
+    });
+  });
+
+  describe('malformed input', () => {
+    it.each([
+      ['{"a":', 5],
+      ['{', 1],
+      ['{"a" 1}', 5],
+      ['{} x', 3],
+      ['"abc', 4],
+      ['', 0],
+      ['{"a":"\u0001"}', 6],
+    ])('%j is MALFORMED_JSON at position %i', (text, position) => {
+      const err = refusal(text);
+      expect(err.code).toBe('MALFORMED_JSON');
+      expect(err.details?.position).toBe(position);
+      expect(err.message).toContain(`at position ${position}`);
+    });
+
+    it('keeps untrusted input out of the message when V8 echoes it', () => {
+      const err = refusal('{"secret-ish":}');
+      expect(err.code).toBe('MALFORMED_JSON');
+      expect(err.message).not.toContain('secret-ish');
+      expect(err.details).toEqual({ reason: 'syntax' });
+    });
+
+    it('refuses invalid UTF-8 rather than replacing it', () => {
+      const bytes = new Uint8Array([0x22, 0xc3, 0x28, 0x22]); // '"', broken 2-byte sequence, '"'
+      const err = refusal(bytes);
+      expect(err.code).toBe('MALFORMED_JSON');
+      expect(err.details?.reason).toBe('utf8');
+    });
+
+    it('refuses a byte order mark', () => {
+      const err = refusal(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]));
+      expect(err.code).toBe('MALFORMED_JSON');
+      expect(err.details?.position).toBe(0);
+      expect(err.message).toMatch(/byte order mark/);
+      expect(refusal('\ufeff{}').code).toBe('MALFORMED_JSON');
+    });
+  });
+
+  describe('depth', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+    it('accepts exactly LIMITS.maxJsonDepth levels and refuses one more', () => {
+      expect(() => parseJsonBytes(nested(LIMITS.maxJsonDepth))).not.toThrow();
+      const err = refusal(nested(LIMITS.maxJsonDepth + 1));
+      expect(err.code).toBe('SCHEMA_INVALID');
+      expect(err.details).toMatchObject({ reason: 'depth', limit: LIMITS.maxJsonDepth, position: LIMITS.maxJsonDepth });
+    });
+
+    it('counts objects and arrays together and honours maxDepth', () => {
+      expect(parseJsonBytes('{"a":[{"b":1}]}', { maxDepth: 3 })).toEqual({ a: [{ b: 1 }] });
+      expect(refusal('{"a":[{"b":[]}]}', { maxDepth: 3 }).code).toBe('SCHEMA_INVALID');
+    });
+
+    it('ignores brackets inside strings, escaped quotes included', () => {
+      const text = JSON.stringify({ s: '[[[[{{{{ \\" "[[[[' + '['.repeat(100) });
+      expect(parseJsonBytes(text, { maxDepth: 1 })).toEqual(JSON.parse(text));
+    });
+
+    it('does not blow the stack on a megabyte of brackets', () => {
+      const deep = '['.repeat(LIMITS.maxMessageBytes - 10);
+      expect(refusal(deep).code).toBe('SCHEMA_INVALID');
+      const deepInString = `"${'['.repeat(500_000)}"`;
+      expect(parseJsonBytes(deepInString)).toHaveLength(500_000);
+    });
+  });
+
+  describe('prototype pollution', () => {
+    it.each([
+      ['{"__proto__":{"admin":true}}', '__proto__'],
+      ['{"a":{"constructor":{"prototype":{"x":1}}}}', 'a.constructor'],
+      ['{"list":[1,{"__proto__":null}]}', 'list[1].__proto__'],
+      ['{"\\u005f_proto__":{}}', '__proto__'],
+      ['{"\\u0063onstructor":1}', 'constructor'],
+      ['[{"ok":1},{"x":{"__proto__":1}}]', '[1].x.__proto__'],
+    ])('%s is refused at %s', (text, field) => {
+      const err = refusal(text);
+      expect(err.code).toBe('SCHEMA_INVALID');
+      expect(err.details).toEqual({ field, reason: 'forbidden_key' });
+      expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    });
+
+    it('allows the words as values and as parts of longer keys', () => {
+      expect(parseJsonBytes('{"note":"__proto__ constructor","constructorName":"x","my__proto__":1}')).toEqual({
+        note: '__proto__ constructor',
+        constructorName: 'x',
+        my__proto__: 1,
+      });
+    });
+  });
+
+  describe('properties', () => {
+    it('round-trips any JSON value that fits the limits', () => {
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 10 }), (value) => {
+          const text = JSON.stringify(value);
+          if (/"(__proto__|constructor)":/.test(text)) return;
+          expect(parseJsonBytes(text)).toEqual(JSON.parse(text));
+          expect(parseJsonBytes(utf8(text))).toEqual(JSON.parse(text));
+        }),
+      );
+    });
+
+    it('throws only LtError on arbitrary strings and bytes', () => {
+      const codes = ['MALFORMED_JSON', 'SCHEMA_INVALID', 'PAYLOAD_TOO_LARGE'];
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string({ unit: 'binary' }),
+            fc.string({ unit: fc.constantFrom(...'[]{}",:\\ 0a\u0000'), maxLength: 80 }),
+            fc.uint8Array({ maxLength: 64 }),
+          ),
+          fc.integer({ min: 1, max: 8 }),
+          (input, maxDepth) => {
+            try {
+              parseJsonBytes(input, { maxDepth, maxBytes: 60 });
+            } catch (e) {
+              expect(e).toBeInstanceOf(LtError);
+              expect(codes).toContain((e as LtError).code);
+            }
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('refuses exactly the values nested deeper than maxDepth', () => {
+      const depthOf = (v: unknown): number =>
+        v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 1, max: 8 }), (value, maxDepth) => {
+          const text = JSON.stringify(value);
+          if (/"(__proto__|constructor)":/.test(text)) return;
+          const deep = depthOf(value) > maxDepth;
+          let refused = false;
+          try {
+            parseJsonBytes(text, { maxDepth });
+          } catch (e) {
+            refused = (e as LtError).code === 'SCHEMA_INVALID';
+          }
+          expect(refused).toBe(deep);
+        }),
+      );
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import { codeToSubjectTokens } from '../agency-code/agency-code';
+
+/**
+ * Names of every subject, stream, consumer and bucket, derived from one namespace.
+ * Production uses the namespace `lt` (the public surface in DESIGN.md); tests use their own
+ * namespace so they never touch the streams `npm start` uses.
+ */
+export interface Topology {
+  readonly ns: string;
+  readonly streams: { readonly submit: string; readonly inbox: string; readonly events: string; readonly deadLetter: string };
+  readonly kvAgencies: string;
+  readonly consumers: { readonly router: string; readonly audit: string; readonly dossier: string };
+  submitSubject(fromCode: string): string;
+  inboxSubject(toCode: string): string;
+  eventSubject(type: string): string;
+  rpcSubject(service: 'registry' | 'audit' | 'dossier' | 'router', method: string): string;
+  readonly submitWildcard: string;
+  readonly inboxWildcard: string;
+  readonly eventWildcard: string;
+  readonly deadLetterWildcard: string;
+  deadLetterSubject(source: string): string;
+}
+
+const NS_PATTERN = /^[a-z][a-z0-9]{0,30}$/;
+
+export function topology(ns = 'lt'): Topology {
+  if (!NS_PATTERN.test(ns)) throw new Error(`invalid namespace "${ns}": lowercase letters and digits, starting with a letter`);
+  const up = ns.toUpperCase();
+  return {
+    ns,
+    streams: { submit: `${up}_SUBMIT`, inbox: `${up}_INBOX`, events: `${up}_EVENTS`, deadLetter: `${up}_DLQ` },
+    kvAgencies: `${ns}-agencies`,
+    consumers: { router: 'router', audit: 'audit', dossier: 'dossier' },
+    submitSubject: (fromCode) => `${ns}.submit.${codeToSubjectTokens(fromCode)}`,
+    inboxSubject: (toCode) => `${ns}.inbox.${codeToSubjectTokens(toCode)}`,
+    eventSubject: (type) => `${ns}.evt.${type}`,
+    rpcSubject: (service, method) => `${ns}.rpc.${service}.${method}`,
+    submitWildcard: `${ns}.submit.>`,
+    inboxWildcard: `${ns}.inbox.>`,
+    eventWildcard: `${ns}.evt.>`,
+    deadLetterWildcard: `${ns}.dlq.>`,
+    deadLetterSubject: (source) => `${ns}.dlq.${source}`,
+  };
+}
+
+/** Message headers the hub sets on inbox copies and submissions. */
+export const HEADERS = {
+  msgId: 'Nats-Msg-Id',
+  envelopeId: 'Lt-Envelope-Id',
+  from: 'Lt-From',
+  to: 'Lt-To',
+  kind: 'Lt-Kind',
+  forwardedFrom: 'Lt-Forwarded-From',
+  hubSigned: 'Lt-Hub-Signed',
+} as const;

@@ -1,0 +1,7 @@
+export * from './base64url';
+export * from './hash';
+export * from './kid';
+export * from './keys';
+export * from './jws';
+export * from './verifier-pool';
+export * from './token';

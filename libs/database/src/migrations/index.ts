@@ -1,0 +1,5 @@
+import { Registry1732000000000 } from './1732000000000-registry';
+import { RegistryOutbox1732000000100 } from './1732000000100-registry-outbox';
+
+/** Every migration, in order. Append new ones at the end; never edit one that has shipped. */
+export const MIGRATIONS = [Registry1732000000000, RegistryOutbox1732000000100];

@@ -1,0 +1,127 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+
+export type { JsMsg };
+
+export interface DurableConsumerOptions {
+  stream: string;
+  durable: string;
+  filterSubject?: string;
+  /** largest batch handed to the handler at once */
+  maxBatch?: number;
+  /** deliveries before the handler is told a message is poison (see BatchHandler) */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  maxAckPending?: number;
+  /** delay before a batch that failed as a whole is redelivered */
+  retryDelayMs?: number;
+}
+
+/**
+ * Handles a batch. It must settle every message (ackAck / nak / term) itself, after its side
+ * effects commit. If it throws, the whole batch is nak'ed with a delay and comes back.
+ */
+export type BatchHandler = (batch: JsMsg[]) => Promise<void>;
+
+/** Creates the durable pull consumer if missing, with explicit acks. Idempotent. */
+export async function ensureDurableConsumer(nc: NatsConnection, o: DurableConsumerOptions): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const cfg: Partial<ConsumerConfig> = {
+    durable_name: o.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(o.ackWaitMs ?? 30_000),
+    // JetStream keeps redelivering up to this count; the handler dead-letters at the last one
+    max_deliver: (o.maxDeliver ?? 8) + 2,
+    max_ack_pending: o.maxAckPending ?? 20_000,
+    ...(o.filterSubject ? { filter_subject: o.filterSubject } : {}),
+  };
+  try {
+    await jsm.consumers.info(o.stream, o.durable);
+    await jsm.consumers.update(o.stream, o.durable, cfg);
+  } catch (err) {
+    if (!/not found/i.test((err as Error).message)) throw err;
+    await jsm.consumers.add(o.stream, cfg);
+  }
+}
+
+/**
+ * Pulls from a durable consumer and hands the handler batches of whatever has arrived: one
+ * message at a time when idle (low latency), large batches under load (throughput).
+ */
+export class DurableConsumerRunner {
+  private queue: JsMsg[] = [];
+  private busy = false;
+  private stopped = false;
+  private iter?: { close(): Promise<void | Error>; stop?: () => void };
+  private idle: Promise<void> = Promise.resolve();
+  private resolveIdle?: () => void;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly o: DurableConsumerOptions,
+    private readonly handler: BatchHandler,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await ensureDurableConsumer(this.nc, this.o);
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const js = jetstream(this.nc);
+    while (!this.stopped) {
+      try {
+        const consumer = await js.consumers.get(this.o.stream, this.o.durable);
+        const max = Math.max(64, (this.o.maxBatch ?? 256) * 2);
+        const messages = await consumer.consume({ max_messages: max, expires: 5_000 });
+        this.iter = messages;
+        for await (const m of messages) {
+          this.queue.push(m);
+          void this.pump();
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        this.log.warn({ err: (err as Error).message, stream: this.o.stream, durable: this.o.durable }, 'consumer interrupted; resuming');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.idle = new Promise((r) => (this.resolveIdle = r));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.o.maxBatch ?? 256);
+        try {
+          await this.handler(batch);
+        } catch (err) {
+          const delay = this.o.retryDelayMs ?? 2_000;
+          this.log.error({ err: (err as Error).message, size: batch.length, stream: this.o.stream }, 'batch failed; will be redelivered');
+          for (const m of batch) m.nak(delay);
+        }
+      }
+    } finally {
+      this.busy = false;
+      this.resolveIdle?.();
+    }
+  }
+
+  /** Stops pulling and waits for the batch in hand to settle. Unsettled queued messages come back after ack wait. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.iter?.close();
+    this.queue = [];
+    await this.idle;
+  }
+}
+
+/** Delivery attempt of a message (1 on first delivery). */
+export function deliveryCount(m: JsMsg): number {
+  return m.info.deliveryCount;
+}

@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './streams';
+export * from './rpc';
+export * from './durable-consumer';
+export * from './publisher';

@@ -1,0 +1,34 @@
+import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { HubEvent, Topology } from '@lt/contracts';
+
+export type { PubAck };
+
+const enc = new TextEncoder();
+
+/**
+ * Publishes to JetStream with a message id on every publish (the stream's dedup window makes a
+ * re-publish after a crash a no-op). Many publishes may be in flight; callers await them together.
+ */
+export class JetStreamPublisher {
+  readonly js: JetStreamClient;
+
+  constructor(nc: NatsConnection, private readonly topo: Topology) {
+    this.js = jetstream(nc, { timeout: 10_000 });
+  }
+
+  publish(subject: string, data: Uint8Array | string, msgId: string, hdrs?: Record<string, string>): Promise<PubAck> {
+    const payload = typeof data === 'string' ? enc.encode(data) : data;
+    let h;
+    if (hdrs) {
+      h = natsHeaders();
+      for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
+    }
+    return this.js.publish(subject, payload, { msgID: msgId, ...(h ? { headers: h } : {}) });
+  }
+
+  publishEvent(event: HubEvent): Promise<PubAck> {
+    return this.publish(this.topo.eventSubject(event.type), JSON.stringify(event), event.id);
+  }
+}

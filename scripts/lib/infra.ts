@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, chownSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/**
+ * Finds or starts the two servers the hub needs. Order of preference (DESIGN.md "Running it"):
+ * an explicit URL, a server already listening on the default port, else one started here under
+ * the data folder from the Debian packages. A missing package gets a message naming it.
+ */
+export class MissingPrerequisite extends Error {}
+
+export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createConnection({ host, port });
+    const t = setTimeout(() => {
+      s.destroy();
+      done(false);
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.end();
+      done(true);
+    });
+    s.once('error', () => {
+      clearTimeout(t);
+      done(false);
+    });
+  });
+}
+
+async function waitForPort(host: string, port: number, what: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await portOpen(host, port, 500)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not start listening on ${host}:${port} within ${timeoutMs / 1000}s`);
+}
+
+function which(cmd: string, extraDirs: string[] = []): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), ...extraDirs]) {
+    const p = join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return null;
+}
+
+export interface Started {
+  url: string;
+  /** set when this process started the server; stop it on exit */
+  child?: ChildProcess;
+  origin: 'env' | 'running' | 'started';
+}
+
+export async function ensureNats(dataDir: string, log: (s: string) => void): Promise<Started> {
+  if (process.env.NATS_URL) return { url: process.env.NATS_URL, origin: 'env' };
+  if (await portOpen('127.0.0.1', 4222)) return { url: 'nats://127.0.0.1:4222', origin: 'running' };
+  const bin = which('nats-server', ['/usr/sbin', '/usr/local/sbin']);
+  if (!bin) {
+    throw new MissingPrerequisite(
+      'no NATS server on 127.0.0.1:4222 and no nats-server binary to start one.\n' +
+        '  Install it:  sudo apt-get install -y nats-server   (or set NATS_URL to a server with JetStream)',
+    );
+  }
+  const store = resolve(dataDir, 'nats');
+  mkdirSync(store, { recursive: true });
+  log(`starting ${bin} -js on 127.0.0.1:4222 (store ${store})`);
+  const child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', '4222', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', () => undefined);
+  await waitForPort('127.0.0.1', 4222, 'nats-server');
+  return { url: 'nats://127.0.0.1:4222', child, origin: 'started' };
+}
+
+function postgresBinDir(): string | null {
+  const fromPath = which('initdb');
+  if (fromPath) return resolve(fromPath, '..');
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(base, versions[0]!, 'bin') : null;
+}
+
+function runAs(user: string | null, cmd: string, args: string[]): { status: number | null; stderr: string } {
+  const r = user ? spawnSync('runuser', ['-u', user, '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
+  return { status: r.status, stderr: `${r.stderr ?? ''}${r.error?.message ?? ''}` };
+}
+
+export async function ensurePostgres(dataDir: string, log: (s: string) => void): Promise<Started> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, origin: 'env' };
+  const url = 'postgres://postgres@127.0.0.1:5432/lienthong';
+  if (await portOpen('127.0.0.1', 5432)) return { url, origin: 'running' };
+  const bin = postgresBinDir();
+  if (!bin) {
+    throw new MissingPrerequisite(
+      'no PostgreSQL on 127.0.0.1:5432 and no PostgreSQL binaries to start one.\n' +
+        '  Install it:  sudo apt-get install -y postgresql   (or set DATABASE_URL=postgres://user@host:5432/lienthong)',
+    );
+  }
+  const pgdata = resolve(dataDir, 'pg');
+  // initdb and postgres refuse to run as root: run them as the postgres user Debian's package creates
+  const asUser = process.getuid?.() === 0 ? 'postgres' : null;
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+    mkdirSync(pgdata, { recursive: true });
+    if (asUser) chownToUser(pgdata, asUser);
+    log(`initialising PostgreSQL cluster in ${pgdata}`);
+    const r = runAs(asUser, join(bin, 'initdb'), ['-D', pgdata, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    if (r.status !== 0) throw new Error(`initdb failed: ${r.stderr.trim()}`);
+    writeFileSync(join(pgdata, 'lienthong.conf'), "listen_addresses = '127.0.0.1'\nport = 5432\nunix_socket_directories = '/tmp'\n");
+  }
+  log(`starting PostgreSQL from ${bin} on 127.0.0.1:5432`);
+  const args = ['-D', pgdata, '-c', "listen_addresses=127.0.0.1", '-c', 'port=5432', '-c', 'unix_socket_directories=/tmp'];
+  const child = asUser
+    ? spawn('runuser', ['-u', asUser, '--', join(bin, 'postgres'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', () => undefined);
+  await waitForPort('127.0.0.1', 5432, 'PostgreSQL');
+  return { url, child, origin: 'started' };
+}
+
+function chownToUser(path: string, user: string): void {
+  const id = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+  if (id.status !== 0) throw new MissingPrerequisite(`running as root but there is no "${user}" user to run PostgreSQL as (install the postgresql package)`);
+  chownSync(path, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+}

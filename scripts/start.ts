@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the whole hub on local defaults. Finds or starts NATS and PostgreSQL, migrates,
+ * creates streams, starts every service under a supervisor, seeds the demo directory and demo
+ * keys once (a restart neither duplicates nor loses anything), and prints where to go next.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { topology, REGISTRY_RPC, type ImportResult, type AgencyKey } from '@lt/contracts';
+import { connectNats, ensureTopology, RpcClient } from '@lt/messaging';
+import { ensureDatabase, migrate } from '@lt/database';
+import { loadConfig, ConfigError, loadOrCreateHubKey, keyPaths, newEd25519KeyFile, writeKeyFile, readKeyFile } from '@lt/platform';
+import { ensureNats, ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
+import { Supervisor } from './lib/supervisor';
+
+const ROOT = resolve(__dirname, '..', '..');
+const say = (s: string) => process.stdout.write(`\x1b[1mlienthong\x1b[0m | ${s}\n`);
+const SERVICES = ['registry', 'router', 'audit', 'dossier', 'gateway'];
+const ADMIN = { sub: 'npm-start', role: 'admin' };
+
+async function main(): Promise<void> {
+  const dataDir = resolve(ROOT, process.env.LT_DATA_DIR ?? '.data');
+  const started: Started[] = [];
+  let supervisor: Supervisor | undefined;
+  const stop = async () => {
+    say('stopping');
+    await supervisor?.stopAll();
+    for (const s of started.reverse()) s.child?.kill('SIGTERM');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  const nats = await ensureNats(dataDir, say);
+  started.push(nats);
+  const pg = await ensurePostgres(dataDir, say);
+  started.push(pg);
+  process.env.NATS_URL = nats.url;
+  process.env.DATABASE_URL = pg.url;
+  const cfg = loadConfig({ ...process.env, LT_DATA_DIR: dataDir });
+  say(`NATS ${cfg.natsUrl} (${nats.origin}), PostgreSQL ${redact(cfg.databaseUrl)} (${pg.origin})`);
+
+  if (await ensureDatabase(cfg.databaseUrl)) say('created database');
+  const applied = await migrate(cfg.databaseUrl);
+  say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');
+
+  const nc = await connectNats(cfg.natsUrl, 'lienthong-start');
+  const topo = topology(cfg.ns);
+  await ensureTopology(nc, topo, { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
+  say(`streams ${Object.values(topo.streams).join(', ')} and bucket ${topo.kvAgencies} ready`);
+  const hub = loadOrCreateHubKey(dataDir);
+  say(`hub signing key ${hub.keyId} (${keyPaths.hub(dataDir)})`);
+
+  const services = SERVICES.filter((name) => existsSync(join(ROOT, 'dist', 'apps', name, 'src', 'main.js')));
+  supervisor = new Supervisor(
+    services.map((name) => ({ name, script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js') })),
+    { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
+  );
+  supervisor.startAll();
+
+  await seedDemo(new RpcClient(nc), topo, dataDir);
+  const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;
+  say('');
+  say(`gateway   ${base}   (health: ${base}/health, API docs: ${base}/docs)`);
+  say(`admin token:   npm run cli -- token issue --role admin`);
+  say(`try:           npm run cli -- agency tree`);
+  say(`               npm run cli -- send --as 000.00.00.H41 --to 000.00.30.H41 --subject "Thử nghiệm"`);
+  say('Ctrl-C stops everything this command started.');
+}
+
+/** Imports the demo directory and registers one demo key per demo agency, both idempotent. */
+async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>, dataDir: string): Promise<void> {
+  const csvPath = join(ROOT, 'deploy', 'demo', 'agencies-demo.csv');
+  const csv = readFileSync(csvPath, 'utf8');
+  const result = await retry(() =>
+    rpc.call<ImportResult>(topo.rpcSubject('registry', REGISTRY_RPC.importCsv), { action: 'once', mode: 'all-or-nothing', csv, actor: ADMIN }),
+  );
+  if (result.failed > 0) throw new Error(`demo directory import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
+  const codes = csv
+    .split(/\r?\n/)
+    .slice(1)
+    .map((l) => l.split(',')[0]!)
+    .filter(Boolean);
+  let added = 0;
+  for (const code of codes) {
+    const path = keyPaths.agency(dataDir, code);
+    const key = existsSync(path) ? readKeyFile(path) : newEd25519KeyFile('demo');
+    if (!existsSync(path)) writeKeyFile(path, key);
+    const keys = await rpc.call<AgencyKey[]>(topo.rpcSubject('registry', REGISTRY_RPC.listKeys), { code });
+    if (!keys.some((k) => k.keyId === key.keyId)) {
+      await rpc.call(topo.rpcSubject('registry', REGISTRY_RPC.addKey), { code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk, actor: ADMIN });
+      added++;
+    }
+  }
+  say(`demo directory: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged; demo keys added: ${added} (private keys in ${join(dataDir, 'keys', 'agencies')})`);
+}
+
+async function retry<T>(fn: () => Promise<T>, attempts = 60): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== 'UNAVAILABLE' && code !== 'TIMEOUT')) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+main().catch((err) => {
+  if (err instanceof MissingPrerequisite || err instanceof ConfigError) {
+    process.stderr.write(`lienthong | cannot start: ${err.message}\n`);
+  } else {
+    process.stderr.write(`lienthong | failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});
