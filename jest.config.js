@@ -15,7 +15,7 @@ const common = {
 module.exports = {
   projects: [
     // pure logic beside the code; may stub side effects
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
     // one service or lib against real PostgreSQL and NATS
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'], testTimeout: 60000 },
     // whole hub: built services as processes, real servers

@@ -20,10 +20,10 @@ const ADMIN = { sub: 'npm-start', role: 'admin' };
 async function main(): Promise<void> {
   const dataDir = resolve(ROOT, process.env.LT_DATA_DIR ?? '.data');
   const started: Started[] = [];
-  let supervisor: Supervisor | undefined;
+  const running: { supervisor?: Supervisor } = {};
   const stop = async () => {
     say('stopping');
-    await supervisor?.stopAll();
+    await running.supervisor?.stopAll();
     for (const s of started.reverse()) s.child?.kill('SIGTERM');
     process.exit(0);
   };
@@ -51,10 +51,11 @@ async function main(): Promise<void> {
   say(`hub signing key ${hub.keyId} (${keyPaths.hub(dataDir)})`);
 
   const services = SERVICES.filter((name) => existsSync(join(ROOT, 'dist', 'apps', name, 'src', 'main.js')));
-  supervisor = new Supervisor(
+  const supervisor = new Supervisor(
     services.map((name) => ({ name, script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js') })),
     { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
   );
+  running.supervisor = supervisor;
   supervisor.startAll();
 
   await seedDemo(new RpcClient(nc), topo, dataDir);

@@ -12,3 +12,4 @@ export * from './registry/registry';
 export * from './json/safe-json';
 export * from './envelope/validate-fields';
 export * from './envelope/validate';
+export * from './dossier';

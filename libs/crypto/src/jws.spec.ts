@@ -161,6 +161,6 @@ describe('decodeJws refuses malformed input with a clear LtError', () => {
   });
 
   it('signEnvelope refuses a malformed kid', () => {
-    catchLtError(() => signEnvelope(envelope, ed.signing, 'k1'), 'BAD_SIGNATURE');
+    expect(catchLtError(() => signEnvelope(envelope, ed.signing, 'k1'), 'VALIDATION_FAILED').details?.field).toBe('kid');
   });
 });

@@ -31,7 +31,12 @@ const JWS_MEMBERS = ['protected', 'payload', 'signature'];
  * node:crypto signs directly with the key object imported once.
  */
 export function signEnvelope(envelope: object, key: SigningKey, kid: string, typ: string = JWS_TYP): FlattenedJws {
-  parseKid(kid);
+  try {
+    parseKid(kid);
+  } catch (e) {
+    // the signer passed a bad argument: say so, rather than a verifier's BAD_SIGNATURE
+    throw new LtError('VALIDATION_FAILED', (e as LtError).message, { field: 'kid' });
+  }
   const protectedB64 = base64urlEncode(JSON.stringify({ alg: key.alg, kid, typ }));
   const payloadB64 = base64urlEncode(JSON.stringify(envelope));
   const signature = key.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'latin1'));

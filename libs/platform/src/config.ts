@@ -13,6 +13,8 @@ export interface HubConfig {
   dataDir: string;
   inboxMaxAgeDays: number;
   logLevel: string;
+  /** agency code of the hub operator, `from` of hub-signed envelopes (refusals); LT_HUB_AGENCY */
+  hubAgency: string;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +59,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     gatewayHost: str(env, 'GATEWAY_HOST', '127.0.0.1'),
     dataDir: str(env, 'LT_DATA_DIR', '.data'),
     inboxMaxAgeDays: int(env, 'LT_INBOX_MAX_AGE_DAYS', 30, 1, 3650),
+    hubAgency: str(env, 'LT_HUB_AGENCY', '000.00.00.G22', (v) => (/^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-K][0-9]{2}$/.test(v) ? null : 'must be an agency code DDD.CC.BB.AXX')),
     logLevel: str(env, 'LOG_LEVEL', 'info', (v) => (['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(v) ? null : 'must be trace|debug|info|warn|error|fatal|silent')),
   };
 }

@@ -26,7 +26,6 @@ export async function runService(log: Logger, main: () => Promise<() => Promise<
     log.info('ready');
   } catch (err) {
     log.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : err }, 'failed to start');
-    // eslint-disable-next-line no-console
     console.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }

@@ -24,8 +24,9 @@ export function describeType(value: unknown): string {
 
 function isPlainObject(value: unknown): value is JsonObject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  // an Object.prototype of any realm (vm contexts, structuredClone under Jest) or none; class instances fail
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 // keys echoed as-is in paths; anything else is quoted and clipped (it is untrusted input)
@@ -160,8 +161,20 @@ export function checkUuid(value: unknown, field: string, rule: { required?: bool
   return value;
 }
 
+// the common well-formed shape; anything else goes through the parser for a precise reason
+const PLAIN_AGENCY_CODE = /^\d{3}\.\d\d\.\d\d\.[A-K]\d\d$/;
+
+function hasMissingParent(code: string): boolean {
+  // level-3 (CC) set under a zero level-2 (BB), or level-4 (DDD) set under a zero level-3
+  const bbZero = code.charCodeAt(7) === 48 && code.charCodeAt(8) === 48;
+  const ccZero = code.charCodeAt(4) === 48 && code.charCodeAt(5) === 48;
+  const dddZero = code.startsWith('000');
+  return (!ccZero && bbZero) || (!dddZero && ccZero);
+}
+
 /** An agency code; failures keep the parser's INVALID_AGENCY_CODE and its segment/reason. */
 export function checkAgencyCode(value: unknown, field: string): AgencyCode {
+  if (typeof value === 'string' && PLAIN_AGENCY_CODE.test(value) && !hasMissingParent(value)) return value as AgencyCode;
   try {
     return parseAgencyCode(value);
   } catch (e) {
@@ -218,15 +231,13 @@ export function checkIsoDate(value: unknown, field: string, rule: { required?: b
   return checkPattern(value, field, ISO_DATE_OR_DATE_TIME, 'an ISO-8601 date or date-time', '2026-11-22', rule.required ?? false);
 }
 
-// plausible, not RFC 5322: one @, no spaces, a dotted domain with non-empty labels
-const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+$/;
+// plausible, not RFC 5322: one @, no spaces or brackets, a domain of two or more non-empty labels
+const EMAIL = /^[^\s@"<>(),;:\\[\]]+@(?:[^\s@"<>(),;:\\[\].]+\.)+[^\s@"<>(),;:\\[\].]+$/;
 
 export function checkEmail(value: unknown, field: string): string | undefined {
   const text = checkText(value, field, { max: 254 });
   if (text === undefined) return undefined;
-  const at = text.indexOf('@');
-  const domain = text.slice(at + 1);
-  if (!EMAIL.test(text) || !domain.includes('.') || domain.split('.').some((label) => label === '')) {
+  if (!EMAIL.test(text)) {
     throw schemaError(field, `is not a plausible email address: ${preview(text)}`, { reason: 'email' });
   }
   return text;

@@ -1,7 +1,9 @@
 /**
- * Events on `lt.evt.<type>`: every decision of every service, consumed by the audit service.
- * One event per fact; a document routed to N recipients is ONE `msg.routed` event carrying
- * the N deliveries, because every extra publish per document costs throughput.
+ * Events on `lt.evt.<type>`: decisions that leave no other trace, consumed by the audit service.
+ * A successful delivery emits NO event: the inbox copy itself (with the HEADERS of
+ * messaging/topology.ts) is the fact, read by the audit from LT_INBOX. Every extra publish per
+ * document costs throughput, so events are for refusals, replays, flags, dead letters,
+ * registry changes and dossier transitions.
  */
 export const EVENT_TYPES = [
   // registry
@@ -11,7 +13,6 @@ export const EVENT_TYPES = [
   'registry.key.added',
   'registry.key.revoked',
   // router
-  'msg.routed',
   'msg.rejected',
   'msg.replayed',
   'msg.flagged',
@@ -39,42 +40,14 @@ export interface HubEvent<D = Record<string, unknown>> {
   data: D;
 }
 
-/** One inbox copy written by the router. */
-export interface Delivery {
-  recipient: string;
-  /** set when the addressed agency was closed and the copy went to its successor */
-  forwardedFrom?: string;
-  /** sequence of the copy in the inbox stream */
-  inboxSeq: number;
-}
-
-export interface MsgRoutedData {
-  kind: string;
-  from: string;
-  issuedAt: string;
-  kid: string;
-  /** SHA-256 (hex) of the signed JWS as submitted: binds the audit entry to the exact bytes */
-  digest: string;
-  deliveries: Delivery[];
-  /** for status/recall envelopes: the document they are about */
-  responseFor?: string;
-  statusCode?: string;
-  /** edXML document number and notation, for Decree 30 reports */
-  codeNumber?: string;
-  codeNotation?: string;
-  businessDocType?: number;
-  originalId?: string;
-  submitSeq: number;
-  /** ms from issuedAt to routing decision */
-  latencyMs?: number;
-}
-
 export interface MsgRejectedData {
   reasonCode: string;
   reason: string;
   from?: string;
   kind?: string;
   digest: string;
+  /** envelope id when it could be read */
+  envelopeId?: string;
   /** whether a status 02 went back to the sender (not when the sender could not be authenticated) */
   bounced: boolean;
   submitSeq: number;

@@ -121,6 +121,7 @@ describe('parseJsonBytes', () => {
       ['{"list":[1,{"__proto__":null}]}', 'list[1].__proto__'],
       ['{"\\u005f_proto__":{}}', '__proto__'],
       ['{"\\u0063onstructor":1}', 'constructor'],
+      ['{"a":[{"\\u005F\\u005Fproto__":1}]}', 'a[0].__proto__'],
       ['[{"ok":1},{"x":{"__proto__":1}}]', '[1].x.__proto__'],
     ])('%s is refused at %s', (text, field) => {
       const err = refusal(text);

@@ -1,0 +1,22 @@
+import { codeToSubjectTokens, type AgencyKvEntry } from '@lt/contracts';
+import type { KV } from '@nats-io/kv';
+import type { AgencyMirror } from '../ports';
+import { forEachInFlight } from './in-flight';
+
+const enc = new TextEncoder();
+
+/** The `<ns>-agencies` bucket: key = subject tokens of the code (`H41.05.12.000`), value = AgencyKvEntry JSON. */
+export class KvAgencyMirror implements AgencyMirror {
+  constructor(
+    private readonly kv: KV,
+    private readonly inFlight = 1_000,
+  ) {}
+
+  async put(entries: readonly AgencyKvEntry[]): Promise<void> {
+    await forEachInFlight(entries, this.inFlight, (e) => this.kv.put(codeToSubjectTokens(e.agency.code), enc.encode(JSON.stringify(e))));
+  }
+}
+
+export function kvKeyOf(code: string): string {
+  return codeToSubjectTokens(code);
+}

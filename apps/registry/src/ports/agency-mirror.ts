@@ -1,0 +1,6 @@
+import type { AgencyKvEntry } from '@lt/contracts';
+
+/** The KV bucket routers and SDKs watch (key = subject tokens of the code). Resolves when all are stored. */
+export interface AgencyMirror {
+  put(entries: readonly AgencyKvEntry[]): Promise<void>;
+}

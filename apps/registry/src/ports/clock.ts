@@ -1,0 +1,2 @@
+export type { Clock } from '@lt/platform';
+export { systemClock, FixedClock } from '@lt/platform';

@@ -1,0 +1,4 @@
+export * from './agency.repository';
+export * from './registry-events';
+export * from './agency-mirror';
+export * from './clock';
