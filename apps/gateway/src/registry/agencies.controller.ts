@@ -35,7 +35,7 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Register an agency' })
   @ApiBody({ schema: { example: { code: '000.00.05.H41', name: 'Sở Y tế tỉnh Nghệ An', tier: 'province', parentCode: '000.00.00.H41' } } })
   create(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
-    return this.call(REGISTRY_RPC.create, { ...asObject(body), actor: actorOf(caller) });
+    return this.call(REGISTRY_RPC.create, { ...asObject(body), actor: actorOf(caller) }, 30_000);
   }
 
   @Get()
@@ -90,8 +90,11 @@ export class AgenciesController {
   @Roles('any')
   @ApiOperation({ summary: 'One agency; ?at=<ISO time> answers what the directory said then' })
   @ApiQuery({ name: 'at', required: false })
-  get(@Param('code') code: string, @Query('at') at?: string): Promise<Agency> {
-    return at ? this.call(REGISTRY_RPC.history, { code, at }) : this.call(REGISTRY_RPC.get, { code });
+  async get(@Param('code') code: string, @Query('at') at?: string): Promise<Agency> {
+    if (!at) return this.call(REGISTRY_RPC.get, { code });
+    // the history entry in force at that time carries the full snapshot of the agency
+    const entry = await this.call<{ snapshot: Agency }>(REGISTRY_RPC.history, { code, at });
+    return entry.snapshot;
   }
 
   @Get(':code/children')
@@ -103,14 +106,15 @@ export class AgenciesController {
 
   @Get(':code/history')
   @Roles('any')
-  history(@Param('code') code: string): Promise<unknown> {
-    return this.call(REGISTRY_RPC.history, { code });
+  @ApiQuery({ name: 'cursor', required: false })
+  history(@Param('code') code: string, @Query('cursor') cursor?: string): Promise<unknown> {
+    return this.call(REGISTRY_RPC.history, { code, cursor });
   }
 
   @Patch(':code')
   @Roles('admin')
   update(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
-    return this.call(REGISTRY_RPC.update, { code, changes: asObject(body), actor: actorOf(caller) });
+    return this.call(REGISTRY_RPC.update, { ...asObject(body), code, actor: actorOf(caller) });
   }
 
   @Post(':code/close')

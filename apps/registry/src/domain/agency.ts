@@ -69,7 +69,8 @@ export function toKvEntry(a: AgencyWithKeys): AgencyKvEntry {
       validTo: a.validTo,
       version: a.version,
     },
-    keys: a.keys.filter(isKeyActive).map((k) => ({
+    // revoked keys stay in the mirror (with revokedAt) so routers answer KEY_REVOKED, not BAD_SIGNATURE
+    keys: a.keys.map((k) => ({
       kid: k.kid,
       keyId: k.keyId,
       alg: k.alg,

@@ -104,7 +104,9 @@ export function resolveRecipients(
         forwarded.push({ from: a.code, to: f.agency.code });
         add(f.agency.code, a.code);
       } else if (f.problem === 'suspended') suspended.push(`${a.code} (successor ${f.at})`);
-      else closed.push(f.at === a.code ? a.code : `${a.code} (successor ${f.at} ${f.problem === 'unknown' ? 'unknown' : f.problem === 'cycle' ? 'in a cycle' : 'closed'})`);
+      else if (f.problem === 'cycle') closed.push(`${a.code} (successors form a cycle at ${f.at})`);
+      else if (f.problem === 'unknown') closed.push(`${a.code} (successor ${f.at} not in the directory)`);
+      else closed.push(f.at === a.code ? a.code : `${a.code} (successor ${f.at} closed)`);
       continue;
     }
     const root = directory.agency(sel.code);

@@ -115,7 +115,10 @@ export interface AgencyTreeNode {
   children: AgencyTreeNode[];
 }
 
-/** What the registry mirrors into the KV bucket under key = subject tokens of the code. */
+/**
+ * What the registry mirrors into the KV bucket under key = subject tokens of the code. Keys include
+ * revoked ones (with revokedAt) so a router can refuse them with KEY_REVOKED rather than BAD_SIGNATURE.
+ */
 export interface AgencyKvEntry {
   agency: Pick<Agency, 'code' | 'name' | 'tier' | 'parentCode' | 'status' | 'successorCode' | 'validFrom' | 'validTo' | 'version'>;
   keys: Array<Pick<AgencyKey, 'kid' | 'keyId' | 'alg' | 'publicJwk' | 'notBefore' | 'notAfter' | 'revokedAt'>>;

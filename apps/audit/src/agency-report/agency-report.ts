@@ -1,0 +1,47 @@
+import { LtError, isAgencyCode } from '@lt/contracts';
+import { parsePeriodBound } from '../domain/local-day';
+import { ENTRY_COLUMNS, rowToEntry, type AuditStore, type EntryRow } from '../store/audit-store';
+import type { AgencyReport, AgencyReportRequest } from '../rpc-contract';
+import { aggregateAgencyReport } from './aggregate-report';
+
+const DAY_MS = 86_400_000;
+/** Longest period one report may cover. */
+export const MAX_REPORT_DAYS = 366;
+
+function bound(value: unknown, field: string): number | null {
+  if (value === undefined || value === null || value === '') return null;
+  const t = typeof value === 'string' ? parsePeriodBound(value) : null;
+  if (t === null) throw new LtError('VALIDATION_FAILED', `${field} must be a date (YYYY-MM-DD) or an ISO date-time with a zone, got ${JSON.stringify(value)}`, { field });
+  return t;
+}
+
+/**
+ * GET /v1/reports/agencies/:code?from=&to=. Two indexed reads: entries of the period that name
+ * the agency (GIN on agencies, month partitions pruned by time), then the later statuses about
+ * those documents (message_id index, partitions from `to` on).
+ */
+export async function agencyReport(store: AuditStore, req: AgencyReportRequest, now: Date): Promise<AgencyReport> {
+  if (!isAgencyCode(req?.code)) throw new LtError('INVALID_AGENCY_CODE', `code ${JSON.stringify(req?.code)} is not an agency code`, { field: 'code' });
+  const toMs = bound(req.to, 'to') ?? now.getTime();
+  const fromMs = bound(req.from, 'from') ?? toMs - 30 * DAY_MS;
+  if (fromMs >= toMs) throw new LtError('VALIDATION_FAILED', `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`, { field: 'from' });
+  if (toMs - fromMs > MAX_REPORT_DAYS * DAY_MS) throw new LtError('VALIDATION_FAILED', `a report covers at most ${MAX_REPORT_DAYS} days`, { field: 'from' });
+  const from = new Date(fromMs);
+  const to = new Date(toMs);
+  const inPeriod: EntryRow[] = await store.db.query(
+    `SELECT ${ENTRY_COLUMNS} FROM audit_entries
+      WHERE agencies @> ARRAY[$1]::text[] AND at >= $2 AND at < $3
+        AND (type LIKE 'delivery.%' OR type LIKE 'status.%' OR type = 'msg.rejected')
+      ORDER BY seq`,
+    [req.code, from, to],
+  );
+  const messageIds = [...new Set(inPeriod.filter((r) => r.type.startsWith('delivery.') && r.message_id).map((r) => r.message_id as string))];
+  const later: EntryRow[] = messageIds.length
+    ? await store.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = ANY($1::uuid[]) AND at >= $2 AND type LIKE 'status.%' ORDER BY seq`, [messageIds, to])
+    : [];
+  const entries = [...inPeriod, ...later].map(rowToEntry);
+  const counterparts = new Set<string>();
+  for (const e of entries) for (const a of e.agencies) counterparts.add(a);
+  const tiers = await store.tiersOf([...counterparts]);
+  return aggregateAgencyReport({ code: req.code, fromMs, toMs, nowMs: now.getTime(), entries, tiers });
+}

@@ -1,0 +1,64 @@
+import { LtError } from '@lt/contracts';
+import { checkRecord, encodeHash, proveRecord, treeHash } from '@lt/tlog';
+import type { Logger } from '@lt/platform';
+import { rowToEntry, type AuditStore, type CheckpointRow } from '../store/audit-store';
+import type { InclusionProofRequest, InclusionProofResponse } from '../rpc-contract';
+
+function seqParam(v: unknown, field: string, required: boolean): number | undefined {
+  if (v === undefined || v === null || v === '') {
+    if (required) throw new LtError('VALIDATION_FAILED', `${field} is required`, { field });
+    return undefined;
+  }
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
+  return v as number;
+}
+
+/**
+ * GET /v1/audit/proof/:seq?treeSize=. O(log n) stored hashes by primary key. Without treeSize the
+ * proof is against the latest signed checkpoint (one is cut first if the entry is newer and this
+ * replica is the writer). The proof is checked before it leaves: stored hashes that no longer
+ * lead to the signed root are a tampering alarm, not a proof.
+ */
+export async function proveInclusion(
+  store: AuditStore,
+  req: InclusionProofRequest,
+  log: Logger,
+  cutCheckpoint?: () => Promise<CheckpointRow | null>,
+): Promise<InclusionProofResponse> {
+  const seq = seqParam(req?.seq, 'seq', true)!;
+  const asked = seqParam(req?.treeSize, 'treeSize', false);
+  const size = await store.treeSize();
+  if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
+  let treeSize: number;
+  let cp: CheckpointRow | null;
+  if (asked === undefined) {
+    cp = await store.latestCheckpoint();
+    if (!cp || cp.treeSize <= seq) cp = (await cutCheckpoint?.()) ?? cp;
+    if (!cp || cp.treeSize <= seq) {
+      throw new LtError('NOT_FOUND', `entry ${seq} is not covered by a signed checkpoint yet (latest: ${cp?.treeSize ?? 0}); retry in a few seconds`, { seq });
+    }
+    treeSize = cp.treeSize;
+  } else {
+    if (asked <= seq || asked > size) throw new LtError('VALIDATION_FAILED', `treeSize must be greater than seq ${seq} and at most ${size}, got ${asked}`, { field: 'treeSize' });
+    treeSize = asked;
+    cp = await store.checkpointAt(treeSize);
+  }
+  const [proof, row, leaf] = await Promise.all([proveRecord(treeSize, seq, store.hashes), store.entryRow(seq), store.storedLeaf(seq)]);
+  if (!row || !leaf) throw new LtError('INTERNAL', `entry ${seq} or its stored leaf hash is missing from the log; run audit verify`, { seq });
+  const rootHash = cp ? cp.rootHash : await treeHash(treeSize, store.hashes);
+  try {
+    checkRecord(proof, treeSize, rootHash, seq, leaf);
+  } catch {
+    log.error({ seq, treeSize }, 'stored hashes do not prove an entry against its signed checkpoint: tampering suspected');
+    throw new LtError('INTERNAL', `stored hashes do not lead from entry ${seq} to the signed root of tree size ${treeSize}: the log was tampered with; run audit verify`, { seq, treeSize });
+  }
+  return {
+    seq,
+    treeSize,
+    leafHash: leaf.toString('base64'),
+    rootHash: encodeHash(rootHash),
+    proof: proof.map((h) => encodeHash(h)),
+    checkpoint: cp?.note ?? null,
+    entry: rowToEntry(row),
+  };
+}

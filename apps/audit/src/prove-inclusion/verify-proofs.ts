@@ -1,0 +1,83 @@
+import { LtError, type ReceiptBody } from '@lt/contracts';
+import { checkRecord, checkTree, decodeHash, openCheckpoint, parseVerifierKey, type Checkpoint } from '@lt/tlog';
+import { entryLeafHash, type LogEntry } from '../domain/entry';
+import type { ConsistencyProofResponse, InclusionProofResponse } from '../rpc-contract';
+
+/*
+ * Offline checks a verifier runs with nothing but the log's verifier key (vkey): no database,
+ * no trust in the hub beyond its signature. Each throws LtError VALIDATION_FAILED / BAD_SIGNATURE
+ * naming what does not hold.
+ */
+
+function fail(message: string, details: Record<string, unknown> = {}): never {
+  throw new LtError('VALIDATION_FAILED', message, details);
+}
+
+export function openSignedCheckpoint(note: string | null, vkey: string, field: string): Checkpoint {
+  if (!note) fail(`${field}: no signed checkpoint was given`, { field });
+  const verifier = parseVerifierKey(vkey);
+  return openCheckpoint(note, { origin: verifier.name, verifiers: [verifier] }).checkpoint;
+}
+
+/** The entry is at `seq` in the tree signed by the checkpoint of `treeSize`. */
+export function verifyInclusionProof(resp: InclusionProofResponse, vkey: string): Checkpoint {
+  const cp = openSignedCheckpoint(resp.checkpoint, vkey, 'checkpoint');
+  if (cp.treeSize !== resp.treeSize) fail(`checkpoint signs tree size ${cp.treeSize}, proof is for ${resp.treeSize}`, { field: 'treeSize' });
+  const leaf = decodeHash(resp.leafHash, 'leafHash');
+  if (resp.entry) {
+    if (resp.entry.seq !== resp.seq) fail(`entry is seq ${resp.entry.seq}, proof is for seq ${resp.seq}`, { field: 'entry.seq' });
+    if (!entryLeafHash(resp.entry as LogEntry).equals(leaf)) fail(`entry ${resp.seq} does not hash to leaf hash ${resp.leafHash}`, { field: 'entry' });
+  }
+  checkRecord(
+    resp.proof.map((h, i) => decodeHash(h, `proof[${i}]`)),
+    resp.treeSize,
+    cp.rootHash,
+    resp.seq,
+    leaf,
+  );
+  return cp;
+}
+
+/** The tree signed at `to` extends the tree signed at `from` (the log was not rewritten in between). */
+export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: string): void {
+  const older = openSignedCheckpoint(resp.fromCheckpoint, vkey, 'fromCheckpoint');
+  const newer = openSignedCheckpoint(resp.toCheckpoint, vkey, 'toCheckpoint');
+  if (older.treeSize !== resp.from || newer.treeSize !== resp.to) fail(`checkpoints sign sizes ${older.treeSize} and ${newer.treeSize}, proof is for ${resp.from} and ${resp.to}`, { field: 'from' });
+  checkTree(
+    resp.proof.map((h, i) => decodeHash(h, `proof[${i}]`)),
+    resp.to,
+    newer.rootHash,
+    resp.from,
+    older.rootHash,
+  );
+}
+
+/**
+ * A hub receipt plus an inclusion proof against a later checkpoint: the receipt's entry is in the
+ * log the hub signed then, and (with the consistency proof from the receipt's checkpoint to the
+ * later one) the later log still contains it. The receipt's own JWS signature is checked by the
+ * SDK on arrival (hub key in KV); this checks what it claims.
+ */
+export function verifyReceipt(receipt: ReceiptBody, inclusion: InclusionProofResponse, vkey: string, consistency?: ConsistencyProofResponse): void {
+  const receiptCp = openSignedCheckpoint(receipt.checkpoint, vkey, 'receipt.checkpoint');
+  if (receiptCp.treeSize <= receipt.seq) fail(`receipt checkpoint (tree size ${receiptCp.treeSize}) does not cover seq ${receipt.seq}`, { field: 'receipt.checkpoint' });
+  if (inclusion.seq !== receipt.seq) fail(`proof is for seq ${inclusion.seq}, receipt for seq ${receipt.seq}`, { field: 'seq' });
+  if (inclusion.leafHash !== receipt.leafHash) fail(`receipt leaf hash ${receipt.leafHash} differs from the logged ${inclusion.leafHash}`, { field: 'leafHash' });
+  const later = verifyInclusionProof(inclusion, vkey);
+  if (later.treeSize < receiptCp.treeSize) fail(`the proof's checkpoint (${later.treeSize}) is older than the receipt's (${receiptCp.treeSize})`, { field: 'treeSize' });
+  if (inclusion.entry) {
+    if (inclusion.entry.messageId !== receipt.messageId) fail(`logged entry is about ${inclusion.entry.messageId}, receipt about ${receipt.messageId}`, { field: 'messageId' });
+    if (!inclusion.entry.agencies.includes(receipt.recipient)) fail(`logged entry does not concern ${receipt.recipient}`, { field: 'recipient' });
+  }
+  if (later.treeSize > receiptCp.treeSize) {
+    if (!consistency) fail('a consistency proof from the receipt checkpoint to the later one is needed', { field: 'consistency' });
+    if (consistency.from !== receiptCp.treeSize || consistency.to !== later.treeSize) {
+      fail(`consistency proof covers ${consistency.from}..${consistency.to}, need ${receiptCp.treeSize}..${later.treeSize}`, { field: 'consistency' });
+    }
+    verifyConsistencyProof(consistency, vkey);
+    // the receipt's checkpoint must be the one the consistency proof starts from
+    if (!openSignedCheckpoint(consistency.fromCheckpoint, vkey, 'fromCheckpoint').rootHash.equals(receiptCp.rootHash)) {
+      fail('the receipt checkpoint is not the one the consistency proof starts from (a forked log)', { field: 'consistency' });
+    }
+  }
+}

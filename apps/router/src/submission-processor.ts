@@ -1,0 +1,235 @@
+import { LtError, toLtError } from '@lt/contracts';
+import type { JsMsg } from '@lt/messaging';
+import type { Clock, Logger } from '@lt/platform';
+import type { SignatureVerifier } from './adapters/signature-verifier';
+import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from './route-submission/decision';
+import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberRecordsOf, type RoutingRegister } from './route-submission/outcome';
+import { decideRouting, prepareSubmission, type RoutingContext } from './route-submission/route-submission';
+import { sha256Hex } from '@lt/crypto';
+
+/** Where outcomes go (adapters/jetstream-delivery.ts); returns the pending PubAcks. */
+export interface OutcomePublisher {
+  publish(o: Outcome, data: Uint8Array, routedAt: Date): Promise<unknown>[];
+  deadLetter(facts: SubmissionFacts, data: Uint8Array, reason: string, deliveries: number, at: Date): Promise<unknown>[];
+}
+
+export interface ProcessorOptions {
+  /** deliveries after which a submission that keeps failing for its own sake is dead-lettered */
+  maxDeliver: number;
+  /** first redelivery delay after a failure, doubled per delivery up to nakMaxMs */
+  nakBaseMs: number;
+  nakMaxMs: number;
+}
+
+export interface RouterStats {
+  batches: number;
+  delivered: number;
+  copies: number;
+  refused: number;
+  replayed: number;
+  flagged: number;
+  deadLettered: number;
+  retried: number;
+}
+
+/** Test-only crash points: awaited between the steps of a batch (e.g. to drop the connection). */
+export interface CrashPoints {
+  afterRecord?: (batch: readonly JsMsg[]) => Promise<void>;
+  afterPublish?: (batch: readonly JsMsg[]) => Promise<void>;
+}
+
+interface Item {
+  m: JsMsg;
+  sub: Submission;
+}
+
+type Settled = { ok: true } | { ok: false; err: LtError | Error };
+
+/**
+ * One batch, exactly once as observed by the agencies:
+ *  1. decode, verify, decide every submission (pure; a submission that throws is set aside);
+ *  2. record the envelope ids (one statement) and the Decree 30 numbers (one statement);
+ *  3. publish every inbox copy, refusal and event together and await all PubAcks;
+ *  4. ackAck every submission.
+ * A crash anywhere before 4 leaves the submissions unacked; they come back, find their own rows
+ * in the register (same sequence = redelivery), are decided again and re-published under the
+ * same message ids, which the streams drop as duplicates.
+ */
+export class SubmissionProcessor {
+  readonly stats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0 };
+
+  constructor(
+    private readonly ctx: RoutingContext,
+    private readonly verifier: SignatureVerifier,
+    private readonly register: RoutingRegister,
+    private readonly out: OutcomePublisher,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: ProcessorOptions,
+    private readonly crash: CrashPoints = {},
+  ) {}
+
+  /** BatchHandler for DurableConsumerRunner. Settles every message itself and never throws. */
+  readonly handle = async (batch: JsMsg[]): Promise<void> => {
+    const items = batch.map((m) => ({ m, sub: toSubmission(m) }));
+    const r = await this.attempt(items);
+    if (r.ok) return;
+    if (!isTransient(r.err) && items.length > 1) {
+      // one bad submission must not hold back the others: retry them one by one
+      this.log.warn({ err: r.err.message, size: items.length }, 'batch failed; isolating its submissions');
+      for (const item of items) {
+        const one = await this.attempt([item]);
+        if (!one.ok) await this.settleFailure(item, one.err);
+      }
+      return;
+    }
+    this.log.error({ err: r.err.message, size: items.length }, 'batch failed; will be redelivered');
+    for (const item of items) await this.settleFailure(item, r.err);
+  };
+
+  private async attempt(items: Item[]): Promise<Settled> {
+    try {
+      await this.process(items);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, err: err instanceof Error ? err : toLtError(err) };
+    }
+  }
+
+  private async process(items: Item[]): Promise<void> {
+    this.stats.batches++;
+    // 1. decide (pure), setting aside submissions whose processing itself throws
+    const failed = new Map<Item, Error>();
+    const prepared: Array<AwaitingSignature | Refuse | null> = items.map((it) => {
+      try {
+        return prepareSubmission(it.sub, this.ctx);
+      } catch (err) {
+        failed.set(it, err as Error);
+        return null;
+      }
+    });
+    const toVerify = prepared.filter((p): p is AwaitingSignature => p !== null && p.type === 'verify');
+    const verdicts = await this.verifier.verify(toVerify);
+    const valid = new Map<AwaitingSignature, boolean>();
+    toVerify.forEach((p, i) => valid.set(p, verdicts[i]!));
+
+    const live: Item[] = [];
+    const decisions: RoutingDecision[] = [];
+    items.forEach((it, i) => {
+      const p = prepared[i];
+      if (!p) return;
+      try {
+        decisions.push(p.type === 'verify' ? decideRouting(p, valid.get(p)!, this.ctx) : p);
+        live.push(it);
+      } catch (err) {
+        failed.set(it, err as Error);
+      }
+    });
+
+    // 2. registers: replays, redeliveries, Decree 30 numbers
+    const priors = await this.register.recordEnvelopes(envelopeRecordsOf(decisions), this.clock.now());
+    let outcomes = applyEnvelopeRegister(decisions, priors);
+    const numbers = numberRecordsOf(outcomes);
+    if (numbers.length > 0) outcomes = applyNumberRegister(outcomes, await this.register.recordNumbers(numbers));
+    await this.crash.afterRecord?.(items.map((i) => i.m));
+
+    // 3. every publish of the batch in flight together
+    const routedAt = this.clock.now();
+    const pending: Promise<unknown>[] = [];
+    outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt)));
+    await Promise.all(pending);
+    await this.crash.afterPublish?.(items.map((i) => i.m));
+
+    // 4. confirmed acks, then the set-aside ones
+    await Promise.all(live.map((it) => it.m.ackAck()));
+    for (const [it, err] of failed) await this.settleFailure(it, err);
+    this.count(outcomes);
+    this.logOutcomes(outcomes);
+  }
+
+  /**
+   * A submission that could not be processed: redelivered with backoff, or, once it has been
+   * delivered maxDeliver times and the failure is its own (not an outage), dead-lettered.
+   */
+  private async settleFailure(it: Item, err: Error): Promise<void> {
+    const deliveries = it.m.info.deliveryCount;
+    if (isTransient(err) || deliveries < this.opts.maxDeliver) {
+      this.stats.retried++;
+      const delay = Math.min(this.opts.nakMaxMs, this.opts.nakBaseMs * 2 ** Math.max(0, deliveries - 1));
+      this.log.warn({ err: err.message, submitSeq: it.sub.seq, deliveries, retryInMs: delay }, 'submission not routed; will be redelivered');
+      it.m.nak(delay);
+      return;
+    }
+    try {
+      const facts: SubmissionFacts = {
+        seq: it.sub.seq,
+        subject: it.sub.subject,
+        receivedAtMs: it.sub.receivedAtMs,
+        digest: sha256Hex(it.sub.data),
+        subjectAgency: null,
+      };
+      const reason = `${err instanceof LtError ? `${err.code}: ` : ''}${err.message}`;
+      await Promise.all(this.out.deadLetter(facts, it.sub.data, reason, deliveries, this.clock.now()));
+      await it.m.ackAck();
+      this.stats.deadLettered++;
+      this.log.error({ submitSeq: it.sub.seq, deliveries, reason }, 'submission dead-lettered');
+    } catch (dlqErr) {
+      this.log.error({ err: (dlqErr as Error).message, submitSeq: it.sub.seq }, 'dead-lettering failed; will be redelivered');
+      it.m.nak(this.opts.nakMaxMs);
+    }
+  }
+
+  private count(outcomes: Outcome[]): void {
+    for (const o of outcomes) {
+      if (o.type === 'deliver') {
+        this.stats.delivered++;
+        this.stats.copies += o.copies.length;
+        if (o.flags.length) this.stats.flagged++;
+      } else if (o.type === 'refuse') this.stats.refused++;
+      else this.stats.replayed++;
+    }
+  }
+
+  private logOutcomes(outcomes: Outcome[]): void {
+    for (const o of outcomes) {
+      if (o.type === 'deliver') {
+        if (o.flags.length) {
+          this.log.warn({ messageId: o.envelopeId, agencyCode: o.sender, flags: o.flags, firstEnvelopeId: o.firstEnvelopeWithNumber }, 'routed with flags');
+        } else if (this.log.isLevelEnabled('debug')) {
+          this.log.debug({ messageId: o.envelopeId, agencyCode: o.sender, copies: o.copies.length }, 'routed');
+        }
+      } else if (o.type === 'refuse') {
+        this.log.info(
+          { messageId: o.envelopeId, agencyCode: o.bounceTo ?? o.facts.subjectAgency, reasonCode: o.reasonCode, bounced: o.bounceTo !== null, submitSeq: o.facts.seq },
+          `refused: ${o.reason}`,
+        );
+      } else {
+        this.log.info({ messageId: o.envelopeId, agencyCode: o.sender, submitSeq: o.facts.seq, firstSubmitSeq: o.firstSubmitSeq }, 'replay ignored');
+      }
+    }
+  }
+}
+
+export function toSubmission(m: JsMsg): Submission {
+  return { subject: m.subject, data: m.data, seq: m.info.streamSequence, receivedAtMs: Math.floor(m.info.timestampNanos / 1e6) };
+}
+
+const TRANSIENT_PG_CLASSES = ['08', '40', '53', '55', '57', '58'];
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * An outage (database or NATS unreachable, timeouts) is retried without dead-lettering: the
+ * submission is fine, the hub is not. Anything else (a value Postgres refuses, a bug) counts
+ * against the submission's delivery budget.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof LtError) return err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT';
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) return TRANSIENT_PG_CLASSES.includes(code.slice(0, 2));
+    if (TRANSIENT_NODE_CODES.has(code)) return true;
+  }
+  // NATS client errors (timeouts, closed connection, no responders) and connection drops
+  return true;
+}

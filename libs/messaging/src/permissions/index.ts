@@ -1,0 +1,3 @@
+export * from './agency-permissions';
+export * from './nkeys';
+export * from './nats-config';

@@ -1,0 +1,152 @@
+import { LtError, parseAgencyCode, type Topology } from '@lt/contracts';
+import { agencyPermissions, servicePermissions, type ServiceRole, type UserPermissions, SERVICE_ROLES } from './agency-permissions';
+
+/**
+ * One credential per user. `nkey` (public key `U...`) is the recommended choice: no secret in
+ * the config. `passwordHash` is a bcrypt hash (`$2a$...`, e.g. from `nats server passwd`),
+ * passed through unchanged; `password` is stored in clear in the config (tests, demos).
+ */
+export interface NatsCredential {
+  nkey?: string;
+  password?: string;
+  passwordHash?: string;
+}
+
+export interface NatsAgencyUser extends NatsCredential {
+  code: string;
+  /** user name, required with a password; ignored for nkey users (the key is the identity) */
+  user?: string;
+}
+
+export interface NatsServiceUser extends NatsCredential {
+  user: string;
+  role: ServiceRole;
+}
+
+export interface NatsConfigInput {
+  topo: Topology;
+  agencies: NatsAgencyUser[];
+  services: NatsServiceUser[];
+  /** JetStream store directory; omit to leave it to `-sd` on the command line */
+  jetstreamDir?: string;
+  port?: number;
+  /** host to listen on (default 0.0.0.0) */
+  listen?: string;
+  /** account that holds every hub user (one account, so streams are shared) */
+  account?: string;
+  /** bytes; default 2 MiB, equal to the submit/inbox streams' max_msg_size */
+  maxPayload?: number;
+  /** HTTP monitoring port, bound to 127.0.0.1; omitted when undefined */
+  monitorPort?: number;
+  jetstreamMaxMemory?: string;
+  jetstreamMaxFile?: string;
+  serverName?: string;
+  /** first lines of the file, as comments */
+  header?: string[];
+}
+
+const ACCOUNT_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const USER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+const NKEY_PATTERN = /^U[A-Z2-7]{55}$/;
+const SIZE_PATTERN = /^\d+(K|M|G|T)?B?$/i;
+const DEFAULT_MAX_PAYLOAD = 2 * 1024 * 1024;
+
+/**
+ * Renders a nats-server 2.9 configuration: JetStream on, one account holding every hub user
+ * with per-user publish/subscribe permissions. Agencies get `agencyPermissions` (their own
+ * submit subject, their own inbox durable, read-only directory), services `servicePermissions`.
+ */
+export function renderNatsConfig(input: NatsConfigInput): string {
+  const account = input.account ?? 'LT';
+  if (!ACCOUNT_PATTERN.test(account)) throw new LtError('VALIDATION_FAILED', `account "${account}" must be letters, digits, '_' or '-'`, { field: 'account' });
+  const port = input.port ?? 4222;
+  if (!Number.isInteger(port) || port < -1 || port > 65535) throw new LtError('VALIDATION_FAILED', `port ${port} must be an integer 0-65535 (or -1 for random)`, { field: 'port' });
+  const maxPayload = input.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  if (!Number.isInteger(maxPayload) || maxPayload < 1024 || maxPayload > 64 * 1024 * 1024) {
+    throw new LtError('VALIDATION_FAILED', `maxPayload ${maxPayload} must be an integer between 1 KiB and 64 MiB`, { field: 'maxPayload' });
+  }
+  for (const [field, v] of [['jetstreamMaxMemory', input.jetstreamMaxMemory], ['jetstreamMaxFile', input.jetstreamMaxFile]] as const) {
+    if (v !== undefined && !SIZE_PATTERN.test(v)) throw new LtError('VALIDATION_FAILED', `${field} "${v}" must be a size like 1G or 512MB`, { field });
+  }
+
+  const seenCodes = new Set<string>();
+  const seenIdentities = new Set<string>();
+  const users: string[] = [];
+  for (const [i, a] of input.agencies.entries()) {
+    const code = parseAgencyCode(a.code);
+    if (seenCodes.has(code)) throw new LtError('DUPLICATE', `agency ${code} appears twice (agencies[${i}])`, { field: `agencies[${i}].code`, code });
+    seenCodes.add(code);
+    users.push(renderUser(`agency ${code}`, credentialOf(a, a.user, `agencies[${i}]`, seenIdentities), agencyPermissions(input.topo, code)));
+  }
+  for (const [i, s] of input.services.entries()) {
+    if (!SERVICE_ROLES.includes(s.role)) {
+      throw new LtError('VALIDATION_FAILED', `services[${i}].role "${s.role}" must be one of ${SERVICE_ROLES.join(', ')}`, { field: `services[${i}].role` });
+    }
+    users.push(renderUser(`service ${s.role} (${s.user})`, credentialOf(s, s.user, `services[${i}]`, seenIdentities), servicePermissions(input.topo, s.role)));
+  }
+
+  const lines: string[] = [];
+  for (const h of input.header ?? []) lines.push(`# ${h}`);
+  if (input.serverName) lines.push(`server_name: ${q(input.serverName)}`);
+  lines.push(`host: ${q(input.listen ?? '0.0.0.0')}`, `port: ${port}`);
+  lines.push(`# equal to max_msg_size of the ${input.topo.streams.submit}/${input.topo.streams.inbox} streams`, `max_payload: ${maxPayload}`);
+  if (input.monitorPort !== undefined) lines.push(`# monitoring only on loopback`, `http: ${q(`127.0.0.1:${input.monitorPort}`)}`);
+  lines.push('', 'jetstream {');
+  if (input.jetstreamDir) lines.push(`  store_dir: ${q(input.jetstreamDir)}`);
+  if (input.jetstreamMaxMemory) lines.push(`  max_memory_store: ${input.jetstreamMaxMemory}`);
+  if (input.jetstreamMaxFile) lines.push(`  max_file_store: ${input.jetstreamMaxFile}`);
+  lines.push('}', '');
+  lines.push(`# One account: streams, consumers and the KV bucket are shared; each user's permissions decide what it may touch.`);
+  lines.push('accounts {', `  ${account} {`, '    jetstream: enabled', '    users: [');
+  lines.push(users.join(',\n'));
+  lines.push('    ]', '  }', '}', '');
+  return lines.join('\n');
+}
+
+interface RenderedCredential {
+  fields: string[];
+}
+
+function credentialOf(c: NatsCredential, user: string | undefined, where: string, seen: Set<string>): RenderedCredential {
+  const given = [c.nkey, c.password, c.passwordHash].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new LtError('VALIDATION_FAILED', `${where} needs exactly one of nkey, password, passwordHash (got ${given})`, { field: where });
+  if (c.nkey !== undefined) {
+    if (!NKEY_PATTERN.test(c.nkey)) throw new LtError('VALIDATION_FAILED', `${where}.nkey must be a user public key "U..." (56 characters)`, { field: `${where}.nkey` });
+    if (seen.has(c.nkey)) throw new LtError('DUPLICATE', `${where}.nkey is already used by another user`, { field: `${where}.nkey` });
+    seen.add(c.nkey);
+    return { fields: [`nkey: ${q(c.nkey)}`] };
+  }
+  if (!user || !USER_PATTERN.test(user)) throw new LtError('VALIDATION_FAILED', `${where}.user "${user ?? ''}" is required with a password: letters, digits, '_', '.', '@', '-'`, { field: `${where}.user` });
+  if (seen.has(`user:${user}`)) throw new LtError('DUPLICATE', `${where}.user "${user}" is already used by another user`, { field: `${where}.user` });
+  seen.add(`user:${user}`);
+  const secret = (c.password ?? c.passwordHash)!;
+  if (c.passwordHash !== undefined && !/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(secret)) {
+    throw new LtError('VALIDATION_FAILED', `${where}.passwordHash must be a bcrypt hash ($2a$<cost>$...)`, { field: `${where}.passwordHash` });
+  }
+  if (c.password !== undefined && !/^[\x21-\x7e]{8,}$/.test(secret)) {
+    throw new LtError('VALIDATION_FAILED', `${where}.password must be at least 8 printable ASCII characters without spaces`, { field: `${where}.password` });
+  }
+  return { fields: [`user: ${q(user)}`, `password: ${q(secret)}`] };
+}
+
+function renderUser(comment: string, cred: RenderedCredential, p: UserPermissions): string {
+  const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
+  const dir = (name: string, d: UserPermissions['publish']) =>
+    `        ${name}: { allow: ${list(d.allow)}${d.deny && d.deny.length > 0 ? `, deny: ${list(d.deny)}` : ''} }`;
+  return [
+    `      # ${comment}`,
+    `      {`,
+    ...cred.fields.map((f) => `        ${f}`),
+    `        permissions: {`,
+    dir('  publish', p.publish),
+    dir('  subscribe', p.subscribe),
+    `        }`,
+    `      }`,
+  ].join('\n');
+}
+
+/** Quoted string for the nats config format (JSON escaping is a subset it understands). */
+function q(s: string): string {
+  if (/[\x00-\x1f"\\]/.test(s)) throw new LtError('VALIDATION_FAILED', `config value ${JSON.stringify(s)} contains a quote, backslash or control character`);
+  return `"${s}"`;
+}

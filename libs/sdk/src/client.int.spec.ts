@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { HUB_KEYS_KV_KEY, LtError, codeToSubjectTokens, topology, type AgencyKvEntry, type DocumentBody, type RecallBody, type StatusBody } from '@lt/contracts';
+import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { LienThongClient, connect } from './client';
+import { inboxDurableName } from './names';
+import { hubKeysValue, makeHubKey, makeTestAgency, SAMPLE_BODY, type TestAgency } from './testing/fixtures';
+import { MiniRouter } from './testing/mini-router';
+import type { InboxMessage, InvalidInboxMessage, StatusUpdate } from './types';
+
+/**
+ * The SDK against a real NATS (127.0.0.1:4222) in a namespace of its own, with MiniRouter standing
+ * in for apps/router (copies submissions into inboxes with the router's headers, verifies nothing).
+ */
+jest.setTimeout(60_000);
+
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const topo = topology(`t${randomBytes(4).toString('hex')}`);
+
+const A = '000.00.00.H41'; // province
+const B = '000.00.05.H41'; // district
+const C = '000.00.07.H41'; // closed, successor B
+const D = '000.00.09.H41'; // registered, but the router refuses it
+
+let admin: NatsConnection;
+let router: MiniRouter;
+let a: LienThongClient;
+let b: LienThongClient;
+let agencies: Record<string, TestAgency>;
+const invalid: InvalidInboxMessage[] = [];
+const statusesAtA: StatusUpdate[] = [];
+
+/** Takes the next n valid messages from a client's inbox (stops iterating after them). */
+async function take(client: LienThongClient, n: number): Promise<InboxMessage[]> {
+  const out: InboxMessage[] = [];
+  for await (const m of client.inbox({ batch: 16 })) {
+    out.push(m);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/** Takes n messages and acks them. */
+async function takeAndAck(client: LienThongClient, n: number): Promise<InboxMessage[]> {
+  const msgs = await take(client, n);
+  for (const m of msgs) await m.ack();
+  return msgs;
+}
+
+function doc(subject: string): DocumentBody {
+  return { ...SAMPLE_BODY, subject };
+}
+
+beforeAll(async () => {
+  admin = await connectNats(NATS_URL, 'sdk-int-admin');
+  await ensureTopology(admin, topo, { storage: 'memory' });
+  agencies = {
+    [A]: await makeTestAgency(A),
+    [B]: await makeTestAgency(B, { parentCode: A, tier: 'district' }),
+    [C]: await makeTestAgency(C, { parentCode: A, tier: 'district', status: 'closed' }),
+    [D]: await makeTestAgency(D, { parentCode: A, tier: 'district' }),
+  };
+  agencies[C]!.entry.agency.successorCode = B;
+  const hub = await makeHubKey();
+  const kv = await openAgencyKv(admin, topo);
+  for (const t of Object.values(agencies)) await kv.put(codeToSubjectTokens(t.code), JSON.stringify(t.entry));
+  await kv.put(HUB_KEYS_KV_KEY, JSON.stringify(hubKeysValue(hub)));
+
+  router = new MiniRouter(admin, topo, hub, new Map<string, AgencyKvEntry>(Object.values(agencies).map((t) => [t.code, t.entry])));
+  await router.start();
+
+  // A connects on its own connection with a JWK; B shares the admin connection
+  a = await connect({ natsUrl: NATS_URL, ns: topo.ns, agencyCode: A, privateJwk: agencies[A]!.privateJwk, keyId: agencies[A]!.keyId, onStatus: (u) => statusesAtA.push(u) });
+  b = await connect({ nc: admin, ns: topo.ns, agencyCode: B, privateJwk: agencies[B]!.privateJwk, keyId: agencies[B]!.keyId, onInvalid: (m) => invalid.push(m) });
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await router?.stop();
+  if (admin) {
+    await destroyTopology(admin, topo);
+    await admin.close();
+  }
+});
+
+describe('connect', () => {
+  it('loads the directory from KV and creates the inbox consumer', async () => {
+    expect(a.directory.size).toBe(4);
+    expect(a.directory.agency(C)?.successorCode).toBe(B);
+    expect(a.directory.hubKids()).toHaveLength(1);
+    const info = await (await jetstreamManager(admin)).consumers.info(topo.streams.inbox, inboxDurableName(A));
+    expect(info.config).toMatchObject({ filter_subject: topo.inboxSubject(A), ack_policy: 'explicit', max_deliver: -1 });
+  });
+
+  it('sees directory changes through the watch, without reconnecting', async () => {
+    const kv = await openAgencyKv(admin, topo);
+    const e = await makeTestAgency('000.00.11.H41', { parentCode: A, tier: 'district' });
+    await kv.put(codeToSubjectTokens(e.code), JSON.stringify(e.entry));
+    while (!a.directory.has(e.code)) await new Promise((r) => setTimeout(r, 20));
+    await kv.delete(codeToSubjectTokens(e.code));
+    while (a.directory.has(e.code)) await new Promise((r) => setTimeout(r, 20));
+    expect(a.directory.kidsOf(e.code)).toEqual([]);
+  });
+
+  it('refuses a key that does not belong to the agency code at send time', async () => {
+    const wrong = await connect({ nc: admin, ns: topo.ns, agencyCode: A, privateJwk: agencies[B]!.privateJwk, keyId: agencies[A]!.keyId, ensureInbox: false });
+    try {
+      await expect(wrong.sendDocument({ to: [B], body: doc('x') })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    } finally {
+      await wrong.close();
+    }
+    expect(admin.isClosed()).toBe(false);
+  });
+});
+
+describe('document, arrival and processing statuses', () => {
+  it('send -> verified in the inbox -> ack sends 01 -> the sender tracks 01, then 03 and 06', async () => {
+    const sent = await a.sendDocument({ to: [B], body: doc('Công văn số 1') });
+    expect(sent.seq).toBeGreaterThan(0);
+    expect(sent.duplicate).toBe(false);
+
+    const [got] = await take(b, 1);
+    expect(got).toMatchObject({ id: sent.id, from: A, kind: 'document', hubSigned: false, redelivered: false, deliveryCount: 1 });
+    expect(got!.envelope).toEqual(sent.envelope);
+    expect(got!.headers['Lt-To']).toBe(B);
+    await got!.ack();
+
+    const [arrived] = await takeAndAck(a, 1);
+    expect(arrived).toMatchObject({ kind: 'status', from: B });
+    expect(arrived!.envelope.body).toMatchObject({ responseFor: sent.id, statusCode: '01' });
+    expect(a.tracking(sent.id).get(B)?.code).toBe('01');
+
+    await b.sendStatus(got!, '03', { description: 'Đã vào sổ', staffInfo: { department: 'Văn thư' } });
+    await b.sendStatus(got!, '06');
+    await takeAndAck(a, 2);
+    const t = a.tracking(sent.id).get(B)!;
+    expect(t.code).toBe('06');
+    expect(t.history.map((h) => h.code)).toEqual(['01', '03', '06']);
+    expect(t.history[1]!.description).toBe('Đã vào sổ');
+    expect(statusesAtA.filter((u) => u.docId === sent.id).map((u) => u.code)).toEqual(['01', '03', '06']);
+  });
+
+  it('a re-send with the same id is a duplicate for the hub', async () => {
+    const first = await a.sendDocument({ to: [B], body: doc('gửi lại') });
+    const again = await a.sendDocument({ to: [B], body: doc('gửi lại'), id: first.id });
+    expect(again).toMatchObject({ id: first.id, seq: first.seq, duplicate: true });
+    await takeAndAck(b, 1);
+    await takeAndAck(a, 1); // its 01
+  });
+
+  it('sends 01 once per document id, also when two copies arrive (one forwarded from a closed agency)', async () => {
+    router.nextFlags = 'duplicate-number';
+    const sent = await a.sendDocument({ to: [B, C], body: doc('hai bản') });
+    const copies = await take(b, 2);
+    expect(copies.map((m) => m.id)).toEqual([sent.id, sent.id]);
+    expect(copies[0]!.flags).toEqual(['duplicate-number']);
+    expect(copies.map((m) => m.forwardedFrom)).toEqual([undefined, C]);
+    for (const m of copies) await m.ack();
+
+    // the next status at A is the 01 of this document, and the one after is already the next document's
+    const next = await a.sendDocument({ to: [B], body: doc('tiếp theo') });
+    await takeAndAck(b, 1);
+    const statuses = await takeAndAck(a, 2);
+    expect(statuses.map((m) => (m.envelope.body as StatusBody).responseFor)).toEqual([sent.id, next.id]);
+  });
+});
+
+describe('inbox delivery', () => {
+  it('redelivers after nak, and marks the copy redelivered', async () => {
+    const sent = await a.sendDocument({ to: [B], body: doc('nak me') });
+    const [first] = await take(b, 1);
+    first!.nak();
+    const [second] = await take(b, 1);
+    expect(second).toMatchObject({ id: sent.id, redelivered: true, deliveryCount: 2 });
+    await second!.ack();
+    const [arrived] = await takeAndAck(a, 1);
+    expect((arrived!.envelope.body as StatusBody).responseFor).toBe(sent.id);
+  });
+
+  it('never yields a copy altered in transit: onInvalid gets it (BAD_SIGNATURE) and it is term()ed', async () => {
+    invalid.length = 0;
+    router.tamperNextFor = B;
+    const bad = await a.sendDocument({ to: [B], body: doc('sẽ bị sửa') });
+    const good = await a.sendDocument({ to: [B], body: doc('nguyên vẹn') });
+    const [got] = await takeAndAck(b, 1);
+    expect(got!.id).toBe(good.id);
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]).toMatchObject({ action: 'term', deliveryCount: 1 });
+    expect(invalid[0]!.error.code).toBe('BAD_SIGNATURE');
+    expect(invalid[0]!.headers['Lt-Envelope-Id']).toBe(bad.id);
+    // term()ed: not delivered again, the inbox is empty
+    const rest: InboxMessage[] = [];
+    for await (const m of b.inbox({ follow: false })) rest.push(m);
+    expect(rest).toEqual([]);
+    expect(invalid).toHaveLength(1);
+    const [arrived] = await takeAndAck(a, 1);
+    expect((arrived!.envelope.body as StatusBody).responseFor).toBe(good.id);
+  });
+
+  it('drains a batch without follow and stops when the inbox is empty', async () => {
+    const results = await a.sendDocumentBatch(
+      Array.from({ length: 150 }, (_, i) => ({ to: [B], body: doc(`lô ${i}`) })),
+      { window: 32 },
+    );
+    expect(new Set(results.map((r) => r.seq)).size).toBe(150);
+    const got: string[] = [];
+    for await (const m of b.inbox({ follow: false, batch: 64 })) {
+      got.push(m.id);
+      await m.ack();
+    }
+    expect(got.sort()).toEqual(results.map((r) => r.id).sort());
+    const arrivals: string[] = [];
+    for await (const m of a.inbox({ follow: false, batch: 64 })) {
+      arrivals.push((m.envelope.body as StatusBody).responseFor);
+      await m.ack();
+    }
+    expect(arrivals.sort()).toEqual(results.map((r) => r.id).sort());
+  });
+
+  it('naks messages pulled but not handed out when the loop stops, so they come back at once', async () => {
+    const sent = await Promise.all([1, 2, 3].map((i) => a.sendDocument({ to: [B], body: doc(`ba ${i}`) })));
+    const [first] = await take(b, 1); // the fetch pulled all three; two were never handed out
+    await first!.ack();
+    const rest = await takeAndAck(b, 2);
+    expect([first!.id, ...rest.map((m) => m.id)].sort()).toEqual(sent.map((s) => s.id).sort());
+    await takeAndAck(a, 3);
+  });
+});
+
+describe('recall, update, reply', () => {
+  it('recall 13 -> the recipient agrees 15 -> the sender tracks 13 then 15', async () => {
+    const sent = await a.sendDocument({ to: [B], body: doc('sẽ thu hồi') });
+    await takeAndAck(b, 1);
+    await takeAndAck(a, 1); // 01
+
+    await a.recall(sent.id, { reason: 'Sai số ký hiệu' });
+    expect(a.tracking(sent.id).get(B)?.code).toBe('13');
+    const [recall] = await takeAndAck(b, 1);
+    expect(recall).toMatchObject({ kind: 'recall', from: A });
+    expect(recall!.envelope.body as RecallBody).toEqual({ responseFor: sent.id, reason: 'Sai số ký hiệu' });
+    expect(() => b.answerRecall({ ...recall!, kind: 'document' }, true)).toThrow(LtError);
+
+    await b.answerRecall(recall!, true, 'Đã hủy bản nhận');
+    await takeAndAck(a, 1);
+    const t = a.tracking(sent.id).get(B)!;
+    expect(t.code).toBe('15');
+    expect(t.history.map((h) => [h.code, h.local ?? false])).toEqual([
+      ['01', false],
+      ['13', true],
+      ['15', false],
+    ]);
+  });
+
+  it('update carries businessDocType 2 and the original id; a reply links the answered document', async () => {
+    const sent = await a.sendDocument({ to: [B], body: doc('bản gốc') });
+    await a.update(sent.id, { body: doc('bản cập nhật'), reason: 'bổ sung' });
+    const [original, updated] = await takeAndAck(b, 2);
+    expect((updated!.envelope.body as DocumentBody).business).toEqual({ businessDocType: 2, originalId: sent.id, businessDocReason: 'bổ sung' });
+
+    const answer = await b.reply(original!, { body: { code: { codeNumber: '7', codeNotation: 'UBND' }, subject: 'Trả lời' } });
+    const atA = await takeAndAck(a, 3); // 01, 01, and the reply
+    const reply = atA.find((m) => m.kind === 'document')!;
+    expect(reply.id).toBe(answer.id);
+    expect((reply.envelope.body as DocumentBody).responseFor).toEqual([{ organId: A, documentId: sent.id, code: '123/UBND-VP', promulgationDate: '2026-11-20' }]);
+    const [arrivedAtB] = await takeAndAck(b, 1);
+    expect((arrivedAtB!.envelope.body as StatusBody).responseFor).toBe(answer.id);
+  });
+});
+
+describe('refusals', () => {
+  it('a hub-signed 02 in the sender inbox is verified and tracked under "hub"', async () => {
+    router.refuse.add(D);
+    const sent = await a.sendDocument({ to: [D], body: doc('không tới được') });
+    const [refusal] = await takeAndAck(a, 1);
+    expect(refusal).toMatchObject({ kind: 'status', hubSigned: true });
+    expect(refusal!.kid.startsWith('hub#')).toBe(true);
+    const t = a.tracking(sent.id).get('hub')!;
+    expect(t).toMatchObject({ code: '02' });
+    expect(t.history[0]!.reasonCode).toBe('UNKNOWN_RECIPIENT');
+  });
+
+  it('fails fast, before publishing, with the codes the router would use', async () => {
+    const jsm = await jetstreamManager(admin);
+    const lastSeq = async () => (await jsm.streams.info(topo.streams.submit)).state.last_seq;
+    const before = await lastSeq();
+    await expect(a.sendDocument({ to: ['000.00.99.H41'], body: doc('x') })).rejects.toMatchObject({ code: 'UNKNOWN_RECIPIENT' });
+    await expect(a.sendDocument({ to: [B], body: { ...doc('x'), subject: '' } })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', details: { field: 'body.subject' } });
+    await expect(a.sendStatus({ id: 'nope', from: B }, '03')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', details: { field: 'body.responseFor' } });
+    await expect(a.recall('0190f0e2-7c4b-7d2a-8a3e-5f6a7b8c9d0e')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // nothing reached the submit stream
+    expect(await lastSeq()).toBe(before);
+  });
+});

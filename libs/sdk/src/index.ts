@@ -1,0 +1,17 @@
+/**
+ * LienThong agency SDK: what an agency system embeds to send signed documents, statuses and
+ * recalls through the hub and to read its verified inbox.
+ *
+ *   const lt = await connect({ natsUrl, agencyCode, keyFile });
+ *   const { id } = await lt.sendDocument({ to: ['000.00.05.H41'], body });
+ *   for await (const m of lt.inbox()) { store(m); await m.ack(); }   // ack sends 01 to the sender
+ */
+export * from './client';
+export * from './types';
+export * from './directory';
+export * from './envelope-builder';
+export * from './verify-inbound';
+export * from './tracking';
+export * from './attachments';
+export * from './inbox-consumer';
+export * from './names';
