@@ -73,18 +73,27 @@ export interface BundleEntryFields {
   body: unknown;
 }
 
-/** One bundle line after the header: an entry plus the leaf hash stored when it was appended. */
-export interface BundleEntry extends BundleEntryFields {
+/** An exported entry: its canonical JSON text (the hashed bytes) and the leaf hash stored when it was appended. */
+export interface BundleEntry {
+  seq: number;
   leafHash: string;
+  /** canonical JSON of the eight BundleEntryFields, byte for byte what the leaf hash covers */
+  entry: string;
 }
 
 export const BUNDLE_FORMAT = 'lienthong-audit-bundle/1';
 
+/** A bundle line after the header: `{"leafHash":"<base64>","entry":<canonical entry JSON>}`. */
+export function bundleLine(e: Pick<BundleEntry, 'leafHash' | 'entry'>): string {
+  return `{"leafHash":${JSON.stringify(e.leafHash)},"entry":${e.entry}}`;
+}
+
 /**
- * First line of a bundle (JSON Lines). Entries [startSize, endSize) follow, one per line, in seq
- * order. startFrontier is the right edge of the tree of startSize records (roots of its complete
- * subtrees, largest first); with it and the entries, a verifier recomputes the root at every
- * checkpoint size in (startSize, endSize] and compares it with the signed checkpoint.
+ * First line of a bundle (JSON Lines). Entries [startSize, endSize) follow, one per line
+ * (bundleLine), in seq order. startFrontier is the right edge of the tree of startSize records
+ * (roots of its complete subtrees, largest first); with it and the entries, a verifier recomputes
+ * the root at every checkpoint size in (startSize, endSize] and compares it with the signed
+ * checkpoint.
  */
 export interface BundleHeader {
   format: typeof BUNDLE_FORMAT;

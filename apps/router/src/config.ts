@@ -17,6 +17,8 @@ export interface RouterConfig {
   verify: VerifyMode;
   /** LT_ROUTER_POOL_THRESHOLD: smallest batch sent to the worker pool in `pool` mode */
   poolThreshold: number;
+  /** LT_ROUTER_ACK_WAIT_MS: how long a crashed router's unacked batch stays invisible before redelivery */
+  ackWaitMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,5 +64,6 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     maxDeliver: int(env, 'LT_ROUTER_MAX_DELIVER', 8, 1, 1000),
     verify,
     poolThreshold: int(env, 'LT_ROUTER_POOL_THRESHOLD', 64, 1, 100_000),
+    ackWaitMs: int(env, 'LT_ROUTER_ACK_WAIT_MS', 30_000, 1_000, 3_600_000),
   };
 }

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { parseAgencyCode, topology } from '@lt/contracts';
 import { DurableConsumerRunner, JetStreamPublisher, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { systemClock, type Clock, type KeyFile, type Logger } from '@lt/platform';
@@ -71,6 +72,21 @@ export interface RouterService {
   readonly hubPublicKey: HubPublicKey;
 }
 
+/**
+ * DurableConsumerRunner.start() returns before its pull is open, and a stop() in that window
+ * leaves the pull running (libs/messaging race, reported). Waiting until the server sees the
+ * pull makes start() mean "consuming" and closes the window.
+ */
+async function waitUntilPulling(nc: NatsConnection, stream: string, durable: string, timeoutMs = 5_000): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const info = await jsm.consumers.info(stream, durable);
+    if (info.num_waiting > 0 || info.num_ack_pending > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The router, runnable in-process (tests, bench, npm start) or from main.ts. */
 export function createRouterService(deps: RouterServiceDeps): RouterService {
   const opts: RouterOptions = { ...DEFAULT_ROUTER_OPTIONS, ...deps.options };
@@ -89,7 +105,7 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
   let feed: KvDirectoryFeed | undefined;
   let runner: DurableConsumerRunner | undefined;
   let processor: SubmissionProcessor | undefined;
-  const emptyStats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0 };
+  const emptyStats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0, redelivered: 0 };
 
   return {
     get stats() {
@@ -121,11 +137,13 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
         log,
       );
       await runner.start();
+      await waitUntilPulling(deps.nc, topo.streams.submit, topo.consumers.router);
       log.info({ stream: topo.streams.submit, durable: topo.consumers.router, verify: opts.verify, maxBatch: opts.maxBatch }, 'router consuming');
     },
 
     async stop() {
       await runner?.stop();
+      await processor?.drain();
       await feed?.stop();
       await verifier?.close();
     },

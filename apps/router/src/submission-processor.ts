@@ -3,7 +3,7 @@ import type { JsMsg } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
 import type { SignatureVerifier } from './adapters/signature-verifier';
 import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from './route-submission/decision';
-import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberRecordsOf, type RoutingRegister } from './route-submission/outcome';
+import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberCandidatesOf, type RoutingRegister } from './route-submission/outcome';
 import { decideRouting, prepareSubmission, type RoutingContext } from './route-submission/route-submission';
 import { sha256Hex } from '@lt/crypto';
 
@@ -30,6 +30,8 @@ export interface RouterStats {
   flagged: number;
   deadLettered: number;
   retried: number;
+  /** submissions found already recorded under their own sequence: re-run after a crash */
+  redelivered: number;
 }
 
 /** Test-only crash points: awaited between the steps of a batch (e.g. to drop the connection). */
@@ -45,10 +47,19 @@ interface Item {
 
 type Settled = { ok: true } | { ok: false; err: LtError | Error };
 
+interface Decided {
+  items: Item[];
+  /** submissions with a decision, in order */
+  live: Item[];
+  decisions: RoutingDecision[];
+  /** submissions whose processing threw: redelivered, or dead-lettered at the last delivery */
+  failed: Map<Item, Error>;
+}
+
 /**
  * One batch, exactly once as observed by the agencies:
  *  1. decode, verify, decide every submission (pure; a submission that throws is set aside);
- *  2. record the envelope ids (one statement) and the Decree 30 numbers (one statement);
+ *  2. record the envelope ids and the Decree 30 numbers (one statement);
  *  3. publish every inbox copy, refusal and event together and await all PubAcks;
  *  4. ackAck every submission.
  * A crash anywhere before 4 leaves the submissions unacked; they come back, find their own rows
@@ -56,7 +67,7 @@ type Settled = { ok: true } | { ok: false; err: LtError | Error };
  * same message ids, which the streams drop as duplicates.
  */
 export class SubmissionProcessor {
-  readonly stats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0 };
+  readonly stats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0, redelivered: 0 };
 
   constructor(
     private readonly ctx: RoutingContext,
@@ -69,36 +80,65 @@ export class SubmissionProcessor {
     private readonly crash: CrashPoints = {},
   ) {}
 
-  /** BatchHandler for DurableConsumerRunner. Settles every message itself and never throws. */
+  /** the commit stage of the batch handed over last; commits run strictly one after another */
+  private tail: Promise<void> = Promise.resolve();
+
+  /**
+   * BatchHandler for DurableConsumerRunner. Settles every message itself and never throws.
+   * Two-stage pipeline: this batch is decided (CPU: decode, verify, validate) while the previous
+   * batch is still committing (I/O: Postgres, PubAcks, acks); commits stay in stream order, so
+   * copies never overtake each other and the register always holds every earlier batch. Returns
+   * once the previous commit is done: at most one batch waits for I/O while the next is decided.
+   */
   readonly handle = async (batch: JsMsg[]): Promise<void> => {
     const items = batch.map((m) => ({ m, sub: toSubmission(m) }));
-    const r = await this.attempt(items);
+    let decided: Decided | Error;
+    try {
+      decided = await this.decide(items);
+    } catch (err) {
+      decided = err instanceof Error ? err : toLtError(err);
+    }
+    const previous = this.tail;
+    this.tail = previous.then(() => this.finish(items, decided));
+    await previous;
+  };
+
+  /** Resolves when every batch handed over so far has been settled. */
+  async drain(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.tail;
+      await seen;
+    } while (seen !== this.tail);
+  }
+
+  private async finish(items: Item[], decided: Decided | Error): Promise<void> {
+    const r = await this.attempt(() => (decided instanceof Error ? Promise.reject(decided) : this.commit(decided)));
     if (r.ok) return;
     if (!isTransient(r.err) && items.length > 1) {
       // one bad submission must not hold back the others: retry them one by one
       this.log.warn({ err: r.err.message, size: items.length }, 'batch failed; isolating its submissions');
       for (const item of items) {
-        const one = await this.attempt([item]);
+        const one = await this.attempt(async () => this.commit(await this.decide([item])));
         if (!one.ok) await this.settleFailure(item, one.err);
       }
       return;
     }
     this.log.error({ err: r.err.message, size: items.length }, 'batch failed; will be redelivered');
     for (const item of items) await this.settleFailure(item, r.err);
-  };
+  }
 
-  private async attempt(items: Item[]): Promise<Settled> {
+  private async attempt(run: () => Promise<void>): Promise<Settled> {
     try {
-      await this.process(items);
+      await run();
       return { ok: true };
     } catch (err) {
       return { ok: false, err: err instanceof Error ? err : toLtError(err) };
     }
   }
 
-  private async process(items: Item[]): Promise<void> {
-    this.stats.batches++;
-    // 1. decide (pure), setting aside submissions whose processing itself throws
+  /** 1. decide (pure), setting aside submissions whose processing itself throws. */
+  private async decide(items: Item[]): Promise<Decided> {
     const failed = new Map<Item, Error>();
     const prepared: Array<AwaitingSignature | Refuse | null> = items.map((it) => {
       try {
@@ -125,12 +165,21 @@ export class SubmissionProcessor {
         failed.set(it, err as Error);
       }
     });
+    return { items, live, decisions, failed };
+  }
 
-    // 2. registers: replays, redeliveries, Decree 30 numbers
-    const priors = await this.register.recordEnvelopes(envelopeRecordsOf(decisions), this.clock.now());
-    let outcomes = applyEnvelopeRegister(decisions, priors);
-    const numbers = numberRecordsOf(outcomes);
-    if (numbers.length > 0) outcomes = applyNumberRegister(outcomes, await this.register.recordNumbers(numbers));
+  /** 2.-4. register, publish, ack. Throws when the batch as a whole could not be committed. */
+  private async commit(d: Decided): Promise<void> {
+    this.stats.batches++;
+    const { items, live, decisions, failed } = d;
+    // 2. registers, one statement: replays, redeliveries, Decree 30 numbers
+    const records = envelopeRecordsOf(decisions);
+    const registered = await this.register.record(records, numberCandidatesOf(decisions), this.clock.now());
+    for (const r of records) {
+      const p = registered.priors.get(r.id);
+      if (p && p.seq === r.seq && p.digest === r.digest) this.stats.redelivered++;
+    }
+    const outcomes = applyNumberRegister(applyEnvelopeRegister(decisions, registered.priors), registered.numbers);
     await this.crash.afterRecord?.(items.map((i) => i.m));
 
     // 3. every publish of the batch in flight together
@@ -157,7 +206,7 @@ export class SubmissionProcessor {
       this.stats.retried++;
       const delay = Math.min(this.opts.nakMaxMs, this.opts.nakBaseMs * 2 ** Math.max(0, deliveries - 1));
       this.log.warn({ err: err.message, submitSeq: it.sub.seq, deliveries, retryInMs: delay }, 'submission not routed; will be redelivered');
-      it.m.nak(delay);
+      safeNak(it.m, delay);
       return;
     }
     try {
@@ -175,7 +224,7 @@ export class SubmissionProcessor {
       this.log.error({ submitSeq: it.sub.seq, deliveries, reason }, 'submission dead-lettered');
     } catch (dlqErr) {
       this.log.error({ err: (dlqErr as Error).message, submitSeq: it.sub.seq }, 'dead-lettering failed; will be redelivered');
-      it.m.nak(this.opts.nakMaxMs);
+      safeNak(it.m, this.opts.nakMaxMs);
     }
   }
 
@@ -207,6 +256,15 @@ export class SubmissionProcessor {
         this.log.info({ messageId: o.envelopeId, agencyCode: o.sender, submitSeq: o.facts.seq, firstSubmitSeq: o.firstSubmitSeq }, 'replay ignored');
       }
     }
+  }
+}
+
+/** A nak on a dropped connection throws; the ack wait brings the message back anyway. */
+function safeNak(m: JsMsg, delayMs: number): void {
+  try {
+    m.nak(delayMs);
+  } catch {
+    // connection gone: redelivered after ack wait
   }
 }
 

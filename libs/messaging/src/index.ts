@@ -3,3 +3,4 @@ export * from './streams';
 export * from './rpc';
 export * from './durable-consumer';
 export * from './publisher';
+export * from './permissions';

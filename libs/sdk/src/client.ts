@@ -35,7 +35,7 @@ import {
   type EnvelopeDraft,
   type SealedEnvelope,
 } from './envelope-builder';
-import { FetchQueue } from './fetch-queue';
+import { InboxFeed, NAK_MIN_DELAY_MS } from './inbox-feed';
 import { ensureInboxConsumer } from './inbox-consumer';
 import { HUB_TRACKING_KEY, inboxDurableName } from './names';
 import { TrackingTable, type RecipientTracking } from './tracking';
@@ -98,7 +98,7 @@ export class LienThongClient {
   private readonly arrived = new Set<string>();
   private readonly statusHandlers = new Set<StatusHandler>();
   private readonly invalidHandlers = new Set<InvalidHandler>();
-  private readonly activeQueues = new Set<{ queue: FetchQueue; close(): Promise<void | Error> }>();
+  private feed?: Promise<InboxFeed>;
   private readonly pending = new Set<Promise<unknown>>();
   private kv?: KV;
   private watcher?: { stop(): void };
@@ -369,64 +369,50 @@ export class LienThongClient {
    * sender's key (agencies never trust the hub for integrity); a copy that fails is never yielded:
    * it goes to onInvalid and is term()ed (nak'ed a few times first when only its key is missing,
    * in case the directory is behind). Statuses received update tracking() and fire onStatus.
-   * Messages pulled but not yet handed out when the loop stops are nak'ed so they come back at once.
+   * Loops may stop (break) and start again: messages already pulled are handed to the next loop
+   * in stream order, or nak'ed back to the server when no loop runs (see InboxFeed). Several
+   * loops may run at once; each message goes to one of them.
    */
   async *inbox(opts: InboxOptions = {}): AsyncGenerator<InboxMessage, void, undefined> {
     const follow = opts.follow ?? true;
     const batch = Math.max(1, opts.batch ?? 64);
-    const expires = Math.max(1_000, opts.expiresMs ?? (follow ? 30_000 : 1_000));
+    const expiresMs = Math.max(1_000, opts.expiresMs ?? (follow ? 30_000 : 1_000));
     let remaining = opts.max ?? Number.POSITIVE_INFINITY;
-    let consumer;
+    const feed = await this.inboxFeed();
+    const loop = feed.attach();
     try {
-      consumer = await this.js.consumers.get(this.topo.streams.inbox, this.inboxDurable);
-    } catch (err) {
-      throw new LtError('UNAVAILABLE', `inbox consumer ${this.inboxDurable} on ${this.topo.streams.inbox} is not available (${(err as Error).message}); connect with ensureInbox`, {
-        durable: this.inboxDurable,
-      });
-    }
-    while (!this.closing && remaining > 0) {
-      const want = Math.min(batch, remaining);
-      let fetched;
-      try {
-        fetched = await consumer.fetch({ max_messages: want, expires });
-      } catch (err) {
-        if (!follow || this.closing) throw new LtError('UNAVAILABLE', `inbox fetch failed: ${(err as Error).message}`);
-        this.log.warn({ err: (err as Error).message }, 'inbox fetch failed; retrying');
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
-      const queue = new FetchQueue(fetched);
-      const handle = { queue, close: () => fetched.close() };
-      this.activeQueues.add(handle);
-      let received = 0;
-      let failed = false;
-      try {
-        for (;;) {
-          let m: JsMsg | undefined;
-          try {
-            m = await queue.next();
-          } catch (err) {
-            failed = true;
-            if (!follow || this.closing) throw new LtError('UNAVAILABLE', `inbox fetch failed: ${(err as Error).message}`);
-            this.log.warn({ err: (err as Error).message }, 'inbox fetch interrupted; retrying');
-            break;
-          }
-          if (!m) break;
-          received++;
-          const msg = await this.accept(m);
-          if (!msg) continue;
-          remaining--;
-          yield msg;
+      while (!this.closing && remaining > 0) {
+        let m: JsMsg | undefined;
+        try {
+          m = await feed.next({ batch: Math.min(batch, remaining), expiresMs, follow }, loop);
+        } catch (err) {
+          if (!follow || this.closing) throw new LtError('UNAVAILABLE', `inbox ${this.inboxDurable}: ${(err as Error).message}`, { durable: this.inboxDurable });
+          this.log.warn({ err: (err as Error).message }, 'inbox pull failed; retrying');
+          await new Promise((r) => setTimeout(r, 1_000));
+          continue;
         }
-      } finally {
-        this.activeQueues.delete(handle);
-        if (!queue.done) await fetched.close().catch(() => undefined);
-        // pulled but never handed out: back to the server at once rather than after ack wait
-        for (const left of queue.drain()) left.nak();
+        if (!m) break;
+        const msg = await this.accept(m);
+        if (!msg) continue;
+        remaining--;
+        yield msg;
       }
-      if (failed) await new Promise((r) => setTimeout(r, 1_000));
-      else if (!follow && received < want) break;
+    } finally {
+      loop.detach();
     }
+  }
+
+  private inboxFeed(): Promise<InboxFeed> {
+    this.feed ??= this.js.consumers.get(this.topo.streams.inbox, this.inboxDurable).then(
+      (consumer) => new InboxFeed(consumer, () => this.nc.flush()),
+      (err) => {
+        this.feed = undefined;
+        throw new LtError('UNAVAILABLE', `inbox consumer ${this.inboxDurable} on ${this.topo.streams.inbox} is not available (${(err as Error).message}); connect with ensureInbox`, {
+          durable: this.inboxDurable,
+        });
+      },
+    );
+    return this.feed;
   }
 
   /** Verifies one delivered copy; undefined when it was invalid (already reported and settled). */
@@ -465,7 +451,7 @@ export class LienThongClient {
       deliveryCount: m.info.deliveryCount,
       redelivered: m.redelivered,
       ack: () => this.ack(m, msg),
-      nak: (delayMs?: number) => m.nak(delayMs),
+      nak: (delayMs?: number) => m.nak(Math.max(NAK_MIN_DELAY_MS, delayMs ?? 0)),
       term: () => m.term(),
       working: () => m.working(),
     };
@@ -544,7 +530,9 @@ export class LienThongClient {
   }
 
   private reportInvalid(info: InvalidInboxMessage): void {
-    this.log.warn({ seq: info.seq, code: info.error.code, err: info.error.message, action: info.action, messageId: info.headers[HEADERS.envelopeId] }, 'invalid inbox copy');
+    // never silent: with no handler registered the log is the only trace
+    const level = this.invalidHandlers.size === 0 ? 'warn' : 'info';
+    this.log[level]({ seq: info.seq, code: info.error.code, err: info.error.message, action: info.action, messageId: info.headers[HEADERS.envelopeId] }, 'invalid inbox copy');
     for (const h of this.invalidHandlers) {
       try {
         h(info);
@@ -577,7 +565,7 @@ export class LienThongClient {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const h of [...this.activeQueues]) await h.close().catch(() => undefined);
+    if (this.feed) await (await this.feed.catch(() => undefined))?.close();
     this.watcher?.stop();
     await Promise.allSettled([...this.pending]);
     if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain();

@@ -15,3 +15,4 @@ export * from './tracking';
 export * from './attachments';
 export * from './inbox-consumer';
 export * from './names';
+export * from './dossiers';

@@ -1,15 +1,14 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { insertMany } from '@lt/database';
-import { canonicalJson } from '@lt/crypto';
 import type { Clock, Logger } from '@lt/platform';
 import { EMPTY_FRONTIER, appendLeafHashes, frontierRoot, isCheckpointDue, leafHash, readFrontier, signCheckpoint, type TreeFrontier } from '@lt/tlog';
-import { canonicalEntryBytes, type EntryDraft, type LogEntry } from '../domain/entry';
+import { canonicalBody, canonicalEntryText, type EntryDraft, type LogEntry } from '../domain/entry';
 import { AuditStore, type CheckpointRow } from '../store/audit-store';
 import { groupByRecord } from '../store/hash-layout';
 import type { LogKeys } from '../checkpoint/log-keys';
 
-/** Advisory lock key of the single writer ('LTAUDIT' in ASCII); per database. */
-export const WRITER_LOCK_KEY = '0x4c5441554449540';
+/** Advisory lock key of the single writer (0x4c5441554449540, 'LTAUDIT' in ASCII); per database. */
+export const WRITER_LOCK_KEY = '343755804962493760';
 
 export interface WriterOptions {
   checkpointEvery: number;
@@ -24,8 +23,11 @@ export interface AppendOutcome {
   duplicate: boolean;
 }
 
+/** A draft with its body's canonical JSON computed (outside the writer's transaction). */
+export type PreparedDraft = EntryDraft & { bodyText: string };
+
 type Job =
-  | { kind: 'append'; drafts: EntryDraft[]; resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }
+  | { kind: 'append'; drafts: PreparedDraft[]; resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }
   | { kind: 'checkpoint'; force: boolean; resolve: (c: CheckpointRow | null) => void; reject: (e: unknown) => void };
 
 /**
@@ -105,10 +107,16 @@ export class LogWriter {
     await qr.release().catch(() => undefined);
   }
 
+  /** Canonicalises the bodies now, in the caller's turn: CPU work that overlaps the transaction in flight. */
+  prepare(drafts: EntryDraft[]): PreparedDraft[] {
+    return drafts.map((d) => ('bodyText' in d ? (d as PreparedDraft) : { ...d, bodyText: canonicalBody(d.body) }));
+  }
+
   append(drafts: EntryDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return Promise.resolve([]);
+    const prepared = this.prepare(drafts);
     return new Promise((resolve, reject) => {
-      this.jobs.push({ kind: 'append', drafts, resolve, reject });
+      this.jobs.push({ kind: 'append', drafts: prepared, resolve, reject });
       void this.drain();
     });
   }
@@ -181,7 +189,7 @@ export class LogWriter {
   }
 
   /** Creates the month partitions a batch needs (outside the batch transaction: DDL locks the parent). */
-  private async ensurePartitions(qr: QueryRunner, drafts: EntryDraft[]): Promise<void> {
+  private async ensurePartitions(qr: QueryRunner, drafts: readonly EntryDraft[]): Promise<void> {
     for (const d of drafts) {
       const month = d.at.slice(0, 7);
       if (this.knownMonths.has(month)) continue;
@@ -195,7 +203,7 @@ export class LogWriter {
     }
   }
 
-  private async appendTx(drafts: EntryDraft[]): Promise<AppendOutcome[]> {
+  private async appendTx(drafts: PreparedDraft[]): Promise<AppendOutcome[]> {
     const qr = this.qr!;
     await this.ensurePartitions(qr, drafts);
     await qr.startTransaction();
@@ -206,14 +214,18 @@ export class LogWriter {
 
     let next = this.frontier.size;
     const entries: LogEntry[] = [];
+    const bodies: string[] = [];
     const leaves: Buffer[] = [];
     const outcomes: AppendOutcome[] = drafts.map((d) => {
       const known = seqOf.get(d.id);
       if (known !== undefined) return { seq: known, duplicate: true };
-      const entry: LogEntry = { seq: next++, ...d };
+      const { bodyText: body, ...draft } = d;
+      const entry: LogEntry = { seq: next++, ...draft };
       seqOf.set(d.id, entry.seq);
+      // the body's canonical JSON is stored as is: the column holds exactly the hashed bytes
       entries.push(entry);
-      leaves.push(leafHash(canonicalEntryBytes(entry)));
+      bodies.push(body);
+      leaves.push(leafHash(Buffer.from(canonicalEntryText(entry, body), 'utf8')));
       return { seq: entry.seq, duplicate: false };
     });
 
@@ -228,7 +240,7 @@ export class LogWriter {
         qr,
         'audit_entries',
         ['seq', 'entry_id', 'source', 'type', 'message_id', 'agencies', 'at', 'body', 'leaf_hash'],
-        entries.map((e, i) => [e.seq, e.id, e.source, e.type, e.messageId, e.agencies, e.at, canonicalJson(e.body), leaves[i]]),
+        entries.map((e, i) => [e.seq, e.id, e.source, e.type, e.messageId, e.agencies, e.at, bodies[i], leaves[i]]),
       );
       await insertMany(qr, 'audit_hashes', ['seq', 'hashes'], rows.map((h, i) => [entries[0].seq + i, h]));
       await this.recordTiers(qr, entries);

@@ -1,7 +1,7 @@
 import { LtError } from '@lt/contracts';
 import { encodeHash, readFrontier } from '@lt/tlog';
 import type { LogKeys } from '../checkpoint/log-keys';
-import { rowToEntry, type AuditStore, type CheckpointRow } from '../store/audit-store';
+import { rowCanonicalText, type AuditStore, type CheckpointRow } from '../store/audit-store';
 import { slotOf } from '../store/hash-layout';
 import { BUNDLE_FORMAT, type BundleEntry, type BundleHeader, type ExportBeginRequest, type ExportEntriesRequest, type ExportEntriesResponse } from '../rpc-contract';
 
@@ -86,11 +86,12 @@ export async function exportEntries(store: AuditStore, req: ExportEntriesRequest
   let bytes = 0;
   let next: number = hi;
   for (const r of rows) {
-    const e = rowToEntry(r);
-    const be: BundleEntry = { ...e, leafHash: leaves.get(e.seq) ?? '' };
-    bytes += JSON.stringify(be).length;
-    if (bytes > MAX_PAGE_BYTES && entries.length > 0 && e.seq > entries[entries.length - 1].seq) {
-      next = e.seq;
+    const seq = Number(r.seq);
+    const be: BundleEntry = { seq, leafHash: leaves.get(seq) ?? '', entry: rowCanonicalText(r) };
+    // a reply is JSON: quotes inside the entry text get escaped
+    bytes += Buffer.byteLength(be.entry) * 1.25 + 80;
+    if (bytes > MAX_PAGE_BYTES && entries.length > 0 && seq > entries[entries.length - 1].seq) {
+      next = seq;
       break;
     }
     entries.push(be);

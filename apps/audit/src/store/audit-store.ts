@@ -1,6 +1,6 @@
 import { LtError } from '@lt/contracts';
 import type { HashReader } from '@lt/tlog';
-import type { EntrySource, JsonValue, LogEntry } from '../domain/entry';
+import { canonicalEntryText, type EntrySource, type LogEntry } from '../domain/entry';
 import { locateStoredHash, slotOf } from './hash-layout';
 
 /** DataSource, EntityManager or QueryRunner: anything with TypeORM's raw query(). */
@@ -16,7 +16,8 @@ export interface EntryRow {
   message_id: string | null;
   agencies: string[];
   at: Date;
-  body: JsonValue;
+  /** canonical JSON text */
+  body: string;
   leaf_hash: Buffer;
 }
 
@@ -32,8 +33,13 @@ export function rowToEntry(r: EntryRow): LogEntry {
     messageId: r.message_id,
     agencies: r.agencies,
     at: r.at.toISOString(),
-    body: r.body,
+    body: JSON.parse(r.body),
   };
+}
+
+/** The exact bytes the leaf hash covers, rebuilt from a row without parsing its body. */
+export function rowCanonicalText(r: EntryRow): string {
+  return canonicalEntryText({ seq: Number(r.seq), source: r.source, id: r.entry_id, type: r.type, messageId: r.message_id, agencies: r.agencies, at: r.at.toISOString() }, r.body);
 }
 
 export interface CheckpointRow {

@@ -1,12 +1,15 @@
-import { appendLeafHashes, frontierRoot, openCheckpoint, type NoteVerifier, type TreeFrontier } from '@lt/tlog';
-import { entryLeafHash, type LogEntry } from '../domain/entry';
+import { appendLeafHashes, frontierRoot, leafHash, openCheckpoint, type NoteVerifier, type TreeFrontier } from '@lt/tlog';
 import { groupByRecord } from '../store/hash-layout';
 import type { VerifyProblem } from '../rpc-contract';
 
 /** One position of the log as the verifier sees it. */
 export interface CheckedRecord {
-  /** the entry stored at this position (null: none) */
-  entry: LogEntry | null;
+  /** the seq the stored entry claims (null: no entry at this position) */
+  seq: number | null;
+  /** the entry's canonical JSON bytes, exactly what its leaf hash covers */
+  bytes: Buffer | null;
+  /** what to call the entry in a message, e.g. its type and id */
+  label?: string;
   /** how many entries claim this position (more than one: a forged row) */
   copies?: number;
   /** leaf hash recorded when the entry was appended (audit_hashes, or the bundle's leafHash) */
@@ -100,9 +103,8 @@ export class LogChecker {
       const leaves: Buffer[] = [];
       for (let seq = segStart; seq < segEnd; seq++, i++) {
         const r = records[i];
-        const problem = this.leafProblem(seq, r);
+        const problem = this.leafProblem(seq, r, leaves);
         if (problem) return problem;
-        leaves.push(entryLeafHashSafe(r.entry!));
       }
       const appended = appendLeafHashes(this.frontier, leaves);
       if (records[i - leaves.length]?.storedHashes !== undefined) {
@@ -132,30 +134,20 @@ export class LogChecker {
     return null;
   }
 
-  private leafProblem(seq: number, r: CheckedRecord | undefined): VerifyProblem | null {
-    if (!r || !r.entry) return { seq, reason: 'entry_missing', message: `entry ${seq} is missing (deleted)` };
-    if (r.entry.seq !== seq) return { seq, reason: 'sequence_out_of_order', message: `expected entry ${seq}, found entry ${r.entry.seq}` };
+  /** Recomputes one leaf and pushes it onto leaves, or says what is wrong at this position. */
+  private leafProblem(seq: number, r: CheckedRecord | undefined, leaves: Buffer[]): VerifyProblem | null {
+    if (!r || r.seq === null || !r.bytes) return { seq, reason: 'entry_missing', message: `entry ${seq} is missing (deleted)` };
+    if (r.seq !== seq) return { seq, reason: 'sequence_out_of_order', message: `expected entry ${seq}, found entry ${r.seq}` };
     if ((r.copies ?? 1) > 1) return { seq, reason: 'entry_duplicated', message: `${r.copies} entries claim position ${seq} (forged row)` };
     if (!r.storedLeaf) return { seq, reason: 'stored_hash_missing', message: `stored leaf hash of entry ${seq} is missing` };
-    let leaf: Buffer;
-    try {
-      leaf = entryLeafHash(r.entry);
-    } catch (err) {
-      return { seq, reason: 'malformed', message: `entry ${seq} cannot be canonicalised: ${(err as Error).message}` };
-    }
+    const leaf = leafHash(r.bytes);
     if (!leaf.equals(r.storedLeaf)) {
-      return { seq, reason: 'entry_altered', message: `entry ${seq} (${r.entry.type} ${r.entry.id}) was changed after it was logged: its content no longer hashes to its stored leaf hash` };
+      return { seq, reason: 'entry_altered', message: `entry ${seq}${r.label ? ` (${r.label})` : ''} was changed after it was logged: its content no longer hashes to its stored leaf hash` };
     }
     if (r.rowLeaf && !r.rowLeaf.equals(r.storedLeaf)) {
       return { seq, reason: 'leaf_column_altered', message: `leaf_hash column of entry ${seq} differs from the stored Merkle leaf` };
     }
-    cache.set(r.entry, leaf);
+    leaves.push(leaf);
     return null;
   }
-}
-
-// leafProblem already hashed each entry once: reuse it
-const cache = new WeakMap<LogEntry, Buffer>();
-function entryLeafHashSafe(e: LogEntry): Buffer {
-  return cache.get(e) ?? entryLeafHash(e);
 }

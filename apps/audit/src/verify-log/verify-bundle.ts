@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { decodeCanonicalBase64, decodeHash, parseVerifierKey, rawEd25519PublicKey, type TreeFrontier } from '@lt/tlog';
 import { createPublicKey } from 'node:crypto';
-import type { LogEntry } from '../domain/entry';
+import { canonicalEntryBytes, type LogEntry } from '../domain/entry';
 import { BUNDLE_FORMAT, type BundleHeader, type VerifyProblem } from '../rpc-contract';
 import { LogChecker, openCheckpoints, type CheckedRecord } from './log-checker';
 
@@ -34,6 +34,42 @@ function asEntry(o: Record<string, unknown>): LogEntry | null {
   if (!Number.isSafeInteger(o.seq) || (o.source !== 'event' && o.source !== 'inbox') || typeof o.id !== 'string' || typeof o.type !== 'string') return null;
   if (!(o.messageId === null || typeof o.messageId === 'string') || !Array.isArray(o.agencies) || typeof o.at !== 'string' || !('body' in o)) return null;
   return { seq: o.seq as number, source: o.source, id: o.id, type: o.type, messageId: o.messageId as string | null, agencies: o.agencies as string[], at: o.at, body: o.body as LogEntry['body'] };
+}
+
+const LINE_HEAD = '{"leafHash":"';
+const LINE_MID = '","entry":';
+const SEQ_KEY = '"seq":';
+
+/**
+ * One entry line as written by bundleLine: the leaf hash and the entry's exact bytes, taken
+ * verbatim (no re-serialisation: the bytes either hash to the logged leaf or they were changed).
+ * In canonical JSON the top-level "seq" key is the last `"seq":` outside a string (the keys after
+ * it, source and type, hold escaped strings). A line in any other shape (reformatted by a tool)
+ * is parsed and re-canonicalised instead.
+ */
+export function parseBundleLine(line: string): { seq: number; bytes: Buffer; storedLeaf: Buffer | null } | string {
+  const b64End = LINE_HEAD.length + 44;
+  if (line.startsWith(LINE_HEAD) && line.startsWith(LINE_MID, b64End) && line.endsWith('}')) {
+    const text = line.slice(b64End + LINE_MID.length, -1);
+    const at = text.lastIndexOf(SEQ_KEY);
+    let end = at + SEQ_KEY.length;
+    while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    const seq = at < 0 ? NaN : Number(text.slice(at + SEQ_KEY.length, end));
+    if (Number.isSafeInteger(seq) && text.charCodeAt(0) === 123 /* { */) {
+      const leaf = decodeCanonicalBase64(line.slice(LINE_HEAD.length, b64End));
+      return { seq, bytes: Buffer.from(text, 'utf8'), storedLeaf: leaf && leaf.length === 32 ? leaf : null };
+    }
+  }
+  let o: { leafHash?: unknown; entry?: unknown };
+  try {
+    o = JSON.parse(line) as typeof o;
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  const entry = o && typeof o.entry === 'object' && o.entry !== null ? asEntry(o.entry as Record<string, unknown>) : null;
+  if (!entry) return 'not {"leafHash", "entry": {seq, source, id, type, messageId, agencies, at, body}}';
+  const leaf = typeof o.leafHash === 'string' ? decodeCanonicalBase64(o.leafHash) : null;
+  return { seq: entry.seq, bytes: canonicalEntryBytes(entry), storedLeaf: leaf && leaf.length === 32 ? leaf : null };
 }
 
 /**
@@ -75,17 +111,17 @@ export async function verifyBundleLines(lines: AsyncIterable<string>, opts: Bund
   } catch (err) {
     return finish(malformed(header.startSize, `verifier key: ${(err as Error).message}`));
   }
+  const opened = openCheckpoints(header.checkpoints, header.origin, verifier);
+  if (opened.problem) return finish(opened.problem);
   // the JWK in the bundle (for receipts) must be the same key as the note verifier key
   try {
     const jwkRaw = rawEd25519PublicKey(createPublicKey({ key: header.hubPublicJwk as never, format: 'jwk' }));
-    const vkeyRaw = decodeCanonicalBase64((opts.vkey ?? header.vkey).split('+')[2] ?? '')?.subarray(1);
+    const vkeyRaw = decodeCanonicalBase64((opts.vkey ?? header.vkey).split('+').slice(2).join('+'))?.subarray(1);
     if (!vkeyRaw || !jwkRaw.equals(vkeyRaw)) return finish(malformed(header.startSize, 'hubPublicJwk in the bundle is not the key of the verifier key'));
   } catch (err) {
     return finish(malformed(header.startSize, `hubPublicJwk in the bundle is not an Ed25519 public key: ${(err as Error).message}`));
   }
 
-  const opened = openCheckpoints(header.checkpoints, header.origin, verifier);
-  if (opened.problem) return finish(opened.problem);
   if (!opened.roots.some((r) => r.treeSize === header.endSize) && header.endSize > header.startSize) {
     return finish(malformed(header.endSize, `no signed checkpoint at the bundle's end size ${header.endSize}`));
   }
@@ -116,22 +152,15 @@ export async function verifyBundleLines(lines: AsyncIterable<string>, opts: Bund
   for (let r = await it.next(); !r.done; r = await it.next()) {
     const line = r.value;
     if (line.length === 0) continue;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch (err) {
-      return finish(flush() ?? malformed(expected, `line for entry ${expected} is not JSON: ${(err as Error).message}`));
-    }
-    const entry = asEntry(o);
-    if (!entry) return finish(flush() ?? malformed(expected, `line for entry ${expected} lacks one of seq, source, id, type, messageId, agencies, at, body`));
-    if (entry.seq >= header.endSize) return finish(flush() ?? malformed(entry.seq, `entry ${entry.seq} lies beyond the bundle's end size ${header.endSize}`));
-    const storedLeaf = typeof o.leafHash === 'string' ? decodeCanonicalBase64(o.leafHash) : null;
-    if (entry.seq > expected) {
+    const parsed = parseBundleLine(line);
+    if (typeof parsed === 'string') return finish(flush() ?? malformed(expected, `line for entry ${expected} is ${parsed}`));
+    if (parsed.seq >= header.endSize) return finish(flush() ?? malformed(parsed.seq, `entry ${parsed.seq} lies beyond the bundle's end size ${header.endSize}`));
+    if (parsed.seq > expected) {
       // a gap: the checker names the first missing position
-      chunk.push({ entry: null, storedLeaf: null });
+      chunk.push({ seq: null, bytes: null, storedLeaf: null });
       return finish(flush());
     }
-    chunk.push({ entry, storedLeaf: storedLeaf && storedLeaf.length === 32 ? storedLeaf : null });
+    chunk.push(parsed);
     expected++;
     if (chunk.length >= CHUNK) {
       const p = flush();

@@ -1,7 +1,7 @@
 import { LtError } from '@lt/contracts';
 import { EMPTY_FRONTIER, readFrontier } from '@lt/tlog';
 import type { LogKeys } from '../checkpoint/log-keys';
-import { rowToEntry, type AuditStore, type EntryRow } from '../store/audit-store';
+import { rowCanonicalText, type AuditStore, type EntryRow } from '../store/audit-store';
 import { slotOf } from '../store/hash-layout';
 import type { VerifyProblem, VerifyReport, VerifyRequest } from '../rpc-contract';
 import { LogChecker, openCheckpoints, type CheckedRecord } from './log-checker';
@@ -68,13 +68,16 @@ export async function verifyLog(store: AuditStore, keys: LogKeys, req: VerifyReq
 }
 
 function toRecords(lo: number, hi: number, rows: EntryRow[], hashRows: Array<{ seq: number; hashes: Buffer }>): CheckedRecord[] {
-  const records: CheckedRecord[] = Array.from({ length: hi - lo }, () => ({ entry: null, copies: 0, storedLeaf: null, rowLeaf: null, storedHashes: null }));
+  const records: CheckedRecord[] = Array.from({ length: hi - lo }, () => ({ seq: null, bytes: null, copies: 0, storedLeaf: null, rowLeaf: null, storedHashes: null }));
   for (const r of rows) {
-    const rec = records[Number(r.seq) - lo];
+    const seq = Number(r.seq);
+    const rec = records[seq - lo];
     if (!rec) continue;
     rec.copies = (rec.copies ?? 0) + 1;
-    if (!rec.entry) {
-      rec.entry = rowToEntry(r);
+    if (!rec.bytes) {
+      rec.seq = seq;
+      rec.bytes = Buffer.from(rowCanonicalText(r), 'utf8');
+      rec.label = `${r.type} ${r.entry_id}`;
       rec.rowLeaf = r.leaf_hash;
     }
   }

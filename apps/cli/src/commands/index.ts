@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerAgencyCommands } from './agency';
 import { registerKeyCommands } from './key';
+import { registerNatsCommands } from './nats';
 import { registerTokenCommands } from './token';
+import { registerAuditCommands } from './audit';
+import { registerDossierCommands } from './dossier';
 
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands];

@@ -115,11 +115,6 @@ function docOf(d: StoredDossier): string {
   return JSON.stringify(doc);
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e?.code === '23505' || e?.driverError?.code === '23505';
-}
-
 function rowToApplied(r: Row): AppliedRecord {
   return {
     envelopeId: String(r.envelope_id),
@@ -200,14 +195,12 @@ class PostgresDossierTx implements DossierTx {
   async insertDossier(d: StoredDossier): Promise<void> {
     const values = columnValues(columnsOf(d));
     const ph = values.map((_, i) => `$${i + 1}`).join(', ');
-    try {
-      await this.db.query(`INSERT INTO dossiers (${COLUMN_NAMES.join(', ')}) VALUES (${ph})`, values);
-    } catch (err) {
-      if (isUniqueViolation(err) && /submit_envelope_id/.test(String((err as Error).message) + JSON.stringify(err))) {
-        throw new EnvelopeAlreadyApplied(d.submitEnvelopeId);
-      }
-      throw err;
-    }
+    // a concurrent apply of the same submit waits on the unique index, then finds it taken
+    const inserted: Row[] = await this.db.query(
+      `INSERT INTO dossiers (${COLUMN_NAMES.join(', ')}) VALUES (${ph}) ON CONFLICT (submit_envelope_id) DO NOTHING RETURNING code`,
+      values,
+    );
+    if (inserted.length === 0) throw new EnvelopeAlreadyApplied(d.submitEnvelopeId);
     await this.db.query(`INSERT INTO dossier_documents (code, doc) VALUES ($1, $2)`, [d.state.code, docOf(d)]);
     await this.writePauses(d);
   }
@@ -238,29 +231,25 @@ class PostgresDossierTx implements DossierTx {
   }
 
   async insertApplied(r: AppliedRecord): Promise<void> {
-    try {
-      await this.db.query(
-        `INSERT INTO dossier_events (envelope_id, dossier_code, seq, action, agency, at, from_state, to_state, holder, result, event, confirmation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          r.envelopeId,
-          r.dossierCode,
-          r.seq,
-          r.action,
-          r.agency,
-          r.at,
-          r.fromState,
-          r.toState,
-          r.holder,
-          JSON.stringify(r.result),
-          JSON.stringify(r.event),
-          JSON.stringify(r.confirmation),
-        ],
-      );
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new EnvelopeAlreadyApplied(r.envelopeId);
-      throw err;
-    }
+    const inserted: Row[] = await this.db.query(
+      `INSERT INTO dossier_events (envelope_id, dossier_code, seq, action, agency, at, from_state, to_state, holder, result, event, confirmation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (envelope_id) DO NOTHING RETURNING envelope_id`,
+      [
+        r.envelopeId,
+        r.dossierCode,
+        r.seq,
+        r.action,
+        r.agency,
+        r.at,
+        r.fromState,
+        r.toState,
+        r.holder,
+        JSON.stringify(r.result),
+        JSON.stringify(r.event),
+        JSON.stringify(r.confirmation),
+      ],
+    );
+    if (inserted.length === 0) throw new EnvelopeAlreadyApplied(r.envelopeId);
   }
 
   async insertOverdueNotices(rows: readonly OverdueNoticeRecord[]): Promise<void> {
@@ -310,7 +299,7 @@ function reportSql(f: ReportFilter): { sql: string; params: unknown[] } {
       count(*) FILTER (WHERE ${openAsOf} AND CASE WHEN d.updated_at <= $3::timestamptz
                                                 THEN COALESCE(d.paused_since, $3::timestamptz) > d.due_at
                                                 ELSE COALESCE(h.paused_then, $3::timestamptz) > h.due_then END) AS overdue_now,
-      avg(d.settlement_working_days) FILTER (WHERE ${inPeriod('d.settled_at')}) AS mean_days,
+      sum(d.settlement_working_days) FILTER (WHERE ${inPeriod('d.settled_at')}) AS sum_days,
       percentile_disc(0.9) WITHIN GROUP (ORDER BY d.settlement_working_days) FILTER (WHERE ${inPeriod('d.settled_at')}) AS p90_days
     FROM dossiers d
     LEFT JOIN LATERAL (
@@ -401,7 +390,8 @@ export class PostgresDossierRepository implements DossierRepository {
       awaitingAcceptance: Number(r.awaiting),
       inProgress: Number(r.in_progress),
       overdueNow: Number(r.overdue_now),
-      meanWorkingDays: numOrNull(r.mean_days),
+      // mean computed here as in timeliness.ts (integer sum / count), not with numeric avg()
+      meanWorkingDays: Number(r.settled) > 0 && r.sum_days !== null ? Number(r.sum_days) / Number(r.settled) : null,
       p90WorkingDays: numOrNull(r.p90_days),
     }));
   }

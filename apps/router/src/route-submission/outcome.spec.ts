@@ -1,6 +1,6 @@
 import { uuidv7 } from '@lt/contracts';
 import { FLAG_DUPLICATE_NUMBER, type Deliver, type Outcome, type Refuse, type RoutingDecision } from './decision';
-import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberRecordsOf } from './outcome';
+import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberCandidatesOf } from './outcome';
 
 const SENDER = '000.00.00.H41';
 
@@ -74,50 +74,51 @@ describe('envelope register', () => {
 });
 
 describe('number register (Decree 30)', () => {
-  it('registers the first occurrence of each number in the batch, deliveries only', () => {
-    const outcomes: Outcome[] = [
-      { ...deliver(uuidv7(), 1, undefined, { codeNumber: '1' }), flags: [] },
-      { ...deliver(uuidv7(), 2, undefined, { codeNumber: '1' }), flags: [] },
-      { ...deliver(uuidv7(), 3), flags: [] },
-      refuse(4, {}),
-    ];
-    expect(numberRecordsOf(outcomes).map((r) => r.codeNumber)).toEqual(['1']);
+  const num = (id: string, seq: number, codeNumber: string): Outcome => ({ ...deliver(id, seq, undefined, { codeNumber }), flags: [] });
+
+  it('proposes every new document once per envelope id, not de-duplicated by number', () => {
+    const a = uuidv7();
+    const decisions: RoutingDecision[] = [deliver(a, 1, undefined, { codeNumber: '1' }), deliver(uuidv7(), 2, undefined, { codeNumber: '1' }), deliver(uuidv7(), 3), refuse(4, {}), deliver(a, 5, undefined, { codeNumber: '1' })];
+    expect(numberCandidatesOf(decisions).map((r) => r.codeNumber)).toEqual(['1', '1']);
   });
 
-  it('flags a delivery whose number another envelope holds, keeps the holder unflagged, and flags later ones in the batch', () => {
+  it('flags a delivery whose number an earlier envelope holds; the holder and a redelivery of it stay unflagged', () => {
     const holder = uuidv7();
     const a = uuidv7();
-    const b = uuidv7();
     const c = uuidv7();
-    const outcomes: Outcome[] = [
-      { ...deliver(a, 1, undefined, { codeNumber: '7' }), flags: [] },
-      { ...deliver(b, 2, undefined, { codeNumber: '7' }), flags: [] },
-      { ...deliver(c, 3, undefined, { codeNumber: '8' }), flags: [] },
-    ];
     const out = applyNumberRegister(
-      outcomes,
+      [num(a, 1, '7'), num(holder, 2, '7'), num(c, 3, '8')],
       new Map([
-        [a, holder],
-        [c, c],
+        [a, { inserted: false, holder }],
+        [holder, { inserted: false, holder }], // its own row: a redelivery
+        [c, { inserted: true, holder: null }],
       ]),
     );
     expect(out[0]).toMatchObject({ flags: [FLAG_DUPLICATE_NUMBER], firstEnvelopeWithNumber: holder });
-    expect(out[1]).toMatchObject({ flags: [FLAG_DUPLICATE_NUMBER], firstEnvelopeWithNumber: holder });
+    expect(out[1]).toMatchObject({ flags: [] });
     expect(out[2]).toMatchObject({ flags: [] });
     expect((out[2] as Deliver & { firstEnvelopeWithNumber?: string }).firstEnvelopeWithNumber).toBeUndefined();
   });
 
-  it('within one batch, the first document keeps the number and the second is flagged', () => {
+  it('within one batch, the first document keeps the number and the later ones are flagged', () => {
     const a = uuidv7();
     const b = uuidv7();
+    const c = uuidv7();
     const out = applyNumberRegister(
-      [
-        { ...deliver(a, 1, undefined, { codeNumber: '7' }), flags: [] },
-        { ...deliver(b, 2, undefined, { codeNumber: '7' }), flags: [] },
-      ],
-      new Map([[a, a]]),
+      [num(a, 1, '7'), num(b, 2, '7'), num(c, 3, '7')],
+      new Map([
+        [a, { inserted: true, holder: null }],
+        [b, { inserted: false, holder: null }],
+        [c, { inserted: false, holder: null }],
+      ]),
     );
-    expect(out[0]).toMatchObject({ flags: [] });
-    expect(out[1]).toMatchObject({ flags: [FLAG_DUPLICATE_NUMBER], firstEnvelopeWithNumber: a });
+    expect(out.map((o) => (o as Deliver & { firstEnvelopeWithNumber?: string }).firstEnvelopeWithNumber)).toEqual([undefined, a, a]);
+  });
+
+  it('asks for a retry when a concurrent writer took the number (no holder visible)', () => {
+    const a = uuidv7();
+    expect(() => applyNumberRegister([num(a, 1, '7')], new Map([[a, { inserted: false, holder: null }]]))).toThrow(
+      expect.objectContaining({ code: 'UNAVAILABLE' }),
+    );
   });
 });

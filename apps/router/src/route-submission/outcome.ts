@@ -1,10 +1,11 @@
+import { LtError } from '@lt/contracts';
 import type { DocumentNumber, Outcome, RoutingDecision } from './decision';
 import { FLAG_DUPLICATE_NUMBER } from './decision';
 import { documentNumberKey } from './document-number';
 
 /**
- * The two registers the router keeps (Postgres, adapters/postgres-register.ts), as ports.
- * Each call is one multi-row statement for the whole batch.
+ * The router's registers (Postgres, adapters/postgres-register.ts) as a port: the envelope ids
+ * seen and the Decree 30 numbers taken. ONE call per batch, one statement, one commit.
  */
 export interface EnvelopeRecord {
   id: string;
@@ -23,11 +24,25 @@ export interface NumberRecord extends DocumentNumber {
   envelopeId: string;
 }
 
+/** Per number candidate that was registered (only those of new or redelivered envelopes are). */
+export interface NumberResult {
+  /** this envelope took the number now */
+  inserted: boolean;
+  /** the envelope that held the number before this batch; null when an earlier candidate of this batch took it */
+  holder: string | null;
+}
+
+export interface RegisterResult {
+  priors: Map<string, PriorEnvelope>;
+  numbers: Map<string, NumberResult>;
+}
+
 export interface RoutingRegister {
-  /** Records ids not seen before; returns, for ids already held, what they were recorded with. */
-  recordEnvelopes(records: readonly EnvelopeRecord[], receivedAt: Date): Promise<Map<string, PriorEnvelope>>;
-  /** Records numbers not taken yet; returns, for every record, the envelope id holding its number. */
-  recordNumbers(records: readonly NumberRecord[]): Promise<Map<string, string>>;
+  /**
+   * Records envelope ids not seen before and, for envelopes that are new or redelivered, the
+   * numbers of `numbers` not taken yet (in the given order: the first candidate of a number wins).
+   */
+  record(envelopes: readonly EnvelopeRecord[], numbers: readonly NumberRecord[], receivedAt: Date): Promise<RegisterResult>;
 }
 
 /** Authenticated submissions with a readable id, first occurrence of each id in the batch. */
@@ -87,34 +102,46 @@ function asOutcome(d: RoutingDecision): Outcome {
   return d.type === 'deliver' ? { ...d, flags: [] } : d;
 }
 
-/** Numbers to register: deliveries of new documents, first occurrence of each number in the batch. */
-export function numberRecordsOf(outcomes: readonly Outcome[]): NumberRecord[] {
+/**
+ * Number candidates: every delivery of a new document, first occurrence of each envelope id. Not
+ * de-duplicated by number: whether a candidate counts depends on its envelope being new, which
+ * the register decides in the same statement.
+ */
+export function numberCandidatesOf(decisions: readonly RoutingDecision[]): NumberRecord[] {
   const seen = new Set<string>();
   const out: NumberRecord[] = [];
-  for (const o of outcomes) {
-    if (o.type !== 'deliver' || !o.documentNumber) continue;
-    const key = documentNumberKey(o.documentNumber);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ ...o.documentNumber, envelopeId: o.envelopeId });
+  for (const d of decisions) {
+    if (d.type !== 'deliver' || !d.documentNumber || seen.has(d.envelopeId)) continue;
+    seen.add(d.envelopeId);
+    out.push({ ...d.documentNumber, envelopeId: d.envelopeId });
   }
   return out;
 }
 
 /**
- * Flags a delivery whose number (Decree 30) is held by another envelope: still delivered, with
- * the `duplicate-number` flag, and recorded. `holders` answers for the first occurrence of each
- * number in the batch; later ones in the same batch are held by whatever held the first.
+ * Flags a delivery whose number (Decree 30) another envelope holds: still delivered, with the
+ * `duplicate-number` flag, and recorded. A number taken by an earlier candidate of the same batch
+ * is held by that one.
  */
-export function applyNumberRegister(outcomes: Outcome[], holders: ReadonlyMap<string, string>): Outcome[] {
-  const holderOfKey = new Map<string, string>();
+export function applyNumberRegister(outcomes: Outcome[], numbers: ReadonlyMap<string, NumberResult>): Outcome[] {
+  const takenInBatch = new Map<string, string>();
   return outcomes.map((o) => {
     if (o.type !== 'deliver' || !o.documentNumber) return o;
     const key = documentNumberKey(o.documentNumber);
-    let holder = holderOfKey.get(key);
-    if (holder === undefined) {
-      holder = holders.get(o.envelopeId) ?? o.envelopeId;
-      holderOfKey.set(key, holder);
+    const r = numbers.get(o.envelopeId);
+    let holder: string;
+    if (!r || r.inserted) {
+      holder = o.envelopeId;
+      if (!takenInBatch.has(key)) takenInBatch.set(key, holder);
+    } else if (r.holder !== null) {
+      holder = r.holder;
+    } else {
+      const earlier = takenInBatch.get(key);
+      if (earlier === undefined) {
+        // taken by a concurrent router between our snapshot and our insert: decide on the next delivery
+        throw new LtError('UNAVAILABLE', `document number of ${o.envelopeId} is being recorded concurrently; retrying`, { envelopeId: o.envelopeId });
+      }
+      holder = earlier;
     }
     if (holder === o.envelopeId) return o;
     return { ...o, flags: [...o.flags, FLAG_DUPLICATE_NUMBER], firstEnvelopeWithNumber: holder };

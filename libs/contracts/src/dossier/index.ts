@@ -7,3 +7,4 @@ export * from './procedure-loader';
 export * from './lifecycle';
 export * from './timeliness';
 export * from './dossier-body';
+export * from './service';

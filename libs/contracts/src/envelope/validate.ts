@@ -146,7 +146,7 @@ export function validateAttachments(value: unknown, path = 'attachments'): Attac
     }
     if (name === '.' || name === '..') throw schemaError(`${at}.name`, `must be a file name, got ${JSON.stringify(name)}`, { reason: 'path' });
     if (!isAttachmentMediaType(a.mediaType)) {
-      throw schemaError(`${at}.mediaType`, `must be one of the allowed media types (${ATTACHMENT_MEDIA_TYPES.join(', ')}), got ${preview(a.mediaType)}`, {
+      throw schemaError(`${at}.mediaType`, `must be an allowed media type (pdf, docx, doc, xlsx, xls, odt, ods, jpeg, png, zip, xml, txt; lowercase, no parameters), got ${preview(a.mediaType)}`, {
         reason: 'media_type',
       });
     }

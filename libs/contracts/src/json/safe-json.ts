@@ -10,6 +10,7 @@ export interface ParseJsonOptions {
 
 /** Keys refused anywhere in a document: merging such an object elsewhere could pollute prototypes. */
 export const FORBIDDEN_JSON_KEYS: readonly string[] = ['__proto__', 'constructor'];
+const FORBIDDEN = new Set(FORBIDDEN_JSON_KEYS);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -68,7 +69,7 @@ function tooLarge(size: number, maxBytes: number): LtError {
   return new LtError('PAYLOAD_TOO_LARGE', `payload is ${size} bytes; at most ${maxBytes}`, { size, limit: maxBytes });
 }
 
-/** Fewer openers in the whole text than the limit cannot nest deeper than it: skip the scan. */
+/** A text with at most maxDepth `{`/`[` in all cannot nest deeper than maxDepth: skip the scan. */
 function mayBeTooDeep(text: string, maxDepth: number): boolean {
   let openers = 0;
   for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++openers > maxDepth) return true;
@@ -125,7 +126,7 @@ function mayHoldForbiddenKey(text: string): boolean {
 
 const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
 
-/** Iterative walk (no recursion) refusing forbidden keys; the path names the first offender. */
+/** Iterative walk (no recursion) refusing forbidden keys; the error names the offending key's path. */
 function checkKeys(root: unknown): void {
   const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
   while (stack.length > 0) {
@@ -138,7 +139,7 @@ function checkKeys(root: unknown): void {
     for (const key of Object.keys(value)) {
       const shown = PLAIN_KEY.test(key) ? key : JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
       const keyPath = path === '' ? shown : `${path}.${shown}`;
-      if (key === '__proto__' || key === 'constructor') {
+      if (FORBIDDEN.has(key)) {
         throw new LtError('SCHEMA_INVALID', `${keyPath}: the key "${key}" is not allowed in JSON input`, {
           field: keyPath,
           reason: 'forbidden_key',

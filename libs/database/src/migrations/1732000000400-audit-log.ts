@@ -16,6 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Append-only is enforced here: triggers refuse UPDATE, DELETE and TRUNCATE on all four (a
  * superuser can still disable triggers; the verifier detects what they then change).
  * audit_receipt_cursor and audit_agency_tiers are bookkeeping, not evidence, and stay mutable.
+ * `body` is text holding the body's canonical JSON, byte for byte what the leaf hash covers (jsonb
+ * would reorder keys and costs twice as much to insert); query it with body::jsonb.
  */
 export class AuditLog1732000000400 implements MigrationInterface {
   name = 'AuditLog1732000000400';
@@ -37,7 +39,7 @@ export class AuditLog1732000000400 implements MigrationInterface {
         message_id uuid,
         agencies   text[]      NOT NULL,
         at         timestamptz NOT NULL,
-        body       jsonb       NOT NULL,
+        body       text        NOT NULL,
         leaf_hash  bytea       NOT NULL CHECK (length(leaf_hash) = 32)
       ) PARTITION BY RANGE (at)`);
     await q.query(`CREATE INDEX audit_entries_seq_idx ON audit_entries (seq)`);

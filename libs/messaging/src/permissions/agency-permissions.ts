@@ -6,60 +6,117 @@ export interface SubjectPermission {
   deny?: string[];
 }
 
-/** What nats-server 2.9 accepts as a user's `permissions` (publish/subscribe only). */
+/** What nats-server 2.9 accepts as a user's `permissions` (publish/subscribe). */
 export interface UserPermissions {
   publish: SubjectPermission;
   subscribe: SubjectPermission;
+}
+
+export interface AgencyPermissionOptions {
+  /**
+   * Let the agency create/update its own inbox durable (the SDK does so on connect). Turn off
+   * once the hub pre-creates every inbox consumer: then the agency may only read it, and cannot
+   * turn it into a push consumer (see deploy/nats/README.md, "What subject permissions cannot
+   * stop on 2.9"). Default true.
+   */
+  createInboxConsumer?: boolean;
 }
 
 /**
  * Durable name of an agency's inbox consumer: `inbox_` + the code's subject tokens with '.'
  * replaced by '_' (durable names may not contain dots), e.g. `000.12.05.H41` -> `inbox_H41_05_12_000`.
  * Same formula as `inboxDurableName` in libs/sdk/src/names.ts: the permission set names this
- * durable, so the SDK must create/consume exactly this one.
+ * durable, so the SDK must create and consume exactly this one.
  */
 export function inboxDurableName(agencyCode: string): string {
   return `inbox_${codeToSubjectTokens(agencyCode).replace(/\./g, '_')}`;
 }
 
 /**
- * Reply-subject prefix an agency connection MUST use (`connect({ inboxPrefix })`).
- * Replies (PubAcks, pulled inbox messages, KV watch deliveries) travel on inbox subjects; with
- * the default `_INBOX.>` every client allowed to subscribe there could read every other
- * client's pulled messages. A per-agency prefix lets the server confine each agency to its own.
+ * Reply-subject prefix an agency connection MUST use (`connect({ inboxPrefix })`), e.g.
+ * `_INBOX.H41.05.12.000`. Replies (PubAcks, pulled inbox messages, KV watch deliveries) travel
+ * on inbox subjects; with the default `_INBOX.>` any client allowed to subscribe there could
+ * read every other client's pulled messages. A per-agency prefix confines each agency to its own.
  */
 export function agencyInboxPrefix(agencyCode: string): string {
   return `_INBOX.${codeToSubjectTokens(agencyCode)}`;
 }
 
 /**
- * Minimal permissions for an agency client on nats-server 2.9.10 (verified by
- * test/integration/nats-permissions.spec.ts). Everything not listed is denied; the deny lists
- * only restate, for readers and for defence in depth, the dangerous neighbours of what is allowed.
- *
- * - submit: JetStream publish to its own submit subject; the PubAck comes back on its inbox prefix.
- * - inbox: info, create-or-update and pull of exactly its own durable on the inbox stream. The
- *   create subject carries the filter subject, and 2.9 refuses a request whose body filter
- *   differs from it, so the durable cannot be pointed at another agency's subject.
- * - directory: read-only on the agency KV bucket (open, get, watch through ordered push
- *   consumers whose flow-control replies go to `$JS.FC.<stream>.>`). No put/delete/purge.
+ * Publish subjects no agency may use, whatever its allow list says (deny wins over allow in
+ * nats-server). Identical for every agency of a topology, so a config can share one copy.
  */
-export function agencyPermissions(topo: Topology, agencyCode: string, durable = inboxDurableName(agencyCode)): UserPermissions {
+export function agencyPublishDeny(topo: Topology): string[] {
+  return [
+    // stream administration, direct reads and deletes on every stream
+    '$JS.API.STREAM.CREATE.>',
+    '$JS.API.STREAM.UPDATE.>',
+    '$JS.API.STREAM.DELETE.>',
+    '$JS.API.STREAM.PURGE.>',
+    '$JS.API.STREAM.MSG.DELETE.>',
+    '$JS.API.STREAM.LIST',
+    '$JS.API.STREAM.NAMES',
+    `$JS.API.STREAM.MSG.GET.${topo.streams.inbox}`,
+    `$JS.API.DIRECT.GET.${topo.streams.inbox}.>`,
+    // consumer deletion, listing, and the legacy create subject that carries no filter
+    '$JS.API.CONSUMER.DELETE.>',
+    '$JS.API.CONSUMER.LIST.>',
+    '$JS.API.CONSUMER.NAMES.>',
+    '$JS.API.CONSUMER.DURABLE.CREATE.>',
+    // KV writes are plain publishes into the bucket's subjects
+    `$KV.${topo.kvAgencies}.>`,
+    // the hub's own traffic
+    topo.inboxWildcard,
+    topo.eventWildcard,
+    topo.deadLetterWildcard,
+    `${topo.ns}.rpc.>`,
+  ];
+}
+
+/**
+ * Subscribe subjects no agency may use. Besides confidentiality this matters for integrity: a
+ * push consumer delivers only where someone has interest, so an agency that cannot subscribe to
+ * a stream-captured subject cannot make the server write into that stream for it.
+ */
+export function agencySubscribeDeny(topo: Topology): string[] {
+  return [`${topo.ns}.>`, '$KV.>', '$JS.>'];
+}
+
+/**
+ * Minimal permissions for an agency client on nats-server 2.9.10 (each entry verified by
+ * test/integration/nats-permissions.spec.ts). Everything not allowed is denied.
+ *
+ * - submit: JetStream publish to its own submit subject; the PubAck returns on its inbox prefix.
+ * - inbox: info, create-or-update and pull of exactly its own durable on the inbox stream, and
+ *   acks of that durable's deliveries. The create subject carries the filter subject and 2.9
+ *   refuses a body whose filter or durable name differs from the subject (err 10131 / 10017),
+ *   so the durable cannot be pointed at another agency's messages.
+ * - directory: read-only on the agency KV bucket: open (stream info), get (direct or msg get),
+ *   watch (ephemeral push consumers filtered on the bucket's subjects, delivered to the agency's
+ *   inbox prefix, flow-control replies to `$JS.FC.KV_<bucket>.>`). No put, delete or purge.
+ * - replies: subscribe only to its own inbox prefix (see `agencyInboxPrefix`).
+ */
+export function agencyPermissions(
+  topo: Topology,
+  agencyCode: string,
+  durable = inboxDurableName(agencyCode),
+  opts: AgencyPermissionOptions = {},
+): UserPermissions {
   const inbox = topo.streams.inbox;
   const kvStream = `KV_${topo.kvAgencies}`;
   const kvSubjects = `$KV.${topo.kvAgencies}.>`;
-  const replies = `${agencyInboxPrefix(agencyCode)}.>`;
+  const ownInboxConsumer = [
+    `$JS.API.CONSUMER.INFO.${inbox}.${durable}`,
+    ...(opts.createInboxConsumer === false ? [] : [`$JS.API.CONSUMER.CREATE.${inbox}.${durable}.${topo.inboxSubject(agencyCode)}`]),
+    `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${durable}`,
+    `$JS.ACK.${inbox}.${durable}.>`,
+  ];
   return {
     publish: {
       allow: [
         topo.submitSubject(agencyCode),
         '$JS.API.INFO',
-        // own inbox durable: info, create/update bound to its own filter, pull, acks
-        `$JS.API.CONSUMER.INFO.${inbox}.${durable}`,
-        `$JS.API.CONSUMER.CREATE.${inbox}.${durable}.${topo.inboxSubject(agencyCode)}`,
-        `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${durable}`,
-        `$JS.ACK.${inbox}.${durable}.>`,
-        // directory bucket, read-only
+        ...ownInboxConsumer,
         `$JS.API.STREAM.INFO.${kvStream}`,
         `$JS.API.DIRECT.GET.${kvStream}`,
         `$JS.API.DIRECT.GET.${kvStream}.>`,
@@ -68,38 +125,27 @@ export function agencyPermissions(topo: Topology, agencyCode: string, durable = 
         `$JS.API.CONSUMER.INFO.${kvStream}.*`,
         `$JS.FC.${kvStream}.>`,
       ],
-      deny: [
-        // stream/consumer administration and direct reads of the message streams
-        '$JS.API.STREAM.CREATE.>',
-        '$JS.API.STREAM.UPDATE.>',
-        '$JS.API.STREAM.DELETE.>',
-        '$JS.API.STREAM.PURGE.>',
-        '$JS.API.STREAM.MSG.DELETE.>',
-        '$JS.API.CONSUMER.DELETE.>',
-        '$JS.API.CONSUMER.DURABLE.CREATE.>',
-        // KV writes are plain publishes into the bucket's subjects
-        kvSubjects,
-      ],
+      deny: agencyPublishDeny(topo),
     },
     subscribe: {
-      allow: [replies, kvSubjects],
-      deny: [topo.inboxWildcard, topo.submitWildcard],
+      allow: [`${agencyInboxPrefix(agencyCode)}.>`],
+      deny: agencySubscribeDeny(topo),
     },
   };
 }
 
-/** Hub services; each currently needs the whole hub surface (see deploy/nats/README.md). */
+/** Hub services (DESIGN.md "Shape"). */
 export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway';
 export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway'];
 
 /**
- * Hub services: everything of their namespace, the JetStream API and replies. Broad on
- * purpose (the router writes every inbox, the registry every consumer, the audit reads every
- * stream); what protects the hub is that agencies never hold these credentials.
- * Scoped to the namespace so that a test namespace's service user cannot touch production.
+ * Hub services: their namespace, the JetStream API, acks, flow control, KV and replies. Broad on
+ * purpose (the router writes every inbox, the registry every KV entry, the audit reads every
+ * stream); what protects the hub is that agencies never hold these credentials. One set for
+ * every role today; the role is kept so configs and logs name who is who.
  */
 export function servicePermissions(topo: Topology, role: ServiceRole): UserPermissions {
-  void role; // one broad set today; kept per role so the config names who is who
+  void role;
   const all = [`${topo.ns}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', '_INBOX.>', '$JS.EVENT.>'];
-  return { publish: { allow: all }, subscribe: { allow: all } };
+  return { publish: { allow: [...all] }, subscribe: { allow: [...all] } };
 }

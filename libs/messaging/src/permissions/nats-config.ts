@@ -1,5 +1,13 @@
 import { LtError, parseAgencyCode, type Topology } from '@lt/contracts';
-import { agencyPermissions, servicePermissions, type ServiceRole, type UserPermissions, SERVICE_ROLES } from './agency-permissions';
+import {
+  agencyPermissions,
+  agencyPublishDeny,
+  agencySubscribeDeny,
+  servicePermissions,
+  SERVICE_ROLES,
+  type ServiceRole,
+  type UserPermissions,
+} from './agency-permissions';
 
 /**
  * One credential per user. `nkey` (public key `U...`) is the recommended choice: no secret in
@@ -41,6 +49,8 @@ export interface NatsConfigInput {
   jetstreamMaxMemory?: string;
   jetstreamMaxFile?: string;
   serverName?: string;
+  /** false once the hub pre-creates inbox consumers (see AgencyPermissionOptions); default true */
+  agencyCreatesInboxConsumer?: boolean;
   /** first lines of the file, as comments */
   header?: string[];
 }
@@ -69,6 +79,11 @@ export function renderNatsConfig(input: NatsConfigInput): string {
     if (v !== undefined && !SIZE_PATTERN.test(v)) throw new LtError('VALIDATION_FAILED', `${field} "${v}" must be a size like 1G or 512MB`, { field });
   }
 
+  // deny lists are the same for every agency: written once as config variables (12,000 agencies)
+  const shared: SharedLists = new Map([
+    [key(agencyPublishDeny(input.topo)), 'AGENCY_PUBLISH_DENY'],
+    [key(agencySubscribeDeny(input.topo)), 'AGENCY_SUBSCRIBE_DENY'],
+  ]);
   const seenCodes = new Set<string>();
   const seenIdentities = new Set<string>();
   const users: string[] = [];
@@ -76,13 +91,14 @@ export function renderNatsConfig(input: NatsConfigInput): string {
     const code = parseAgencyCode(a.code);
     if (seenCodes.has(code)) throw new LtError('DUPLICATE', `agency ${code} appears twice (agencies[${i}])`, { field: `agencies[${i}].code`, code });
     seenCodes.add(code);
-    users.push(renderUser(`agency ${code}`, credentialOf(a, a.user, `agencies[${i}]`, seenIdentities), agencyPermissions(input.topo, code)));
+    const perms = agencyPermissions(input.topo, code, undefined, { createInboxConsumer: input.agencyCreatesInboxConsumer ?? true });
+    users.push(renderUser(`agency ${code}`, credentialOf(a, a.user, `agencies[${i}]`, seenIdentities), perms, shared));
   }
   for (const [i, s] of input.services.entries()) {
     if (!SERVICE_ROLES.includes(s.role)) {
       throw new LtError('VALIDATION_FAILED', `services[${i}].role "${s.role}" must be one of ${SERVICE_ROLES.join(', ')}`, { field: `services[${i}].role` });
     }
-    users.push(renderUser(`service ${s.role} (${s.user})`, credentialOf(s, s.user, `services[${i}]`, seenIdentities), servicePermissions(input.topo, s.role)));
+    users.push(renderUser(`service ${s.role} (${s.user})`, credentialOf(s, s.user, `services[${i}]`, seenIdentities), servicePermissions(input.topo, s.role), shared));
   }
 
   const lines: string[] = [];
@@ -91,6 +107,9 @@ export function renderNatsConfig(input: NatsConfigInput): string {
   lines.push(`host: ${q(input.listen ?? '0.0.0.0')}`, `port: ${port}`);
   lines.push(`# equal to max_msg_size of the ${input.topo.streams.submit}/${input.topo.streams.inbox} streams`, `max_payload: ${maxPayload}`);
   if (input.monitorPort !== undefined) lines.push(`# monitoring only on loopback`, `http: ${q(`127.0.0.1:${input.monitorPort}`)}`);
+  if (input.agencies.length > 0) lines.push('', '# shared by every agency user (deny wins over allow)');
+  // nats-server rejects a variable nobody references ("unknown field"): only agencies use them
+  if (input.agencies.length > 0) for (const [k, name] of shared) lines.push(`${name}: [${(JSON.parse(k) as string[]).map(q).join(', ')}]`);
   lines.push('', 'jetstream {');
   if (input.jetstreamDir) lines.push(`  store_dir: ${q(input.jetstreamDir)}`);
   if (input.jetstreamMaxMemory) lines.push(`  max_memory_store: ${input.jetstreamMaxMemory}`);
@@ -123,14 +142,23 @@ function credentialOf(c: NatsCredential, user: string | undefined, where: string
   if (c.passwordHash !== undefined && !/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(secret)) {
     throw new LtError('VALIDATION_FAILED', `${where}.passwordHash must be a bcrypt hash ($2a$<cost>$...)`, { field: `${where}.passwordHash` });
   }
-  if (c.password !== undefined && !/^[\x21-\x7e]{8,}$/.test(secret)) {
-    throw new LtError('VALIDATION_FAILED', `${where}.password must be at least 8 printable ASCII characters without spaces`, { field: `${where}.password` });
+  if (c.password !== undefined && !/^[\x21\x23-\x5b\x5d-\x7e]{8,}$/.test(secret)) {
+    throw new LtError('VALIDATION_FAILED', `${where}.password must be at least 8 printable ASCII characters, without spaces, quotes or backslashes`, { field: `${where}.password` });
   }
   return { fields: [`user: ${q(user)}`, `password: ${q(secret)}`] };
 }
 
-function renderUser(comment: string, cred: RenderedCredential, p: UserPermissions): string {
-  const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
+type SharedLists = Map<string, string>;
+
+function key(xs: string[]): string {
+  return JSON.stringify(xs);
+}
+
+function renderUser(comment: string, cred: RenderedCredential, p: UserPermissions, shared: SharedLists): string {
+  const list = (xs: string[]) => {
+    const name = shared.get(key(xs));
+    return name ? `$${name}` : `[${xs.map(q).join(', ')}]`;
+  };
   const dir = (name: string, d: UserPermissions['publish']) =>
     `        ${name}: { allow: ${list(d.allow)}${d.deny && d.deny.length > 0 ? `, deny: ${list(d.deny)}` : ''} }`;
   return [

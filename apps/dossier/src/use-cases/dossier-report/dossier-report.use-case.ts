@@ -49,9 +49,9 @@ export class DossierReportUseCase {
 
     let agency = q.agency === '' ? undefined : q.agency;
     if (agency !== undefined && !isAgencyCode(agency)) throw invalid('agency', `must be an agency code, got ${JSON.stringify(agency)}`);
-    const tier = q.tier === '' ? undefined : q.tier;
+    const tier = (q.tier as unknown) === '' ? undefined : q.tier;
     if (tier !== undefined && !isTier(tier)) throw invalid('tier', `must be central, province, district or commune, got ${JSON.stringify(tier)}`);
-    const groupBy = q.groupBy === '' ? undefined : q.groupBy;
+    const groupBy = (q.groupBy as unknown) === '' ? undefined : q.groupBy;
     if (groupBy !== undefined && groupBy !== 'agency' && groupBy !== 'tier') throw invalid('groupBy', `must be agency or tier, got ${JSON.stringify(groupBy)}`);
     if (!canReadAll(viewer)) {
       const own = viewer?.agencyCode;

@@ -1,0 +1,20 @@
+import { ConfigError } from '@lt/platform';
+import { DEFAULT_AUDIT_OPTIONS, loadAuditOptions } from './config';
+
+describe('loadAuditOptions', () => {
+  it('defaults', () => {
+    expect(loadAuditOptions({})).toEqual(DEFAULT_AUDIT_OPTIONS);
+  });
+
+  it('reads every variable', () => {
+    const o = loadAuditOptions({ LT_AUDIT_ORIGIN: 'example.org/log', LT_AUDIT_CHECKPOINT_ENTRIES: '500', LT_AUDIT_CHECKPOINT_MS: '1000', LT_RECEIPTS: 'off', LT_RECEIPT_KINDS: 'document', LT_AUDIT_BATCH: '200', LT_AUDIT_VERIFY_INTERVAL_MS: '0' }, '000.00.00.G01');
+    expect(o).toMatchObject({ origin: 'example.org/log', checkpointEvery: 500, checkpointIntervalMs: 1000, receipts: false, receiptKinds: ['document'], maxBatch: 200, verifyIntervalMs: 0, hubAgency: '000.00.00.G01' });
+  });
+
+  it('names the wrong variable', () => {
+    expect(() => loadAuditOptions({ LT_AUDIT_ORIGIN: 'has space' })).toThrow(/LT_AUDIT_ORIGIN/);
+    expect(() => loadAuditOptions({ LT_RECEIPTS: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadAuditOptions({ LT_RECEIPT_KINDS: 'document,letter' })).toThrow(/LT_RECEIPT_KINDS.*letter/);
+    expect(() => loadAuditOptions({ LT_AUDIT_CHECKPOINT_ENTRIES: '0' })).toThrow(/LT_AUDIT_CHECKPOINT_ENTRIES/);
+  });
+});

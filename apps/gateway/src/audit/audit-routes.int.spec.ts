@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { topology, uuidv7, type Topology } from '@lt/contracts';
+import { importPrivateKey, issueToken } from '@lt/crypto';
+import { createTestDatabase, type TestDatabase } from '@lt/database';
+import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
+import { createLogger, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
+import { createAuditService, type AuditService, type MessageTrace, type CheckpointResponse, type InclusionProofResponse, type AgencyReport } from '../../../audit/src/index';
+import { fakeJws, inboxHeaders } from '../../../audit/src/testing/fixtures';
+import { run } from '../../../cli/src/main';
+import { createGatewayApp } from '../app';
+
+jest.setTimeout(60_000);
+
+const A = '000.00.00.H41';
+const B = '000.00.05.H41';
+
+let db: TestDatabase;
+let nc: NatsConnection;
+let topo: Topology;
+let audit: AuditService;
+let app: NestExpressApplication;
+let base: string;
+let dataDir: string;
+let hubKey: KeyFile;
+let docId: string;
+
+function token(role: 'auditor' | 'admin' | `agency:${string}`): string {
+  return issueToken({ sub: 'test', role, ttlSeconds: 600 }, importPrivateKey(hubKey.privateJwk, hubKey.alg), hubKey.keyId);
+}
+
+async function get<T>(path: string, role: Parameters<typeof token>[0] = 'auditor'): Promise<{ status: number; body: T }> {
+  const res = await fetch(base + path, { headers: { authorization: `Bearer ${token(role)}` } });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  try {
+    process.exitCode = undefined;
+    const code = await run(['node', 'lienthong', '--gateway', base, '--data-dir', dataDir, ...args]);
+    return { code: code || (process.exitCode as number | undefined) || 0, out, err };
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', 'audit-gateway-test');
+  topo = topology(`t${randomBytes(4).toString('hex')}`);
+  await ensureTopology(nc, topo, { storage: 'memory' });
+  dataDir = mkdtempSync(join(tmpdir(), 'lt-audit-gw-'));
+  hubKey = loadOrCreateHubKey(dataDir);
+  audit = createAuditService({ nc, ds: db.ds, ns: topo.ns, log: createLogger('audit', 'silent'), hubKey, options: { checkpointEvery: 10, checkpointIntervalMs: 200, verifyIntervalMs: 0, receipts: false } });
+  await audit.start();
+
+  const publisher = new JetStreamPublisher(nc, topo);
+  docId = uuidv7();
+  const now = Date.now();
+  const copies = [
+    { envelopeId: docId, from: A, to: B, routedAt: new Date(now).toISOString(), issuedAt: new Date(now - 20).toISOString() },
+    { envelopeId: uuidv7(), from: B, to: A, statusCode: '01', responseFor: docId, routedAt: new Date(now + 1000).toISOString() },
+    ...Array.from({ length: 30 }, () => ({ envelopeId: uuidv7(), from: B, to: A })),
+  ];
+  for (const spec of copies) {
+    const data = fakeJws(spec);
+    await publisher.publish(topo.inboxSubject(spec.to), data, `${spec.envelopeId}:${spec.to}`, inboxHeaders(spec, data));
+  }
+  for (let i = 0; i < 200 && (await audit.treeSize()) < copies.length; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await audit.treeSize()).toBe(copies.length);
+  await audit.cutCheckpoint();
+
+  Object.assign(process.env, { LT_NAMESPACE: topo.ns, LT_DATA_DIR: dataDir, DATABASE_URL: db.url, NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222' });
+  app = await createGatewayApp({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const addr = app.getHttpServer().address() as { port: number };
+  base = `http://127.0.0.1:${addr.port}`;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await audit?.stop();
+  await destroyTopology(nc, topo).catch(() => undefined);
+  await nc.drain();
+  await db.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('audit routes on the gateway', () => {
+  it('serves the trace to auditors only', async () => {
+    const ok = await get<MessageTrace>(`/v1/messages/${docId}/trace`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.recipients[0]).toMatchObject({ code: B, msTo01: 1000, confirmedSameDay: expect.any(Boolean) });
+    expect((await get(`/v1/messages/${docId}/trace`, `agency:${A}`)).status).toBe(403);
+    expect((await get<{ error: { code: string } }>(`/v1/messages/${uuidv7()}/trace`)).body.error.code).toBe('UNKNOWN_MESSAGE');
+  });
+
+  it('serves checkpoints and proofs to auditors and agencies', async () => {
+    const cp = await get<CheckpointResponse>('/v1/audit/checkpoint', `agency:${A}`);
+    expect(cp.status).toBe(200);
+    expect(cp.body.treeSize).toBe(32);
+    const proof = await get<InclusionProofResponse>('/v1/audit/proof/3?treeSize=32');
+    expect(proof.body.proof.length).toBe(5);
+    expect((await get<{ error: { code: string } }>('/v1/audit/proof/abc')).body.error.code).toBe('BAD_REQUEST');
+    const c = await get<{ proof: string[] }>('/v1/audit/consistency?from=10&to=32');
+    expect(c.status).toBe(200);
+    expect(c.body.proof.length).toBeGreaterThan(0);
+  });
+
+  it('serves the agency report', async () => {
+    const r = await get<AgencyReport>(`/v1/reports/agencies/${A}?from=${new Date(Date.now() - 3_600_000).toISOString()}`);
+    expect(r.status).toBe(200);
+    expect(r.body.sent).toMatchObject({ copies: 1, arrived: 1 });
+    expect(r.body.received.copies).toBe(30);
+  });
+
+  it('CLI: trace, report, export then verify offline; a doctored bundle exits non-zero naming the entry', async () => {
+    const t = await cli('trace', docId);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain(`delivered`);
+    const r = await cli('--json', 'audit', 'report', '--agency', B);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).received.copies).toBe(1);
+
+    const file = join(dataDir, 'bundle.jsonl');
+    const ex = await cli('audit', 'export', '--from', '0', '--out', file, '--page', '7');
+    expect(ex.code).toBe(0);
+    expect(ex.out).toContain('wrote 32 entries');
+    const cp = JSON.parse((await cli('--json', 'audit', 'checkpoint')).out) as CheckpointResponse;
+    const ok = await cli('audit', 'verify', file, '--vkey', cp.vkey);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('OK: 32 entries');
+
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const e = JSON.parse(lines[9]);
+    e.entry.at = new Date(Date.parse(e.entry.at) + 1).toISOString();
+    lines[9] = JSON.stringify(e);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const bad = await cli('audit', 'verify', file, '--vkey', cp.vkey);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('first bad entry 8 (entry_altered)');
+
+    const server = await cli('audit', 'verify', '--server');
+    expect(server.code).toBe(0);
+    expect(server.out).toContain('OK: 32 entries');
+    const proof = await cli('audit', 'proof', '5');
+    expect(proof.code).toBe(0);
+    expect(proof.out).toContain('proof of');
+  });
+});

@@ -1,0 +1,84 @@
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Topology } from '@lt/contracts';
+import type { RpcClient } from '@lt/messaging';
+import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { Roles } from '../auth/roles';
+import {
+  AUDIT_RPC,
+  callAudit,
+  optionalInt,
+  requiredInt,
+  type BundleHeader,
+  type CheckpointResponse,
+  type ConsistencyProofResponse,
+  type ExportEntriesResponse,
+  type InclusionProofResponse,
+  type VerifyReport,
+} from './audit-rpc';
+
+/**
+ * The tamper-evident log: checkpoints and proofs (auditors, and agencies checking their receipts),
+ * export pages and on-demand verification (auditors). Thin: each route is one RPC.
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    @Inject(RPC) private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topo: Topology,
+  ) {}
+
+  @Get('checkpoint')
+  @Roles('auditor', 'agency')
+  @ApiOperation({ summary: 'Latest signed checkpoint (C2SP signed note) and the log verifier key (vkey)' })
+  checkpoint(): Promise<CheckpointResponse> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.checkpoint, {});
+  }
+
+  @Get('proof/:seq')
+  @Roles('auditor', 'agency')
+  @ApiOperation({ summary: 'Inclusion proof of entry seq in the tree of treeSize (default: the latest checkpoint)' })
+  @ApiQuery({ name: 'treeSize', required: false })
+  proof(@Param('seq') seq: string, @Query('treeSize') treeSize?: string): Promise<InclusionProofResponse> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.inclusionProof, { seq: requiredInt(seq, 'seq'), treeSize: optionalInt(treeSize, 'treeSize') });
+  }
+
+  @Get('consistency')
+  @Roles('auditor', 'agency')
+  @ApiOperation({ summary: 'Consistency proof: the tree of size `to` extends the tree of size `from`' })
+  @ApiQuery({ name: 'from', required: true })
+  @ApiQuery({ name: 'to', required: true })
+  consistency(@Query('from') from?: string, @Query('to') to?: string): Promise<ConsistencyProofResponse> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.consistencyProof, { from: requiredInt(from, 'from'), to: requiredInt(to, 'to') });
+  }
+
+  @Get('export')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'Bundle header for a range (by seq or ISO time), widened to checkpoint boundaries; entries come from /v1/audit/entries' })
+  @ApiQuery({ name: 'fromSeq', required: false })
+  @ApiQuery({ name: 'toSeq', required: false })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  exportBegin(@Query() q: Record<string, string | undefined>): Promise<BundleHeader> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.exportBegin, { fromSeq: optionalInt(q.fromSeq, 'fromSeq'), toSeq: optionalInt(q.toSeq, 'toSeq'), from: q.from, to: q.to }, 30_000);
+  }
+
+  @Get('entries')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'A page of entries [fromSeq, toSeq) with their stored leaf hashes' })
+  @ApiQuery({ name: 'fromSeq', required: true })
+  @ApiQuery({ name: 'toSeq', required: true })
+  @ApiQuery({ name: 'limit', required: false })
+  entries(@Query() q: Record<string, string | undefined>): Promise<ExportEntriesResponse> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.exportEntries, { fromSeq: requiredInt(q.fromSeq, 'fromSeq'), toSeq: requiredInt(q.toSeq, 'toSeq'), limit: optionalInt(q.limit, 'limit') }, 30_000);
+  }
+
+  @Post('verify')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'Server-side verification of the stored log (optionally a seq range); names the first bad position' })
+  verify(@Body() body: { fromSeq?: number; toSeq?: number } | undefined): Promise<VerifyReport> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.verify, { fromSeq: body?.fromSeq, toSeq: body?.toSeq }, 600_000);
+  }
+}

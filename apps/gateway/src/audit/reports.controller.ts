@@ -1,0 +1,26 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Topology } from '@lt/contracts';
+import type { RpcClient } from '@lt/messaging';
+import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { Roles } from '../auth/roles';
+import { AUDIT_RPC, callAudit, type AgencyReport } from './audit-rpc';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/reports')
+export class AgencyReportsController {
+  constructor(
+    @Inject(RPC) private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topo: Topology,
+  ) {}
+
+  @Get('agencies/:code')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'Decree 30 figures for one agency over [from, to): sent, received, confirmed the same day, refused, unconfirmed past due, median time to 01/03/06, per counterpart tier' })
+  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Vietnam midnight) or ISO date-time; default 30 days before `to`' })
+  @ApiQuery({ name: 'to', required: false, description: 'exclusive; default now' })
+  agency(@Param('code') code: string, @Query('from') from?: string, @Query('to') to?: string): Promise<AgencyReport> {
+    return callAudit(this.rpc, this.topo, AUDIT_RPC.agencyReport, { code, from, to }, 30_000);
+  }
+}

@@ -1,0 +1,89 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DOSSIER_RPC, type DossierPage, type DossierReportResult, type DossierView, type DossierViewer, type Topology } from '@lt/contracts';
+import type { RpcClient } from '@lt/messaging';
+import { CurrentCaller } from '../auth/auth.guard';
+import { Roles, type Caller } from '../auth/roles';
+import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+
+/** The token's role, passed to the dossier service, which decides what an agency may read. */
+export function viewerOf(caller: Caller): DossierViewer {
+  return caller.agencyCode ? { role: caller.role, agencyCode: caller.agencyCode } : { role: caller.role };
+}
+
+function callDossier<T>(rpc: RpcClient, topo: Topology, method: string, payload: unknown, timeoutMs?: number): Promise<T> {
+  return rpc.call<T>(topo.rpcSubject('dossier', method), payload, timeoutMs);
+}
+
+/** Drops absent and empty query parameters. */
+function defined(q: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+}
+
+/**
+ * Dossier reads. The gateway never changes a dossier: agencies send signed `dossier` envelopes
+ * through the SDK and the router has the dossier service apply them.
+ */
+@ApiTags('dossiers')
+@ApiBearerAuth()
+@Controller('v1/dossiers')
+export class DossiersController {
+  constructor(
+    @Inject(RPC) private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topo: Topology,
+  ) {}
+
+  @Get()
+  @Roles('any')
+  @ApiOperation({ summary: 'Dossiers newest first; an agency token sees the dossiers it received, holds or held' })
+  @ApiQuery({ name: 'agency', required: false, description: 'dossiers this agency received, holds or held' })
+  @ApiQuery({ name: 'state', required: false, description: 'national portal state 1-10' })
+  @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  list(@Query() q: Record<string, string | undefined>, @CurrentCaller() caller: Caller): Promise<DossierPage> {
+    const { agency, state, overdue, cursor, limit } = q;
+    return callDossier(this.rpc, this.topo, DOSSIER_RPC.list, {
+      ...defined({ agency, cursor }),
+      ...(state ? { state: Number(state) } : {}),
+      ...(limit ? { limit: Number(limit) } : {}),
+      ...(overdue === 'true' ? { overdue: true } : {}),
+      viewer: viewerOf(caller),
+    });
+  }
+
+  @Get(':code')
+  @Roles('any')
+  @ApiOperation({ summary: 'One dossier: state, holder, deadlines, transfer steps, pauses, apology slips, history; agencies only for dossiers they take part in' })
+  @ApiParam({ name: 'code', example: '000.12.05.H41-260302-0001' })
+  get(@Param('code') code: string, @CurrentCaller() caller: Caller): Promise<DossierView> {
+    return callDossier(this.rpc, this.topo, DOSSIER_RPC.get, { code, viewer: viewerOf(caller) });
+  }
+}
+
+@ApiTags('dossiers')
+@ApiBearerAuth()
+@Controller('v1/reports/dossiers')
+export class DossierReportsController {
+  constructor(
+    @Inject(RPC) private readonly rpc: RpcClient,
+    @Inject(TOPOLOGY) private readonly topo: Topology,
+  ) {}
+
+  @Get()
+  @Roles('any')
+  @ApiOperation({
+    summary:
+      'Dossiers received, settled early / on time / late, on-time rate, in progress, overdue now, mean and p90 settlement time (working days, pauses excluded), per receiving agency and tier over [from, to]; agency tokens get their own figures',
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Vietnam day) or ISO date-time; default 1 January of this year' })
+  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD inclusive or ISO date-time exclusive; default end of today' })
+  @ApiQuery({ name: 'agency', required: false })
+  @ApiQuery({ name: 'tier', required: false, enum: ['central', 'province', 'district', 'commune'] })
+  @ApiQuery({ name: 'asOf', required: false, description: 'instant for in-progress and overdue counts; default end of period or now' })
+  @ApiQuery({ name: 'groupBy', required: false, enum: ['agency', 'tier'] })
+  report(@Query() q: Record<string, string | undefined>, @CurrentCaller() caller: Caller): Promise<DossierReportResult> {
+    const { from, to, agency, tier, asOf, groupBy } = q;
+    return callDossier(this.rpc, this.topo, DOSSIER_RPC.report, { ...defined({ from, to, agency, tier, asOf, groupBy }), viewer: viewerOf(caller) }, 30_000);
+  }
+}

@@ -1,0 +1,297 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { topology } from '@lt/contracts';
+import {
+  agencyConnectionOptions,
+  createUserNkey,
+  ensureDurableConsumer,
+  ensureTopology,
+  inboxDurableName,
+  openAgencyKv,
+  renderNatsConfig,
+  serviceConnectionOptions,
+} from '@lt/messaging';
+
+/**
+ * Transport-level authorisation on a nats-server of our own (Debian's 2.9.10), configured by
+ * renderNatsConfig: agency A may submit as A, read A's inbox and read the directory, and
+ * nothing else. Every refusal below comes from the server, not from hub code.
+ */
+const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+const A = '000.00.01.H41';
+const B = '000.00.02.H41';
+
+/** The server's refusal, as nats.js reports it (possibly wrapped in a RequestError). */
+function violation(err: unknown): { operation: string; subject: string } | undefined {
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    const m = /Permissions Violation for (Publish|Subscription) to "([^"]+)"/.exec(e.message ?? '');
+    if (m) return { operation: m[1]!.toLowerCase(), subject: m[2]! };
+  }
+  return undefined;
+}
+
+async function expectRefused(p: Promise<unknown>, operation: 'publish' | 'subscription', subject: string): Promise<void> {
+  const err = await p.then(
+    () => new Error(`expected the server to refuse ${operation} to ${subject}, but it was allowed`),
+    (e: unknown) => e,
+  );
+  expect(violation(err) ?? String((err as Error).message ?? err)).toEqual({ operation, subject });
+}
+
+describe('NATS transport permissions (nats-server 2.9.10)', () => {
+  const topo = topology(`p${randomBytes(4).toString('hex')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'lt-nats-perm-'));
+  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey() };
+  const serverLog: string[] = [];
+  let server: ChildProcess | undefined;
+  let url = '';
+  let svc: NatsConnection;
+  let a: NatsConnection;
+  let jsmSvc: JetStreamManager;
+  let jsmA: JetStreamManager;
+  const opened: NatsConnection[] = [];
+
+  const subjectCount = async (stream: string, subject: string): Promise<number> => {
+    const si = await jsmSvc.streams.info(stream, { subjects_filter: subject });
+    return si.state.subjects?.[subject] ?? 0;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(NATS_SERVER)) {
+      throw new Error(`nats-server not found at ${NATS_SERVER}: install Debian's nats-server (apt-get install nats-server) or set NATS_SERVER_BIN`);
+    }
+    const version = spawnSync(NATS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    expect(version).toMatch(/^nats-server: v2\./);
+
+    const conf = join(dir, 'hub.conf');
+    writeFileSync(
+      conf,
+      renderNatsConfig({
+        topo,
+        agencies: [
+          { code: A, nkey: keys.a.publicKey },
+          { code: B, nkey: keys.b.publicKey },
+        ],
+        services: [{ user: 'router', role: 'router', nkey: keys.svc.publicKey }],
+        listen: '127.0.0.1',
+        port: -1,
+      }),
+    );
+    mkdirSync(join(dir, 'js'));
+    server = spawn(NATS_SERVER, ['-c', conf, '-js', '-sd', join(dir, 'js'), '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const s of [server.stdout!, server.stderr!]) s.on('data', (d: Buffer) => serverLog.push(...d.toString().split('\n').filter(Boolean)));
+    const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
+    const portsFile = await Promise.race([
+      (async () => {
+        for (;;) {
+          const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
+          if (f) return join(dir, f);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      exited.then((code) => {
+        throw new Error(`nats-server exited with ${code} before listening:\n${serverLog.slice(-20).join('\n')}`);
+      }),
+    ]);
+    let ports: { nats?: string[] } = {};
+    for (let i = 0; i < 50 && !ports.nats?.length; i++) {
+      const text = readFileSync(portsFile, 'utf8');
+      if (text.trim()) ports = JSON.parse(text) as { nats?: string[] };
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    url = ports.nats![0]!;
+
+    svc = await connect({ servers: url, name: 'router', ...serviceConnectionOptions(keys.svc.seed) });
+    opened.push(svc);
+    await ensureTopology(svc, topo, { storage: 'memory' });
+    jsmSvc = await jetstreamManager(svc);
+    const kv = await openAgencyKv(svc, topo);
+    await kv.put('H41.00.02.000', JSON.stringify({ agency: { code: B }, keys: [] }));
+
+    a = await connect({ servers: url, ...agencyConnectionOptions(A, keys.a.seed) });
+    opened.push(a);
+    jsmA = await jetstreamManager(a);
+  });
+
+  afterAll(async () => {
+    for (const nc of opened) await nc.close().catch(() => undefined);
+    if (server && server.exitCode === null) {
+      const gone = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a client without credentials and one with an unknown nkey', async () => {
+    await expect(connect({ servers: url, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+    await expect(connect({ servers: url, reconnect: false, ...serviceConnectionOptions(createUserNkey().seed) })).rejects.toThrow(/Authorization Violation/);
+  });
+
+  describe('submit', () => {
+    it('lets A submit on its own subject and returns a PubAck', async () => {
+      const ack = await jetstream(a).publish(topo.submitSubject(A), 'signed envelope of A', { msgID: `m-${randomBytes(4).toString('hex')}` });
+      expect(ack).toMatchObject({ stream: topo.streams.submit, duplicate: false });
+      expect(await subjectCount(topo.streams.submit, topo.submitSubject(A))).toBe(1);
+    });
+
+    it("refuses A publishing on B's submit subject, by request and fire-and-forget, and nothing reaches the stream", async () => {
+      await expectRefused(jetstream(a).publish(topo.submitSubject(B), 'forged as B', { timeout: 5_000 }), 'publish', topo.submitSubject(B));
+      a.publish(topo.submitSubject(B), 'forged as B, no reply');
+      await a.flush();
+      await expectRefused(jetstream(a).publish(`${topo.submitSubject(A)}.extra`, 'x', { timeout: 5_000 }), 'publish', `${topo.submitSubject(A)}.extra`);
+      expect(await subjectCount(topo.streams.submit, topo.submitSubject(B))).toBe(0);
+      // the refused publishes did not cost A its connection
+      expect(a.isClosed()).toBe(false);
+    });
+
+    it('needs the agency reply prefix: with the default _INBOX the PubAck cannot come back', async () => {
+      const { authenticator } = agencyConnectionOptions(A, keys.a.seed);
+      const plain = await connect({ servers: url, reconnect: false, authenticator });
+      opened.push(plain);
+      const err = await jetstream(plain)
+        .publish(topo.submitSubject(A), 'x', { timeout: 3_000 })
+        .then(() => undefined, (e: unknown) => e);
+      expect(violation(err)).toMatchObject({ operation: 'subscription', subject: expect.stringMatching(/^_INBOX\./) });
+    });
+  });
+
+  describe('inbox', () => {
+    const durableA = inboxDurableName(A);
+    const durableB = inboxDurableName(B);
+
+    it('lets A create (and re-ensure) its own durable, pull only its own copies, and ack them', async () => {
+      const own = { stream: topo.streams.inbox, durable: durableA, filterSubject: topo.inboxSubject(A) };
+      await ensureDurableConsumer(a, own);
+      await ensureDurableConsumer(a, own); // second run takes the info + update path
+      const js = jetstream(svc);
+      await js.publish(topo.inboxSubject(A), 'copy for A', { msgID: 'inbox-a-1' });
+      await js.publish(topo.inboxSubject(B), 'copy for B', { msgID: 'inbox-b-1' });
+
+      const consumer = await jetstream(a).consumers.get(topo.streams.inbox, durableA);
+      const got: string[] = [];
+      for await (const m of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
+        got.push(m.string());
+        expect(await m.ackAck()).toBe(true);
+      }
+      expect(got).toEqual(['copy for A']);
+      const info = await jsmSvc.consumers.info(topo.streams.inbox, durableA);
+      expect(info.num_ack_pending).toBe(0);
+      expect(info.ack_floor.stream_seq).toBeGreaterThan(0);
+    });
+
+    it("refuses any consumer on B's durable or subject, including A's own durable re-pointed at B", async () => {
+      await ensureDurableConsumer(svc, { stream: topo.streams.inbox, durable: durableB, filterSubject: topo.inboxSubject(B) });
+      const filterB = topo.inboxSubject(B);
+      await expectRefused(
+        jsmA.consumers.add(topo.streams.inbox, { durable_name: durableB, filter_subject: filterB, ack_policy: AckPolicy.Explicit }),
+        'publish',
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.${durableB}.${filterB}`,
+      );
+      await expectRefused(
+        jsmA.consumers.add(topo.streams.inbox, { durable_name: durableA, filter_subject: filterB, ack_policy: AckPolicy.Explicit }),
+        'publish',
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.${durableA}.${filterB}`,
+      );
+      await expectRefused(
+        jsmA.consumers.add(topo.streams.inbox, { name: 'sneaky', filter_subject: '>', ack_policy: AckPolicy.Explicit }),
+        'publish',
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.sneaky`,
+      );
+      // legacy create subject, which names no filter
+      await expectRefused(
+        a.request(`$JS.API.CONSUMER.DURABLE.CREATE.${topo.streams.inbox}.${durableA}`, JSON.stringify({ stream_name: topo.streams.inbox, config: { durable_name: durableA } }), { timeout: 3_000 }),
+        'publish',
+        `$JS.API.CONSUMER.DURABLE.CREATE.${topo.streams.inbox}.${durableA}`,
+      );
+      // the allowed subject names A's filter; the server itself rejects a body that says otherwise
+      const mismatch = await a.request(
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.${durableA}.${topo.inboxSubject(A)}`,
+        JSON.stringify({ stream_name: topo.streams.inbox, config: { durable_name: durableA, filter_subject: filterB, ack_policy: 'explicit' } }),
+        { timeout: 3_000 },
+      );
+      expect(mismatch.json<{ error?: { err_code: number } }>().error?.err_code).toBe(10131);
+      expect((await jsmSvc.consumers.info(topo.streams.inbox, durableA)).config.filter_subject).toBe(topo.inboxSubject(A));
+    });
+
+    it("refuses A pulling from or acking for B's durable, and reading B's copies directly", async () => {
+      await expectRefused(
+        a.request(`$JS.API.CONSUMER.MSG.NEXT.${topo.streams.inbox}.${durableB}`, JSON.stringify({ batch: 1, expires: 500_000_000 }), { timeout: 3_000 }),
+        'publish',
+        `$JS.API.CONSUMER.MSG.NEXT.${topo.streams.inbox}.${durableB}`,
+      );
+      await expectRefused(jsmA.streams.getMessage(topo.streams.inbox, { last_by_subj: topo.inboxSubject(B) }), 'publish', `$JS.API.STREAM.MSG.GET.${topo.streams.inbox}`);
+      const ack = `$JS.ACK.${topo.streams.inbox}.${durableB}.1.2.2.0.0`;
+      await expectRefused(a.request(ack, '+ACK', { timeout: 3_000 }), 'publish', ack);
+      expect(await subjectCount(topo.streams.inbox, topo.inboxSubject(B))).toBe(1);
+    });
+
+    it("refuses core subscriptions to B's inbox, to other clients' replies and to any stream-captured subject", async () => {
+      for (const subject of [topo.inboxSubject(B), topo.inboxWildcard, '_INBOX.>', topo.submitSubject(A), `$KV.${topo.kvAgencies}.>`, topo.eventWildcard]) {
+        const sub = a.subscribe(subject);
+        // the server answers SUB with -ERR before it answers the flush's PING
+        await a.flush();
+        expect({ subject, refused: sub.isClosed() }).toEqual({ subject, refused: true });
+        expect(violation(await sub.closed)).toEqual({ operation: 'subscription', subject });
+      }
+    });
+  });
+
+  describe('streams', () => {
+    it('refuses stream and consumer administration; every stream and consumer survives', async () => {
+      const submitted = await subjectCount(topo.streams.submit, topo.submitSubject(A));
+      expect(submitted).toBeGreaterThan(0);
+      await expectRefused(jsmA.streams.delete(topo.streams.inbox), 'publish', `$JS.API.STREAM.DELETE.${topo.streams.inbox}`);
+      await expectRefused(jsmA.streams.purge(topo.streams.submit), 'publish', `$JS.API.STREAM.PURGE.${topo.streams.submit}`);
+      await expectRefused(jsmA.streams.deleteMessage(topo.streams.submit, 1), 'publish', `$JS.API.STREAM.MSG.DELETE.${topo.streams.submit}`);
+      await expectRefused(jsmA.streams.add({ name: `${topo.streams.inbox}_COPY`, subjects: [`${topo.ns}.copy.>`] }), 'publish', `$JS.API.STREAM.CREATE.${topo.streams.inbox}_COPY`);
+      const update = `$JS.API.STREAM.UPDATE.${topo.streams.inbox}`;
+      await expectRefused(a.request(update, JSON.stringify({ name: topo.streams.inbox, subjects: [topo.inboxWildcard, `${topo.ns}.x.>`] }), { timeout: 3_000 }), 'publish', update);
+      await expectRefused(jsmA.consumers.delete(topo.streams.inbox, inboxDurableName(A)), 'publish', `$JS.API.CONSUMER.DELETE.${topo.streams.inbox}.${inboxDurableName(A)}`);
+      await expectRefused(jsmA.consumers.delete(topo.streams.submit, topo.consumers.router), 'publish', `$JS.API.CONSUMER.DELETE.${topo.streams.submit}.${topo.consumers.router}`);
+
+      const names: string[] = [];
+      for await (const n of jsmSvc.streams.names()) names.push(n);
+      expect(names).toEqual(expect.arrayContaining([...Object.values(topo.streams), `KV_${topo.kvAgencies}`]));
+      expect(await subjectCount(topo.streams.submit, topo.submitSubject(A))).toBe(submitted);
+      expect((await jsmSvc.consumers.info(topo.streams.inbox, inboxDurableName(A))).name).toBe(inboxDurableName(A));
+    });
+  });
+
+  describe('directory (KV)', () => {
+    let kvA: KV;
+    const key = 'H41.00.02.000';
+
+    beforeAll(async () => {
+      kvA = await new Kvm(jetstream(a)).open(topo.kvAgencies);
+    });
+
+    it('lets A get and watch the bucket, including later updates', async () => {
+      expect((await kvA.get(key))?.json()).toEqual({ agency: { code: B }, keys: [] });
+      const watch = await kvA.watch();
+      const seen: string[] = [];
+      const kvSvc = await openAgencyKv(svc, topo);
+      for await (const e of watch) {
+        seen.push(`${e.key}=${e.string()}`);
+        if (seen.length === 1) await kvSvc.put('H41.00.01.000', JSON.stringify({ agency: { code: A }, keys: [] }));
+        if (seen.length === 2) break;
+      }
+      watch.stop();
+      expect(seen).toEqual([`${key}=${JSON.stringify({ agency: { code: B }, keys: [] })}`, `H41.00.01.000=${JSON.stringify({ agency: { code: A }, keys: [] })}`]);
+    });
+
+    it('refuses put, delete and purge; the entry is unchanged', async () => {
+      const subject = `$KV.${topo.kvAgencies}.${key}`;
+      await expectRefused(kvA.put(key, 'tampered'), 'publish', subject);
+      await expectRefused(kvA.delete(key), 'publish', subject);
+      await expectRefused(kvA.purge(key), 'publish', subject);
+      expect((await (await openAgencyKv(svc, topo)).get(key))?.json()).toEqual({ agency: { code: B }, keys: [] });
+    });
+  });
+});
