@@ -13,12 +13,14 @@ const common = {
 };
 
 module.exports = {
+  // testTimeout is a global option (ignored inside projects): integration and e2e tests need more than 5 s
+  testTimeout: 120000,
   projects: [
     // pure logic beside the code; may stub side effects
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
     // one service or lib against real PostgreSQL and NATS
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'], testTimeout: 60000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'] },
     // whole hub: built services as processes, real servers
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'], testTimeout: 180000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],
 };

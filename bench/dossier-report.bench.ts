@@ -5,7 +5,7 @@
  *   npx swc apps libs bench -d /tmp/ds -q && NODE_PATH=$PWD/node_modules node /tmp/ds/bench/dossier-report.bench.js
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a
  * throwaway lt_test_* database is created and dropped). BENCH_ROWS sets the dossier count,
- * BENCH_RUNS the runs per query (median and best are printed).
+ * BENCH_RUNS the runs per query (median and best are printed); BENCH_KEEP=1 keeps the database.
  */
 import { performance } from 'node:perf_hooks';
 import type { DossierReport, DossierReportQuery } from '@lt/contracts';
@@ -92,7 +92,9 @@ async function main(): Promise<void> {
   try {
     db = await createTestDatabase();
     const [{ version }] = await db.ds.query(`SELECT current_setting('server_version') AS version`);
-    console.log(`dossier reports over ${ROWS.toLocaleString('en')} dossiers; PostgreSQL ${version}, node ${process.version}, ${RUNS} runs per line (after one warm-up)`);
+    console.log(
+      `dossier reports over ${ROWS.toLocaleString('en')} dossiers; PostgreSQL ${version}, node ${process.version}, ${RUNS} runs per line (after one warm-up)`,
+    );
 
     let t0 = performance.now();
     await db.ds.query(GENERATE, [ROWS]);
@@ -110,7 +112,9 @@ async function main(): Promise<void> {
     );
 
     const baseline = await time(RUNS, () => db!.ds.query(`SELECT count(*) FROM dossiers`));
-    console.log(`${'baseline: SELECT count(*) FROM dossiers'.padEnd(64)} median ${String(baseline.median).padStart(7)} ms  best ${String(baseline.best).padStart(7)} ms`);
+    console.log(
+      `${'baseline: SELECT count(*) FROM dossiers'.padEnd(64)} median ${String(baseline.median).padStart(7)} ms  best ${String(baseline.best).padStart(7)} ms`,
+    );
 
     const clock = new FixedClock(new Date('2026-01-15T03:00:00.000Z'));
     const report = new DossierReportUseCase({ repo: new PostgresDossierRepository(db.ds), clock });
@@ -126,11 +130,14 @@ async function main(): Promise<void> {
     for (const [name, q] of cases) {
       const t = await time(RUNS, () => report.execute(q));
       const r = (await report.execute(q)) as DossierReport & { groups?: unknown[] };
-      const summary = r.groups ? `${r.groups.length} groups` : `received ${r.received}, settled ${r.settled.total}, on time ${(100 * (r.onTimeRate ?? 0)).toFixed(1)}%, p90 ${r.settlementWorkingDays.p90}`;
+      const summary = r.groups
+        ? `${r.groups.length} groups`
+        : `received ${r.received}, settled ${r.settled.total}, on time ${(100 * (r.onTimeRate ?? 0)).toFixed(1)}%, p90 ${r.settlementWorkingDays.p90}`;
       console.log(`${name.padEnd(64)} median ${String(t.median).padStart(7)} ms  best ${String(t.best).padStart(7)} ms  (${summary})`);
     }
   } finally {
-    await db?.drop();
+    if (process.env.BENCH_KEEP && db) console.log(`kept database ${db.name} (BENCH_KEEP)`);
+    else await db?.drop();
   }
 }
 

@@ -11,10 +11,10 @@
  * agencies' side (signing, publishing, reading inboxes) runs in a worker thread so it does not
  * share the router's event loop (it still shares the 2 cores, as agency systems would not).
  * Env: BENCH_DOCS (throughput run, default 20000), BENCH_RATE (default 500/s), BENCH_SECONDS
- * (latency run, default 10), BENCH_VERIFY (inline,pool: modes to measure).
+ * (latency run, default 10, after 1 s of uncounted warm-up), BENCH_VERIFY (inline,pool: modes to measure).
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -111,7 +111,10 @@ async function workerMain(): Promise<void> {
       if (msg.cmd === 'prepare') {
         const now = new Date().toISOString();
         nextRun();
-        prepared.set(msg.tag, Array.from({ length: msg.count }, (_, i) => sign(i, now)));
+        prepared.set(
+          msg.tag,
+          Array.from({ length: msg.count }, (_, i) => sign(i, now)),
+        );
         parentPort!.postMessage({ ok: true } satisfies WorkerResult);
         return;
       }
@@ -119,7 +122,11 @@ async function workerMain(): Promise<void> {
         const docs = prepared.get(msg.tag)!;
         let received = 0;
         const start = performance.now();
-        const reading = readOutput(msg.route, () => received++, () => received >= docs.length);
+        const reading = readOutput(
+          msg.route,
+          () => received++,
+          () => received >= docs.length,
+        );
         // an agency population publishing as fast as the server acknowledges, 1,000 in flight
         for (let i = 0; i < docs.length; i += 1000) {
           await Promise.all(docs.slice(i, i + 1000).map((d) => js.publish(subjectFor(msg.route, d.from), d.bytes, { msgID: d.id })));
@@ -128,10 +135,12 @@ async function workerMain(): Promise<void> {
         parentPort!.postMessage({ ok: true, elapsedMs: performance.now() - start, received } satisfies WorkerResult);
         return;
       }
-      // open loop: message i is due at start + i/rate whatever happened before; latency counts from that due time
+      // open loop: message i is due at start + i/rate whatever happened before; latency counts from
+      // that due time. The first second warms the path up (JIT, pools) and is not counted.
       const count = Math.round(msg.rate * msg.seconds);
+      const warm = Math.round(msg.rate);
       nextRun();
-      const docs = Array.from({ length: count }, (_, i) => sign(i, new Date(Date.now() + (i * 1000) / msg.rate).toISOString()));
+      const docs = Array.from({ length: warm + count }, (_, i) => sign(i, new Date(Date.now() + (i * 1000) / msg.rate).toISOString()));
       const due = new Map<string, number>();
       const latencies: number[] = [];
       const reading = readOutput(
@@ -139,18 +148,18 @@ async function workerMain(): Promise<void> {
         (m) => {
           const id = msg.route.kind === 'single' ? (m.headers?.get('Nats-Msg-Id') ?? '') : (m.headers?.get(HEADERS.envelopeId) ?? '');
           const t = due.get(id);
-          if (t !== undefined) latencies.push(performance.now() - t);
+          if (t !== undefined && t >= 0) latencies.push(performance.now() - t);
         },
         () => latencies.length >= count,
       );
       const start = performance.now() + 50;
       const inflight: Promise<unknown>[] = [];
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < docs.length; i++) {
         const at = start + (i * 1000) / msg.rate;
         const wait = at - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const d = docs[i]!;
-        due.set(d.id, at);
+        due.set(d.id, i < warm ? -1 : at);
         inflight.push(js.publish(subjectFor(msg.route, d.from), d.bytes, { msgID: d.id }));
       }
       await Promise.all(inflight);
@@ -182,8 +191,20 @@ class AgencyWorker {
 
 function directoryEntries(agencies: AgencyKeys[]): AgencyKvEntry[] {
   return agencies.map((a) => ({
-    agency: { code: a.code, name: a.code, tier: 'province', parentCode: null, status: 'active', successorCode: null, validFrom: '2020-01-01T00:00:00.000Z', validTo: null, version: 1 },
-    keys: [{ kid: a.kid, keyId: a.key.keyId, alg: 'EdDSA', publicJwk: a.key.publicJwk, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null }],
+    agency: {
+      code: a.code,
+      name: a.code,
+      tier: 'province',
+      parentCode: null,
+      status: 'active',
+      successorCode: null,
+      validFrom: '2020-01-01T00:00:00.000Z',
+      validTo: null,
+      version: 1,
+    },
+    keys: [
+      { kid: a.kid, keyId: a.key.keyId, alg: 'EdDSA', publicJwk: a.key.publicJwk, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null },
+    ],
   }));
 }
 
@@ -192,8 +213,20 @@ async function rawStreams(nc: NatsConnection, ns: string): Promise<{ inStream: s
   const up = ns.toUpperCase();
   const inStream = `${up}_RAWIN`;
   const outStream = `${up}_RAWOUT`;
-  await jsm.streams.add({ name: inStream, subjects: [`${ns}.rawin.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File, duplicate_window: nanos(3_600_000) });
-  await jsm.streams.add({ name: outStream, subjects: [`${ns}.rawout.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(1_200_000) });
+  await jsm.streams.add({
+    name: inStream,
+    subjects: [`${ns}.rawin.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(3_600_000),
+  });
+  await jsm.streams.add({
+    name: outStream,
+    subjects: [`${ns}.rawout.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(1_200_000),
+  });
   return {
     inStream,
     outStream,
@@ -211,7 +244,13 @@ function startRelay(nc: NatsConnection, ns: string, inStream: string): DurableCo
     nc,
     { stream: inStream, durable: 'relay', maxBatch: 512 },
     async (batch) => {
-      await Promise.all(batch.map((m) => pub.publish(m.subject.replace('.rawin.', '.rawout.'), m.data, `${m.headers?.get('Nats-Msg-Id') ?? m.seq}:x`, { [HEADERS.envelopeId]: m.headers?.get('Nats-Msg-Id') ?? '' })));
+      await Promise.all(
+        batch.map((m) =>
+          pub.publish(m.subject.replace('.rawin.', '.rawout.'), m.data, `${m.headers?.get('Nats-Msg-Id') ?? m.seq}:x`, {
+            [HEADERS.envelopeId]: m.headers?.get('Nats-Msg-Id') ?? '',
+          }),
+        ),
+      );
       await Promise.all(batch.map((m) => m.ackAck()));
     },
     pino({ level: 'silent' }),
@@ -232,7 +271,9 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  console.log(`router bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ${DOCS} docs for throughput, ${RATE}/s for ${SECONDS} s for latency, file streams`);
+  console.log(
+    `router bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ${DOCS} docs for throughput, ${RATE}/s for ${SECONDS} s for latency, file streams, load average ${loadavg()[0]!.toFixed(1)} (other processes share these cores)`,
+  );
   const agencies: AgencyKeys[] = Array.from({ length: AGENCIES }, (_, i) => {
     const code = `000.00.${String(i + 1).padStart(2, '0')}.H41`;
     const key = newEd25519KeyFile('bench');
@@ -269,11 +310,23 @@ async function main(): Promise<void> {
       const raw2 = await rawStreams(nc, topo.ns);
       const relay2 = kind === 'relay' ? startRelay(nc, topo.ns, raw2.inStream) : null;
       await relay2?.start();
-      const l = await worker.run({ cmd: 'latency', route: { ...route, inStream: raw2.inStream, outStream: raw2.outStream }, tag: name, rate: RATE, seconds: SECONDS });
+      const l = await worker.run({
+        cmd: 'latency',
+        route: { ...route, inStream: raw2.inStream, outStream: raw2.outStream },
+        tag: name,
+        rate: RATE,
+        seconds: SECONDS,
+      });
       await relay2?.stop();
       await raw2.drop();
       const sorted = l.latencies!.sort((a, b) => a - b);
-      rows.push({ name, docsPerSec: (t.received! * 1000) / t.elapsedMs!, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] });
+      rows.push({
+        name,
+        docsPerSec: (t.received! * 1000) / t.elapsedMs!,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: sorted[sorted.length - 1],
+      });
       console.log(fmt(rows[rows.length - 1]!));
     }
 
@@ -303,10 +356,19 @@ async function main(): Promise<void> {
       await router2.stop();
       await destroyTopology(nc, topo2);
       const sorted = l.latencies!.sort((a, b) => a - b);
-      rows.push({ name, docsPerSec: (t.received! * 1000) / t.elapsedMs!, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] });
-      console.log(`${fmt(rows[rows.length - 1]!)}   [${stats.batches} batches, avg ${(stats.delivered / Math.max(1, stats.batches)).toFixed(0)} docs/batch, refused ${stats.refused}]`);
+      rows.push({
+        name,
+        docsPerSec: (t.received! * 1000) / t.elapsedMs!,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: sorted[sorted.length - 1],
+      });
+      console.log(
+        `${fmt(rows[rows.length - 1]!)}   [${stats.batches} batches, avg ${(stats.delivered / Math.max(1, stats.batches)).toFixed(0)} docs/batch, refused ${stats.refused}]`,
+      );
     }
 
+    console.log(`load average at the end: ${loadavg()[0]!.toFixed(1)}`);
     const relayRow = rows.find((r) => r.name.startsWith('raw JetStream relay'))!;
     const singleRow = rows.find((r) => r.name.startsWith('raw JetStream publish'))!;
     console.log('\nratios (router / raw):');

@@ -84,7 +84,9 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       }),
     );
     mkdirSync(join(dir, 'js'));
-    server = spawn(NATS_SERVER, ['-c', conf, '-js', '-sd', join(dir, 'js'), '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(NATS_SERVER, ['-c', conf, '-js', '-sd', join(dir, 'js'), '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     for (const s of [server.stdout!, server.stderr!]) s.on('data', (d: Buffer) => serverLog.push(...d.toString().split('\n').filter(Boolean)));
     const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
     const portsFile = await Promise.race([
@@ -157,7 +159,10 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       opened.push(plain);
       const err = await jetstream(plain)
         .publish(topo.submitSubject(A), 'x', { timeout: 3_000 })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(violation(err)).toMatchObject({ operation: 'subscription', subject: expect.stringMatching(/^_INBOX\./) });
     });
   });
@@ -206,7 +211,11 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       );
       // legacy create subject, which names no filter
       await expectRefused(
-        a.request(`$JS.API.CONSUMER.DURABLE.CREATE.${topo.streams.inbox}.${durableA}`, JSON.stringify({ stream_name: topo.streams.inbox, config: { durable_name: durableA } }), { timeout: 3_000 }),
+        a.request(
+          `$JS.API.CONSUMER.DURABLE.CREATE.${topo.streams.inbox}.${durableA}`,
+          JSON.stringify({ stream_name: topo.streams.inbox, config: { durable_name: durableA } }),
+          { timeout: 3_000 },
+        ),
         'publish',
         `$JS.API.CONSUMER.DURABLE.CREATE.${topo.streams.inbox}.${durableA}`,
       );
@@ -226,7 +235,11 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
         'publish',
         `$JS.API.CONSUMER.MSG.NEXT.${topo.streams.inbox}.${durableB}`,
       );
-      await expectRefused(jsmA.streams.getMessage(topo.streams.inbox, { last_by_subj: topo.inboxSubject(B) }), 'publish', `$JS.API.STREAM.MSG.GET.${topo.streams.inbox}`);
+      await expectRefused(
+        jsmA.streams.getMessage(topo.streams.inbox, { last_by_subj: topo.inboxSubject(B) }),
+        'publish',
+        `$JS.API.STREAM.MSG.GET.${topo.streams.inbox}`,
+      );
       const ack = `$JS.ACK.${topo.streams.inbox}.${durableB}.1.2.2.0.0`;
       await expectRefused(a.request(ack, '+ACK', { timeout: 3_000 }), 'publish', ack);
       expect(await subjectCount(topo.streams.inbox, topo.inboxSubject(B))).toBe(1);
@@ -250,11 +263,27 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       await expectRefused(jsmA.streams.delete(topo.streams.inbox), 'publish', `$JS.API.STREAM.DELETE.${topo.streams.inbox}`);
       await expectRefused(jsmA.streams.purge(topo.streams.submit), 'publish', `$JS.API.STREAM.PURGE.${topo.streams.submit}`);
       await expectRefused(jsmA.streams.deleteMessage(topo.streams.submit, 1), 'publish', `$JS.API.STREAM.MSG.DELETE.${topo.streams.submit}`);
-      await expectRefused(jsmA.streams.add({ name: `${topo.streams.inbox}_COPY`, subjects: [`${topo.ns}.copy.>`] }), 'publish', `$JS.API.STREAM.CREATE.${topo.streams.inbox}_COPY`);
+      await expectRefused(
+        jsmA.streams.add({ name: `${topo.streams.inbox}_COPY`, subjects: [`${topo.ns}.copy.>`] }),
+        'publish',
+        `$JS.API.STREAM.CREATE.${topo.streams.inbox}_COPY`,
+      );
       const update = `$JS.API.STREAM.UPDATE.${topo.streams.inbox}`;
-      await expectRefused(a.request(update, JSON.stringify({ name: topo.streams.inbox, subjects: [topo.inboxWildcard, `${topo.ns}.x.>`] }), { timeout: 3_000 }), 'publish', update);
-      await expectRefused(jsmA.consumers.delete(topo.streams.inbox, inboxDurableName(A)), 'publish', `$JS.API.CONSUMER.DELETE.${topo.streams.inbox}.${inboxDurableName(A)}`);
-      await expectRefused(jsmA.consumers.delete(topo.streams.submit, topo.consumers.router), 'publish', `$JS.API.CONSUMER.DELETE.${topo.streams.submit}.${topo.consumers.router}`);
+      await expectRefused(
+        a.request(update, JSON.stringify({ name: topo.streams.inbox, subjects: [topo.inboxWildcard, `${topo.ns}.x.>`] }), { timeout: 3_000 }),
+        'publish',
+        update,
+      );
+      await expectRefused(
+        jsmA.consumers.delete(topo.streams.inbox, inboxDurableName(A)),
+        'publish',
+        `$JS.API.CONSUMER.DELETE.${topo.streams.inbox}.${inboxDurableName(A)}`,
+      );
+      await expectRefused(
+        jsmA.consumers.delete(topo.streams.submit, topo.consumers.router),
+        'publish',
+        `$JS.API.CONSUMER.DELETE.${topo.streams.submit}.${topo.consumers.router}`,
+      );
 
       const names: string[] = [];
       for await (const n of jsmSvc.streams.names()) names.push(n);
@@ -283,7 +312,10 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
         if (seen.length === 2) break;
       }
       watch.stop();
-      expect(seen).toEqual([`${key}=${JSON.stringify({ agency: { code: B }, keys: [] })}`, `H41.00.01.000=${JSON.stringify({ agency: { code: A }, keys: [] })}`]);
+      expect(seen).toEqual([
+        `${key}=${JSON.stringify({ agency: { code: B }, keys: [] })}`,
+        `H41.00.01.000=${JSON.stringify({ agency: { code: A }, keys: [] })}`,
+      ]);
     });
 
     it('refuses put, delete and purge; the entry is unchanged', async () => {

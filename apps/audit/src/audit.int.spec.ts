@@ -111,7 +111,8 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     expect(svc.isWriter).toBe(true);
     await publishEventOf('registry.agency.created', { source: 'registry', agencies: [B], data: { agency: { code: B, tier: 'province' } } });
     await publishEventOf('registry.agency.created', { source: 'registry', agencies: [C], data: { agency: { code: C, tier: 'district' } } });
-    for (let i = 0; i < 30; i++) await publishEventOf('msg.rejected', { agencies: [A], data: { reasonCode: 'BAD_SIGNATURE', reason: 'x', digest: 'd', bounced: true, submitSeq: i } });
+    for (let i = 0; i < 30; i++)
+      await publishEventOf('msg.rejected', { agencies: [A], data: { reasonCode: 'BAD_SIGNATURE', reason: 'x', digest: 'd', bounced: true, submitSeq: i } });
     for (let i = 0; i < 60; i++) await publishCopy({ envelopeId: uuidv7(), from: A, to: i % 2 ? B : C });
     flow = await publishDocumentFlow();
     total = 2 + 30 + 60 + flow.count;
@@ -274,7 +275,7 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     const file = join(dir, 'bundle.jsonl');
     const header: BundleHeader = await svc.exportBegin({});
     const lines = [JSON.stringify(header)];
-    for (let from: number | null = header.startSize; from !== null; ) {
+    for (let from: number | null = header.startSize; from !== null;) {
       const page = await svc.exportEntries({ fromSeq: from, toSeq: header.endSize, limit: 37 });
       for (const e of page.entries) lines.push(bundleLine(e));
       from = page.nextSeq;
@@ -319,7 +320,7 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     await qr.connect();
     try {
       await qr.query('SET session_replication_role = replica');
-      await qr.query(`UPDATE audit_entries SET body = replace(body, '"inboxSeq":', '"inboxSeq":9') WHERE seq = 25`);
+      await qr.query(`UPDATE audit_entries SET body = regexp_replace(body, '}$', ',"forged":true}') WHERE seq = 25`);
       await qr.query('DELETE FROM audit_entries WHERE seq = 40');
     } finally {
       await qr.query('SET session_replication_role = origin');
@@ -333,7 +334,7 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     // the same tampering, seen offline through an export
     const header = await svc.exportBegin({ fromSeq: 0 });
     const lines = [JSON.stringify(header)];
-    for (let from: number | null = 0; from !== null; ) {
+    for (let from: number | null = 0; from !== null;) {
       const page = await svc.exportEntries({ fromSeq: from, toSeq: header.endSize });
       for (const e of page.entries) lines.push(bundleLine(e));
       from = page.nextSeq;

@@ -7,8 +7,28 @@ describe('loadAuditOptions', () => {
   });
 
   it('reads every variable', () => {
-    const o = loadAuditOptions({ LT_AUDIT_ORIGIN: 'example.org/log', LT_AUDIT_CHECKPOINT_ENTRIES: '500', LT_AUDIT_CHECKPOINT_MS: '1000', LT_RECEIPTS: 'off', LT_RECEIPT_KINDS: 'document', LT_AUDIT_BATCH: '200', LT_AUDIT_VERIFY_INTERVAL_MS: '0' }, '000.00.00.G01');
-    expect(o).toMatchObject({ origin: 'example.org/log', checkpointEvery: 500, checkpointIntervalMs: 1000, receipts: false, receiptKinds: ['document'], maxBatch: 200, verifyIntervalMs: 0, hubAgency: '000.00.00.G01' });
+    const o = loadAuditOptions(
+      {
+        LT_AUDIT_ORIGIN: 'example.org/log',
+        LT_AUDIT_CHECKPOINT_ENTRIES: '500',
+        LT_AUDIT_CHECKPOINT_MS: '1000',
+        LT_RECEIPTS: 'off',
+        LT_RECEIPT_KINDS: 'document',
+        LT_AUDIT_BATCH: '200',
+        LT_AUDIT_VERIFY_INTERVAL_MS: '0',
+      },
+      '000.00.00.G01',
+    );
+    expect(o).toMatchObject({
+      origin: 'example.org/log',
+      checkpointEvery: 500,
+      checkpointIntervalMs: 1000,
+      receipts: false,
+      receiptKinds: ['document'],
+      maxBatch: 200,
+      verifyIntervalMs: 0,
+      hubAgency: '000.00.00.G01',
+    });
   });
 
   it('names the wrong variable', () => {

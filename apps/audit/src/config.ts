@@ -50,8 +50,12 @@ export function loadAuditOptions(env: Env = process.env, hubAgency = DEFAULT_AUD
   const origin = env.LT_AUDIT_ORIGIN ?? DEFAULT_AUDIT_OPTIONS.origin;
   if (!isValidNoteKeyName(origin)) throw new ConfigError('LT_AUDIT_ORIGIN', `must be non-empty, without white space or "+" (got ${JSON.stringify(origin)})`);
   const receipts = (env.LT_RECEIPTS ?? 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(receipts)) throw new ConfigError('LT_RECEIPTS', `must be on or off (got ${JSON.stringify(env.LT_RECEIPTS)})`);
-  const kinds = (env.LT_RECEIPT_KINDS ?? DEFAULT_AUDIT_OPTIONS.receiptKinds.join(',')).split(',').map((k) => k.trim()).filter(Boolean);
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(receipts))
+    throw new ConfigError('LT_RECEIPTS', `must be on or off (got ${JSON.stringify(env.LT_RECEIPTS)})`);
+  const kinds = (env.LT_RECEIPT_KINDS ?? DEFAULT_AUDIT_OPTIONS.receiptKinds.join(','))
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   const unknown = kinds.filter((k) => !(ENVELOPE_KINDS as readonly string[]).includes(k));
   if (unknown.length) throw new ConfigError('LT_RECEIPT_KINDS', `unknown kinds ${unknown.join(', ')}; use ${ENVELOPE_KINDS.join(', ')}`);
   return {

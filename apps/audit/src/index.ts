@@ -90,10 +90,28 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
   const topo = topology(deps.ns);
   const keys = logKeysFromHubKey(deps.hubKey, options.origin);
   const store = new AuditStore(ds);
-  const writer = new LogWriter(ds, keys, { checkpointEvery: options.checkpointEvery, checkpointIntervalMs: options.checkpointIntervalMs, maxTransactionEntries: Math.max(options.maxBatch * 4, 2000) }, clock, log);
+  const writer = new LogWriter(
+    ds,
+    keys,
+    {
+      checkpointEvery: options.checkpointEvery,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+      maxTransactionEntries: Math.max(options.maxBatch * 4, 2000),
+    },
+    clock,
+    log,
+  );
   const consumers = new LogConsumers(nc, topo, writer, { maxBatch: options.maxBatch, ackWaitMs: 30_000 }, log);
   const receipts = options.receipts
-    ? new ReceiptSender(store, new JetStreamPublisher(nc, topo), topo, new HubEnvelopeSigner(deps.hubKey), { origin: options.origin, hubAgency: options.hubAgency, kinds: options.receiptKinds, batch: 2000 }, clock, log)
+    ? new ReceiptSender(
+        store,
+        new JetStreamPublisher(nc, topo),
+        topo,
+        new HubEnvelopeSigner(deps.hubKey),
+        { origin: options.origin, hubAgency: options.hubAgency, kinds: options.receiptKinds, batch: 2000 },
+        clock,
+        log,
+      )
     : null;
   const rpc = new RpcServer(nc, log, 'audit');
   const timers: NodeJS.Timeout[] = [];
@@ -172,7 +190,15 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
       let cp = await store.latestCheckpoint();
       if (!cp && writer.isWriter) cp = await writer.checkpoint(true);
       if (!cp) throw new LtError('NOT_FOUND', 'the audit log has no signed checkpoint yet', {});
-      return { origin: keys.origin, treeSize: cp.treeSize, rootHash: encodeHash(cp.rootHash), checkpoint: cp.note, vkey: keys.vkey, hubKeyId: keys.hubKeyId, createdAt: cp.createdAt };
+      return {
+        origin: keys.origin,
+        treeSize: cp.treeSize,
+        rootHash: encodeHash(cp.rootHash),
+        checkpoint: cp.note,
+        vkey: keys.vkey,
+        hubKeyId: keys.hubKeyId,
+        createdAt: cp.createdAt,
+      };
     },
     proveInclusion: (req) => proveInclusion(store, req, log, cutCheckpoint),
     proveConsistency: (req) => proveConsistency(store, req),

@@ -75,7 +75,14 @@ describe('a dossier travelling commune -> district -> province -> commune with a
 
   it('keeps the whole trace: the dossier history, one history row per signed message, one event each', async () => {
     const view: DossierView = await f.uc.getDossier.execute(code, { role: 'auditor' });
-    expect(view).toMatchObject({ state: 10, stateName: 'result_returned', holder: AGENCIES.commune, settledClass: 'early', settlementWorkingDays: 11, overdue: false });
+    expect(view).toMatchObject({
+      state: 10,
+      stateName: 'result_returned',
+      holder: AGENCIES.commune,
+      settledClass: 'early',
+      settlementWorkingDays: 11,
+      overdue: false,
+    });
     expect(view.history.map((h) => [h.action, h.by, h.toState, h.toAgency])).toEqual([
       ['register', AGENCIES.commune, 1, undefined],
       ['transition', AGENCIES.commune, 2, undefined],
@@ -89,7 +96,9 @@ describe('a dossier travelling commune -> district -> province -> commune with a
       ['transition', AGENCIES.commune, 9, undefined],
       ['transition', AGENCIES.commune, 10, undefined],
     ]);
-    expect(view.pauses).toEqual([{ state: 5, from: vn('2026-03-09 10:00').toISOString(), to: vn('2026-03-12 14:00').toISOString(), workingDays: 3, dueAtAfter: endOf('2026-04-16') }]);
+    expect(view.pauses).toEqual([
+      { state: 5, from: vn('2026-03-09 10:00').toISOString(), to: vn('2026-03-12 14:00').toISOString(), workingDays: 3, dueAtAfter: endOf('2026-04-16') },
+    ]);
     expect(view.steps.every((s) => s.returnedAt !== undefined)).toBe(true);
     expect(view.participants.sort()).toEqual([AGENCIES.province, AGENCIES.district, AGENCIES.commune].sort());
 
@@ -153,7 +162,9 @@ describe('a dossier travelling commune -> district -> province -> commune with a
     // as it stood during the supplement request: in progress, paused, not overdue
     for (const asOf of ['2026-03-02T05:00:00.000Z', '2026-03-10T05:00:00.000Z', '2026-03-13T05:00:00.000Z', '2026-04-20T05:00:00.000Z']) {
       const at = (await f.uc.dossierReport.execute({ ...period, agency: AGENCIES.commune, asOf })) as DossierReport;
-      expect(at).toEqual(computeReport([view], { from: new Date(report.period.from), to: new Date(report.period.to) }, { agency: AGENCIES.commune, asOf: new Date(asOf) }));
+      expect(at).toEqual(
+        computeReport([view], { from: new Date(report.period.from), to: new Date(report.period.to) }, { agency: AGENCIES.commune, asOf: new Date(asOf) }),
+      );
     }
     const during = (await f.uc.dossierReport.execute({ ...period, asOf: '2026-03-10T05:00:00.000Z' })) as DossierReport;
     expect(during.inProgress).toBe(1);

@@ -91,20 +91,24 @@ describe('router crash recovery: each document delivered exactly once', () => {
     await h?.close();
   });
 
-  it.each([['afterRecord' as const], ['afterPublish' as const]])('when the router dies %s in the middle of a batch', async (point) => {
-    h = await createHarness();
-    const w = workload();
-    await h.putAgencies(w.agencies.map((a) => a.entry));
-    const doomed = await crashingRouter(h, point, 3);
-    await publishAll(h, w);
-    await doomed.crashed;
-    const survivor = await h.startRouter({ options: { maxBatch: 100, ackWaitMs: 2_000 } });
-    await expectExactlyOnce(h, w);
-    expect(survivor.stats.delivered).toBeGreaterThan(0);
-    // the batch the first router recorded but never acked came back and was recognised as its own
-    expect(survivor.stats.redelivered).toBeGreaterThan(0);
-    await doomed.cleanup();
-  }, 120_000);
+  it.each([['afterRecord' as const], ['afterPublish' as const]])(
+    'when the router dies %s in the middle of a batch',
+    async (point) => {
+      h = await createHarness();
+      const w = workload();
+      await h.putAgencies(w.agencies.map((a) => a.entry));
+      const doomed = await crashingRouter(h, point, 3);
+      await publishAll(h, w);
+      await doomed.crashed;
+      const survivor = await h.startRouter({ options: { maxBatch: 100, ackWaitMs: 2_000 } });
+      await expectExactlyOnce(h, w);
+      expect(survivor.stats.delivered).toBeGreaterThan(0);
+      // the batch the first router recorded but never acked came back and was recognised as its own
+      expect(survivor.stats.redelivered).toBeGreaterThan(0);
+      await doomed.cleanup();
+    },
+    120_000,
+  );
 
   it('when a router is stopped mid-stream and a new instance takes over', async () => {
     h = await createHarness();

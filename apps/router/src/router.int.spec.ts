@@ -136,7 +136,15 @@ describe('router against real NATS and PostgreSQL', () => {
 
     const [event] = (await h.readEvents('msg.rejected')).filter((e) => e.messageId === env.id);
     expect(event).toMatchObject({ type: 'msg.rejected', source: 'router', agencies: [G12] });
-    expect(event!.data).toMatchObject({ reasonCode: 'UNKNOWN_RECIPIENT', bounced: true, from: G12, kind: 'document', digest: sha256Hex(bytes), submitSeq: seq, envelopeId: env.id });
+    expect(event!.data).toMatchObject({
+      reasonCode: 'UNKNOWN_RECIPIENT',
+      bounced: true,
+      from: G12,
+      kind: 'document',
+      digest: sha256Hex(bytes),
+      submitSeq: seq,
+      envelopeId: env.id,
+    });
   });
 
   it('refuses what a configured deny rule forbids with FORBIDDEN', async () => {
@@ -200,8 +208,18 @@ describe('router against real NATS and PostgreSQL', () => {
     await h.submit(H41, sign(H41, second), second.id);
     await h.waitFor('second', async () => (await inbox(G12)).some((m) => header(m, HEADERS.envelopeId) === second.id));
     const copies = await inbox(G12);
-    expect(header(copies.find((m) => header(m, HEADERS.envelopeId) === first.id)!, HEADERS.flags)).toBe('');
-    expect(header(copies.find((m) => header(m, HEADERS.envelopeId) === second.id)!, HEADERS.flags)).toBe('duplicate-number');
+    expect(
+      header(
+        copies.find((m) => header(m, HEADERS.envelopeId) === first.id)!,
+        HEADERS.flags,
+      ),
+    ).toBe('');
+    expect(
+      header(
+        copies.find((m) => header(m, HEADERS.envelopeId) === second.id)!,
+        HEADERS.flags,
+      ),
+    ).toBe('duplicate-number');
     await h.waitFor('flag event', async () => (await h.readEvents('msg.flagged')).some((e) => e.messageId === second.id));
     const event = (await h.readEvents('msg.flagged')).find((e) => e.messageId === second.id)!;
     expect(event.data).toMatchObject({ flag: 'duplicate-number', firstEnvelopeId: first.id, codeNumber: '101', codeNotation: 'QĐ-UBND' });
@@ -270,4 +288,3 @@ describe('router dead-letters poison submissions', () => {
     expect(router.stats.deadLettered).toBe(1);
   }, 60_000);
 });
-

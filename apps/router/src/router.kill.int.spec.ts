@@ -108,7 +108,10 @@ describe('router process killed mid-stream (SIGKILL)', () => {
     const expected = new Set<string>();
     const submissions = Array.from({ length: TOTAL }, (_, i) => {
       const sender = agencies[i % agencies.length]!;
-      const to = agencies.filter((a) => a !== sender).slice(0, 1 + (i % 2)).map((a) => a.code);
+      const to = agencies
+        .filter((a) => a !== sender)
+        .slice(0, 1 + (i % 2))
+        .map((a) => a.code);
       const env: Envelope = documentEnvelope(sender.code, to, { body: { code: { codeNumber: String(i), codeNotation: 'KILL' }, subject: `document ${i}` } });
       for (const r of to) expected.add(`${env.id}:${r}`);
       return { from: sender.code, id: env.id, bytes: Buffer.from(JSON.stringify(signEnvelope(env, sender.signingKey, sender.kid))) };

@@ -61,7 +61,7 @@ interface Decided {
  *  1. decode, verify, decide every submission (pure; a submission that throws is set aside);
  *  2. record the envelope ids and the Decree 30 numbers (one statement);
  *  3. publish every inbox copy, refusal and event together and await all PubAcks;
- *  4. ackAck every submission.
+ *  4. ackAck every submission (awaited off the critical path: the next batch does not wait).
  * A crash anywhere before 4 leaves the submissions unacked; they come back, find their own rows
  * in the register (same sequence = redelivery), are decided again and re-published under the
  * same message ids, which the streams drop as duplicates.
@@ -110,6 +110,7 @@ export class SubmissionProcessor {
       seen = this.tail;
       await seen;
     } while (seen !== this.tail);
+    await Promise.all([...this.acking]);
   }
 
   private async finish(items: Item[], decided: Decided | Error): Promise<void> {
@@ -189,11 +190,26 @@ export class SubmissionProcessor {
     await Promise.all(pending);
     await this.crash.afterPublish?.(items.map((i) => i.m));
 
-    // 4. confirmed acks, then the set-aside ones
-    await Promise.all(live.map((it) => it.m.ackAck()));
+    // 4. confirmed acks. The next batch need not wait for them: everything they confirm is
+    // already stored, and an ack that gets lost only brings back a redelivery (idempotent)
+    this.track(
+      Promise.all(live.map((it) => it.m.ackAck())).then(
+        () => undefined,
+        (err: Error) => {
+          this.log.warn({ err: err.message, size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
+        },
+      ),
+    );
     for (const [it, err] of failed) await this.settleFailure(it, err);
     this.count(outcomes);
     this.logOutcomes(outcomes);
+  }
+
+  private readonly acking = new Set<Promise<void>>();
+
+  private track(p: Promise<void>): void {
+    this.acking.add(p);
+    void p.finally(() => this.acking.delete(p));
   }
 
   /**
@@ -249,7 +265,13 @@ export class SubmissionProcessor {
         }
       } else if (o.type === 'refuse') {
         this.log.info(
-          { messageId: o.envelopeId, agencyCode: o.bounceTo ?? o.facts.subjectAgency, reasonCode: o.reasonCode, bounced: o.bounceTo !== null, submitSeq: o.facts.seq },
+          {
+            messageId: o.envelopeId,
+            agencyCode: o.bounceTo ?? o.facts.subjectAgency,
+            reasonCode: o.reasonCode,
+            bounced: o.bounceTo !== null,
+            submitSeq: o.facts.seq,
+          },
           `refused: ${o.reason}`,
         );
       } else {

@@ -31,6 +31,12 @@ export class RpcServer {
           this.log.error({ err, subject }, 'rpc subscription error');
           return;
         }
+        // a reply aimed at a JetStream API or stream subject would let a client make a service
+        // publish on its behalf (nats-server#8274 push-consumer gap): never answer those
+        if (msg.reply && (msg.reply.startsWith('$JS.') || msg.reply.startsWith('$KV.') || !msg.reply.startsWith('_INBOX.'))) {
+          this.log.warn({ subject, reply: msg.reply }, 'rpc request with a non-inbox reply subject dropped');
+          return;
+        }
         void (async () => {
           let reply: Reply<unknown>;
           try {

@@ -25,10 +25,14 @@ export function mediaTypeForFileName(name: string): string {
   const ext = extname(name).toLowerCase();
   const type = MEDIA_TYPE_BY_EXTENSION[ext];
   if (!type) {
-    throw new LtError('VALIDATION_FAILED', `attachment ${JSON.stringify(name)}: extension ${JSON.stringify(ext || '(none)')} is not allowed; use one of ${Object.keys(MEDIA_TYPE_BY_EXTENSION).join(' ')}`, {
-      field: 'attachments',
-      name,
-    });
+    throw new LtError(
+      'VALIDATION_FAILED',
+      `attachment ${JSON.stringify(name)}: extension ${JSON.stringify(ext || '(none)')} is not allowed; use one of ${Object.keys(MEDIA_TYPE_BY_EXTENSION).join(' ')}`,
+      {
+        field: 'attachments',
+        name,
+      },
+    );
   }
   return type;
 }
@@ -39,7 +43,10 @@ export function mediaTypeForFileName(name: string): string {
  */
 export function attachmentRef(name: string, bytes: Uint8Array, mediaType: string = mediaTypeForFileName(name)): AttachmentRef {
   if (!isAttachmentMediaType(mediaType)) {
-    throw new LtError('VALIDATION_FAILED', `attachment ${JSON.stringify(name)}: media type ${JSON.stringify(mediaType)} is not allowed`, { field: 'attachments', name });
+    throw new LtError('VALIDATION_FAILED', `attachment ${JSON.stringify(name)}: media type ${JSON.stringify(mediaType)} is not allowed`, {
+      field: 'attachments',
+      name,
+    });
   }
   return { name, mediaType, size: bytes.byteLength, sha256: sha256Hex(bytes) };
 }

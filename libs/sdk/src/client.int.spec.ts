@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { HUB_KEYS_KV_KEY, LtError, codeToSubjectTokens, topology, type AgencyKvEntry, type DocumentBody, type RecallBody, type StatusBody } from '@lt/contracts';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  HUB_KEYS_KV_KEY,
+  LtError,
+  codeToSubjectTokens,
+  topology,
+  type AgencyKvEntry,
+  type DocumentBody,
+  type RecallBody,
+  type StatusBody,
+} from '@lt/contracts';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { LienThongClient, connect } from './client';
+import { buildEnvelope, sealEnvelope } from './envelope-builder';
 import { inboxDurableName } from './names';
 import { hubKeysValue, makeHubKey, makeTestAgency, SAMPLE_BODY, type TestAgency } from './testing/fixtures';
 import { MiniRouter } from './testing/mini-router';
@@ -72,8 +82,22 @@ beforeAll(async () => {
   await router.start();
 
   // A connects on its own connection with a JWK; B shares the admin connection
-  a = await connect({ natsUrl: NATS_URL, ns: topo.ns, agencyCode: A, privateJwk: agencies[A]!.privateJwk, keyId: agencies[A]!.keyId, onStatus: (u) => statusesAtA.push(u) });
-  b = await connect({ nc: admin, ns: topo.ns, agencyCode: B, privateJwk: agencies[B]!.privateJwk, keyId: agencies[B]!.keyId, onInvalid: (m) => invalid.push(m) });
+  a = await connect({
+    natsUrl: NATS_URL,
+    ns: topo.ns,
+    agencyCode: A,
+    privateJwk: agencies[A]!.privateJwk,
+    keyId: agencies[A]!.keyId,
+    onStatus: (u) => statusesAtA.push(u),
+  });
+  b = await connect({
+    nc: admin,
+    ns: topo.ns,
+    agencyCode: B,
+    privateJwk: agencies[B]!.privateJwk,
+    keyId: agencies[B]!.keyId,
+    onInvalid: (m) => invalid.push(m),
+  });
 });
 
 afterAll(async () => {
@@ -201,6 +225,26 @@ describe('inbox delivery', () => {
     expect((arrived!.envelope.body as StatusBody).responseFor).toBe(good.id);
   });
 
+  it('retries a copy whose signing key is not in the directory, then refuses it (UNKNOWN_KEY)', async () => {
+    invalid.length = 0;
+    const stranger = await makeTestAgency('000.00.15.H41'); // never registered
+    const forged = buildEnvelope(stranger.code, { kind: 'document', to: [B], body: doc('ai gửi?') }, new Date());
+    await jetstream(admin).publish(topo.inboxSubject(B), sealEnvelope(forged, stranger.signer, stranger.kid).bytes, { msgID: `${forged.id}:${B}` });
+    const next = take(b, 1);
+    // nak'ed with a growing delay (the directory may be behind), refused at the third delivery
+    while (!invalid.some((m) => m.action === 'term')) await new Promise((r) => setTimeout(r, 50));
+    expect(invalid.map((m) => [m.action, m.error.code, m.deliveryCount])).toEqual([
+      ['nak', 'UNKNOWN_KEY', 1],
+      ['nak', 'UNKNOWN_KEY', 2],
+      ['term', 'UNKNOWN_KEY', 3],
+    ]);
+    const sent = await a.sendDocument({ to: [B], body: doc('sau thư lạ') });
+    const [got] = await next;
+    expect(got!.id).toBe(sent.id);
+    await got!.ack();
+    await takeAndAck(a, 1);
+  });
+
   it('drains a batch without follow and stops when the inbox is empty', async () => {
     const results = await a.sendDocumentBatch(
       Array.from({ length: 150 }, (_, i) => ({ to: [B], body: doc(`lô ${i}`) })),
@@ -232,7 +276,15 @@ describe('inbox delivery', () => {
 
   it('close() gives back what it pulled but did not hand out: the next connection gets it', async () => {
     // short ack wait: if a copy is in flight at close, the server only gives it back after ack wait
-    const opts = { nc: admin, ns: topo.ns, agencyCode: E, privateJwk: agencies[E]!.privateJwk, keyId: agencies[E]!.keyId, autoArrived: false, inboxConsumer: { ackWaitMs: 2_000 } };
+    const opts = {
+      nc: admin,
+      ns: topo.ns,
+      agencyCode: E,
+      privateJwk: agencies[E]!.privateJwk,
+      keyId: agencies[E]!.keyId,
+      autoArrived: false,
+      inboxConsumer: { ackWaitMs: 2_000 },
+    };
     const e1 = await connect(opts);
     const sent: string[] = [];
     for (const i of [1, 2, 3]) sent.push((await a.sendDocument({ to: [E], body: doc(`cho E ${i}`) })).id);
@@ -289,7 +341,9 @@ describe('recall, update, reply', () => {
     const atA = await takeAndAck(a, 3); // 01, 01, and the reply
     const reply = atA.find((m) => m.kind === 'document')!;
     expect(reply.id).toBe(answer.id);
-    expect((reply.envelope.body as DocumentBody).responseFor).toEqual([{ organId: A, documentId: sent.id, code: '123/UBND-VP', promulgationDate: '2026-11-20' }]);
+    expect((reply.envelope.body as DocumentBody).responseFor).toEqual([
+      { organId: A, documentId: sent.id, code: '123/UBND-VP', promulgationDate: '2026-11-20' },
+    ]);
     const [arrivedAtB] = await takeAndAck(b, 1);
     expect((arrivedAtB!.envelope.body as StatusBody).responseFor).toBe(answer.id);
   });
@@ -312,7 +366,10 @@ describe('refusals', () => {
     const lastSeq = async () => (await jsm.streams.info(topo.streams.submit)).state.last_seq;
     const before = await lastSeq();
     await expect(a.sendDocument({ to: ['000.00.99.H41'], body: doc('x') })).rejects.toMatchObject({ code: 'UNKNOWN_RECIPIENT' });
-    await expect(a.sendDocument({ to: [B], body: { ...doc('x'), subject: '' } })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', details: { field: 'body.subject' } });
+    await expect(a.sendDocument({ to: [B], body: { ...doc('x'), subject: '' } })).rejects.toMatchObject({
+      code: 'SCHEMA_INVALID',
+      details: { field: 'body.subject' },
+    });
     await expect(a.sendStatus({ id: 'nope', from: B }, '03')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', details: { field: 'body.responseFor' } });
     await expect(a.recall('0190f0e2-7c4b-7d2a-8a3e-5f6a7b8c9d0e')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     // nothing reached the submit stream

@@ -104,6 +104,7 @@ export class LienThongClient {
   private watcher?: { stop(): void };
   private kvRevision = 0;
   private closing = false;
+  private closed?: Promise<void>;
 
   private constructor(i: Internals) {
     this.nc = i.nc;
@@ -295,12 +296,24 @@ export class LienThongClient {
 
   private amend(originalId: string, type: 2 | 3, opts: AmendOptions): Promise<SendResult<DocumentBody>> {
     const to = opts.to ?? this.recipientsOf(originalId, type === 2 ? 'update' : 'replace');
-    return this.sendEnvelope({ kind: 'document', to, body: amendmentBody(opts.body, originalId, type, opts.reason), attachments: opts.attachments, id: opts.id });
+    return this.sendEnvelope({
+      kind: 'document',
+      to,
+      body: amendmentBody(opts.body, originalId, type, opts.reason),
+      attachments: opts.attachments,
+      id: opts.id,
+    });
   }
 
   /** Document answering `original` (responseFor links it), by default to its sender. */
   reply(original: AnsweredDocument, opts: ReplyOptions): Promise<SendResult<DocumentBody>> {
-    return this.sendEnvelope({ kind: 'document', to: opts.to ?? [original.from], body: replyBody(original, opts.body), attachments: opts.attachments, id: opts.id });
+    return this.sendEnvelope({
+      kind: 'document',
+      to: opts.to ?? [original.from],
+      body: replyBody(original, opts.body),
+      attachments: opts.attachments,
+      id: opts.id,
+    });
   }
 
   /** Answers a received recall: status 15 (agreed: the copy is cancelled) or 16 (refused) to its sender. */
@@ -315,7 +328,9 @@ export class LienThongClient {
   private recipientsOf(docId: string, what: string): RecipientSelector[] {
     const to = this.sentTo.get(docId);
     if (!to) {
-      throw new LtError('VALIDATION_FAILED', `${what} of ${docId}: pass \`to\`; this client did not send that document (or no longer remembers it)`, { field: 'to' });
+      throw new LtError('VALIDATION_FAILED', `${what} of ${docId}: pass \`to\`; this client did not send that document (or no longer remembers it)`, {
+        field: 'to',
+      });
     }
     return to;
   }
@@ -331,9 +346,12 @@ export class LienThongClient {
     if (this.opts.preflight === false) return;
     const dir = this.directory;
     const me = dir.agency(this.agencyCode);
-    if (!me) throw new LtError('UNKNOWN_AGENCY', `sender ${this.agencyCode} is not in the agency directory (${this.topo.kvAgencies})`, { from: this.agencyCode });
+    if (!me)
+      throw new LtError('UNKNOWN_AGENCY', `sender ${this.agencyCode} is not in the agency directory (${this.topo.kvAgencies})`, { from: this.agencyCode });
     if (me.status === 'closed') {
-      throw new LtError('AGENCY_CLOSED', `sender ${this.agencyCode} is closed${me.successorCode ? `; its successor is ${me.successorCode}` : ''}`, { from: this.agencyCode });
+      throw new LtError('AGENCY_CLOSED', `sender ${this.agencyCode} is closed${me.successorCode ? `; its successor is ${me.successorCode}` : ''}`, {
+        from: this.agencyCode,
+      });
     }
     if (me.status === 'suspended') throw new LtError('AGENCY_SUSPENDED', `sender ${this.agencyCode} is suspended`, { from: this.agencyCode });
     const registered = dir.verifyKeyFor(this.kid, envelope.issuedAt);
@@ -386,7 +404,8 @@ export class LienThongClient {
         try {
           m = await feed.next({ batch: Math.min(batch, remaining), expiresMs, follow }, loop);
         } catch (err) {
-          if (!follow || this.closing) throw new LtError('UNAVAILABLE', `inbox ${this.inboxDurable}: ${(err as Error).message}`, { durable: this.inboxDurable });
+          if (!follow || this.closing)
+            throw new LtError('UNAVAILABLE', `inbox ${this.inboxDurable}: ${(err as Error).message}`, { durable: this.inboxDurable });
           this.log.warn({ err: (err as Error).message }, 'inbox pull failed; retrying');
           await new Promise((r) => setTimeout(r, 1_000));
           continue;
@@ -407,9 +426,13 @@ export class LienThongClient {
       (consumer) => new InboxFeed(consumer, () => this.nc.flush()),
       (err) => {
         this.feed = undefined;
-        throw new LtError('UNAVAILABLE', `inbox consumer ${this.inboxDurable} on ${this.topo.streams.inbox} is not available (${(err as Error).message}); connect with ensureInbox`, {
-          durable: this.inboxDurable,
-        });
+        throw new LtError(
+          'UNAVAILABLE',
+          `inbox consumer ${this.inboxDurable} on ${this.topo.streams.inbox} is not available (${(err as Error).message}); connect with ensureInbox`,
+          {
+            durable: this.inboxDurable,
+          },
+        );
       },
     );
     return this.feed;
@@ -427,7 +450,15 @@ export class LienThongClient {
       const retry = keyMissing && m.info.deliveryCount < (this.opts.unknownKeyDeliveries ?? 3);
       if (retry) m.nak(1_000 * m.info.deliveryCount);
       else m.term();
-      this.reportInvalid({ error, action: retry ? 'nak' : 'term', seq: m.seq, subject: m.subject, deliveryCount: m.info.deliveryCount, headers, bytes: m.data });
+      this.reportInvalid({
+        error,
+        action: retry ? 'nak' : 'term',
+        seq: m.seq,
+        subject: m.subject,
+        deliveryCount: m.info.deliveryCount,
+        headers,
+        bytes: m.data,
+      });
       return undefined;
     }
     const { envelope } = verified;
@@ -492,7 +523,10 @@ export class LienThongClient {
     try {
       ok = await m.ackAck();
     } catch (err) {
-      throw new LtError('UNAVAILABLE', `ack of ${msg.id} (inbox seq ${msg.seq}) not confirmed: ${(err as Error).message}`, { envelopeId: msg.id, seq: msg.seq });
+      throw new LtError('UNAVAILABLE', `ack of ${msg.id} (inbox seq ${msg.seq}) not confirmed: ${(err as Error).message}`, {
+        envelopeId: msg.id,
+        seq: msg.seq,
+      });
     }
     if (!ok) throw new LtError('UNAVAILABLE', `ack of ${msg.id} (inbox seq ${msg.seq}) not confirmed by the server`, { envelopeId: msg.id, seq: msg.seq });
   }
@@ -532,7 +566,10 @@ export class LienThongClient {
   private reportInvalid(info: InvalidInboxMessage): void {
     // never silent: with no handler registered the log is the only trace
     const level = this.invalidHandlers.size === 0 ? 'warn' : 'info';
-    this.log[level]({ seq: info.seq, code: info.error.code, err: info.error.message, action: info.action, messageId: info.headers[HEADERS.envelopeId] }, 'invalid inbox copy');
+    this.log[level](
+      { seq: info.seq, code: info.error.code, err: info.error.message, action: info.action, messageId: info.headers[HEADERS.envelopeId] },
+      'invalid inbox copy',
+    );
     for (const h of this.invalidHandlers) {
       try {
         h(info);
@@ -562,8 +599,12 @@ export class LienThongClient {
   }
 
   /** Stops inbox fetches (unhanded messages are nak'ed), the directory watch, waits for 01s in flight, drains an owned connection. */
-  async close(): Promise<void> {
-    if (this.closing) return;
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     if (this.feed) await (await this.feed.catch(() => undefined))?.close();
     this.watcher?.stop();

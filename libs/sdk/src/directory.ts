@@ -103,8 +103,16 @@ export class AgencyDirectory {
       const list = (value as Partial<HubKeysKvValue>).keys;
       if (!Array.isArray(list)) throw new LtError('SCHEMA_INVALID', `KV ${HUB_KEYS_KV_KEY}: keys must be an array`, { field: 'keys' });
       for (const k of list) {
-        if (typeof k?.kid !== 'string' || !k.kid.startsWith(HUB_KID_PREFIX) || !isSigningAlg(k.alg) || typeof k.publicJwk !== 'object' || k.publicJwk === null) {
-          throw new LtError('SCHEMA_INVALID', `KV ${HUB_KEYS_KV_KEY}: each key needs kid "${HUB_KID_PREFIX}<id>", alg EdDSA|ES256 and publicJwk`, { field: 'keys' });
+        if (
+          typeof k?.kid !== 'string' ||
+          !k.kid.startsWith(HUB_KID_PREFIX) ||
+          !isSigningAlg(k.alg) ||
+          typeof k.publicJwk !== 'object' ||
+          k.publicJwk === null
+        ) {
+          throw new LtError('SCHEMA_INVALID', `KV ${HUB_KEYS_KV_KEY}: each key needs kid "${HUB_KID_PREFIX}<id>", alg EdDSA|ES256 and publicJwk`, {
+            field: 'keys',
+          });
         }
         // keep an imported key when the same kid comes again with the same material
         const old = this.hubKeys.get(k.kid);
@@ -129,7 +137,10 @@ export class AgencyDirectory {
       try {
         rec.verifyKey = importPublicKey(rec.entry.publicJwk, rec.entry.alg);
       } catch (e) {
-        throw new LtError('UNKNOWN_KEY', `key ${kid} in the directory is not a usable ${rec.entry.alg} public key: ${(e as Error).message}`, { kid, reason: 'bad_jwk' });
+        throw new LtError('UNKNOWN_KEY', `key ${kid} in the directory is not a usable ${rec.entry.alg} public key: ${(e as Error).message}`, {
+          kid,
+          reason: 'bad_jwk',
+        });
       }
     }
     return rec.verifyKey;
@@ -153,10 +164,16 @@ export class AgencyDirectory {
 function checkValidity(k: DirectoryKeyEntry, issuedAt: string): void {
   const at = Date.parse(issuedAt);
   if (k.revokedAt && Date.parse(k.revokedAt) <= at) {
-    throw new LtError('KEY_REVOKED', `key ${k.kid} was revoked at ${k.revokedAt}, before the envelope was issued (${issuedAt})`, { kid: k.kid, revokedAt: k.revokedAt });
+    throw new LtError('KEY_REVOKED', `key ${k.kid} was revoked at ${k.revokedAt}, before the envelope was issued (${issuedAt})`, {
+      kid: k.kid,
+      revokedAt: k.revokedAt,
+    });
   }
   if (k.notBefore && Date.parse(k.notBefore) > at) {
-    throw new LtError('UNKNOWN_KEY', `key ${k.kid} is valid only from ${k.notBefore}; the envelope was issued at ${issuedAt}`, { kid: k.kid, reason: 'not_yet_valid' });
+    throw new LtError('UNKNOWN_KEY', `key ${k.kid} is valid only from ${k.notBefore}; the envelope was issued at ${issuedAt}`, {
+      kid: k.kid,
+      reason: 'not_yet_valid',
+    });
   }
   if (k.notAfter && Date.parse(k.notAfter) <= at) {
     throw new LtError('UNKNOWN_KEY', `key ${k.kid} expired at ${k.notAfter}; the envelope was issued at ${issuedAt}`, { kid: k.kid, reason: 'expired' });

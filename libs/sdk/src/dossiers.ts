@@ -185,7 +185,11 @@ export class DossierClient {
         if (envelope.kind === 'status') {
           const s = envelope.body as StatusBody;
           if (s.responseFor === envelopeId && s.statusCode === '02') {
-            throw LtError.fromBody({ code: (s.reasonCode ?? 'INTERNAL') as ErrorCode, message: s.description ?? 'refused by the hub', details: { envelopeId } });
+            throw LtError.fromBody({
+              code: (s.reasonCode ?? 'INTERNAL') as ErrorCode,
+              message: s.description ?? 'refused by the hub',
+              details: { envelopeId },
+            });
           }
           continue;
         }
@@ -198,7 +202,9 @@ export class DossierClient {
       clearTimeout(timer);
       await messages.close().catch(() => undefined);
     }
-    throw new LtError('TIMEOUT', `no answer from the hub to dossier message ${envelopeId} within ${timeoutMs} ms (is the dossier service running?)`, { envelopeId });
+    throw new LtError('TIMEOUT', `no answer from the hub to dossier message ${envelopeId} within ${timeoutMs} ms (is the dossier service running?)`, {
+      envelopeId,
+    });
   }
 }
 

@@ -44,7 +44,11 @@ describe('buildEnvelope', () => {
     expect(noTo.code).toBe('SCHEMA_INVALID');
 
     const badAttachment = caught(() =>
-      buildEnvelope(A, { kind: 'document', to: [B], body: SAMPLE_BODY, attachments: [{ name: '../x.pdf', mediaType: 'application/pdf', size: 1, sha256: 'a'.repeat(64) }] }, NOW),
+      buildEnvelope(
+        A,
+        { kind: 'document', to: [B], body: SAMPLE_BODY, attachments: [{ name: '../x.pdf', mediaType: 'application/pdf', size: 1, sha256: 'a'.repeat(64) }] },
+        NOW,
+      ),
     );
     expect(badAttachment.details?.field).toBe('attachments[0].name');
 

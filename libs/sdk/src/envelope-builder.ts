@@ -41,8 +41,9 @@ export function buildEnvelope<B>(from: string, draft: EnvelopeDraft<B>, now: Dat
     body: draft.body,
   };
   if (draft.attachments !== undefined && draft.attachments.length > 0) envelope.attachments = draft.attachments;
-  // JSON round trip first: what is validated is exactly what will be signed (undefined members vanish)
-  validateEnvelope(JSON.parse(JSON.stringify(envelope)));
+  // validated as given (undefined members pass, as JSON drops them; Dates, NaN and class
+  // instances fail), so what is signed is what was checked
+  validateEnvelope(envelope);
   return envelope;
 }
 

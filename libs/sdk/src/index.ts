@@ -15,4 +15,5 @@ export * from './tracking';
 export * from './attachments';
 export * from './inbox-consumer';
 export * from './names';
+export { NAK_MIN_DELAY_MS } from './inbox-feed';
 export * from './dossiers';

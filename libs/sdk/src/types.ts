@@ -1,5 +1,16 @@
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
-import type { AttachmentRef, DocumentBody, Envelope, EnvelopeKind, FlattenedJws, LtError, RecipientSelector, SigningAlg, StatusBody, StatusCode } from '@lt/contracts';
+import type {
+  AttachmentRef,
+  DocumentBody,
+  Envelope,
+  EnvelopeKind,
+  FlattenedJws,
+  LtError,
+  RecipientSelector,
+  SigningAlg,
+  StatusBody,
+  StatusCode,
+} from '@lt/contracts';
 import type { NatsConnection } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
 
@@ -109,7 +120,11 @@ export interface InboxOptions {
   batch?: number;
   /** how long one pull request waits for messages, at least 1000 (default 30,000 ms; 1,000 when follow is false) */
   expiresMs?: number;
-  /** keep waiting for new messages (default true); false: stop once the inbox is drained */
+  /**
+   * keep waiting for new messages (default true); false: stop once a pull request comes back
+   * short, i.e. the inbox is drained (costs one expiresMs wait at the end; if a follow loop of
+   * this client has a pull request outstanding, its expiry is awaited instead)
+   */
   follow?: boolean;
   /** stop after this many valid messages */
   max?: number;
@@ -146,7 +161,7 @@ export interface InboxMessage<B = unknown> {
    * reason the message is not acked, so it comes back.
    */
   ack(): Promise<void>;
-  /** redeliver after delayMs (default: at once) */
+  /** redeliver after delayMs (default: at once; at least 1 ms, see NAK_MIN_DELAY_MS) */
   nak(delayMs?: number): void;
   /** never redeliver */
   term(): void;

@@ -91,8 +91,10 @@ function verifyHubSigned(jws: unknown, kid: string, dir: AgencyDirectory): Verif
     throw new LtError('SCHEMA_INVALID', 'JWS protected header is not valid JSON', { field: 'protected' });
   }
   if (!isSigningAlg(header.alg)) throw new LtError('BAD_SIGNATURE', `hub JWS header alg ${JSON.stringify(header.alg)} is not accepted`, { field: 'alg', kid });
-  if (header.typ !== JWS_TYP) throw new LtError('BAD_SIGNATURE', `hub JWS header typ ${JSON.stringify(header.typ)} must be "${JWS_TYP}"`, { field: 'typ', kid });
-  if (header.crit !== undefined || header.b64 !== undefined) throw new LtError('BAD_SIGNATURE', 'hub JWS header crit/b64 are not supported', { field: 'crit', kid });
+  if (header.typ !== JWS_TYP)
+    throw new LtError('BAD_SIGNATURE', `hub JWS header typ ${JSON.stringify(header.typ)} must be "${JWS_TYP}"`, { field: 'typ', kid });
+  if (header.crit !== undefined || header.b64 !== undefined)
+    throw new LtError('BAD_SIGNATURE', 'hub JWS header crit/b64 are not supported', { field: 'crit', kid });
   const key = dir.hubVerifyKey(kid);
   const signingInput = Buffer.from(`${obj.protected as string}.${obj.payload as string}`, 'latin1');
   if (key.alg !== header.alg || !key.verify(signingInput, signature)) {

@@ -11,7 +11,8 @@ export const MAX_REPORT_DAYS = 366;
 function bound(value: unknown, field: string): number | null {
   if (value === undefined || value === null || value === '') return null;
   const t = typeof value === 'string' ? parsePeriodBound(value) : null;
-  if (t === null) throw new LtError('VALIDATION_FAILED', `${field} must be a date (YYYY-MM-DD) or an ISO date-time with a zone, got ${JSON.stringify(value)}`, { field });
+  if (t === null)
+    throw new LtError('VALIDATION_FAILED', `${field} must be a date (YYYY-MM-DD) or an ISO date-time with a zone, got ${JSON.stringify(value)}`, { field });
   return t;
 }
 
@@ -24,7 +25,8 @@ export async function agencyReport(store: AuditStore, req: AgencyReportRequest, 
   if (!isAgencyCode(req?.code)) throw new LtError('INVALID_AGENCY_CODE', `code ${JSON.stringify(req?.code)} is not an agency code`, { field: 'code' });
   const toMs = bound(req.to, 'to') ?? now.getTime();
   const fromMs = bound(req.from, 'from') ?? toMs - 30 * DAY_MS;
-  if (fromMs >= toMs) throw new LtError('VALIDATION_FAILED', `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`, { field: 'from' });
+  if (fromMs >= toMs)
+    throw new LtError('VALIDATION_FAILED', `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`, { field: 'from' });
   if (toMs - fromMs > MAX_REPORT_DAYS * DAY_MS) throw new LtError('VALIDATION_FAILED', `a report covers at most ${MAX_REPORT_DAYS} days`, { field: 'from' });
   const from = new Date(fromMs);
   const to = new Date(toMs);
@@ -37,7 +39,10 @@ export async function agencyReport(store: AuditStore, req: AgencyReportRequest, 
   );
   const messageIds = [...new Set(inPeriod.filter((r) => r.type.startsWith('delivery.') && r.message_id).map((r) => r.message_id as string))];
   const later: EntryRow[] = messageIds.length
-    ? await store.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = ANY($1::uuid[]) AND at >= $2 AND type LIKE 'status.%' ORDER BY seq`, [messageIds, to])
+    ? await store.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = ANY($1::uuid[]) AND at >= $2 AND type LIKE 'status.%' ORDER BY seq`, [
+        messageIds,
+        to,
+      ])
     : [];
   const entries = [...inPeriod, ...later].map(rowToEntry);
   const counterparts = new Set<string>();

@@ -22,7 +22,17 @@ function headersOf(e: LogEntry): Record<string, string> {
 }
 
 function emptyStats(): DirectionStats {
-  return { documents: 0, copies: 0, arrived: 0, confirmedSameDay: 0, refused: 0, unconfirmedPastDue: 0, medianMsTo01: null, medianMsTo03: null, medianMsTo06: null };
+  return {
+    documents: 0,
+    copies: 0,
+    arrived: 0,
+    confirmedSameDay: 0,
+    refused: 0,
+    unconfirmedPastDue: 0,
+    medianMsTo01: null,
+    medianMsTo03: null,
+    medianMsTo06: null,
+  };
 }
 
 function stats(copies: Copy[], nowMs: number): DirectionStats {

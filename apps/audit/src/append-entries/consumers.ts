@@ -8,10 +8,10 @@ import type { LogWriter } from './log-writer';
 /** Durable consumer names: `audit` on the events stream, `audit-inbox` on the inbox stream. */
 export const AUDIT_INBOX_CONSUMER = 'audit-inbox';
 
-export function toStreamMessage(m: JsMsg): StreamMessage {
+export function toStreamMessage(m: JsMsg, stream: string = m.info.stream): StreamMessage {
   const headers: Record<string, string> = {};
   if (m.headers) for (const k of m.headers.keys()) headers[k] = m.headers.get(k);
-  return { stream: m.info.stream, subject: m.subject, seq: m.seq, storedAtMs: m.time.getTime(), headers, data: m.data };
+  return { stream, subject: m.subject, seq: m.seq, storedAtMs: m.time.getTime(), headers, data: m.data };
 }
 
 export interface ConsumerOptions {
@@ -51,8 +51,18 @@ export class LogConsumers {
     if (this.runners.length) return;
     const common = { maxBatch: this.opts.maxBatch, ackWaitMs: this.opts.ackWaitMs, maxAckPending: Math.max(20_000, this.opts.maxBatch * 4) };
     this.runners = [
-      new DurableConsumerRunner(this.nc, { ...common, stream: this.topo.streams.events, durable: this.topo.consumers.audit }, (b) => this.handle(b, 'event'), this.log),
-      new DurableConsumerRunner(this.nc, { ...common, stream: this.topo.streams.inbox, durable: AUDIT_INBOX_CONSUMER }, (b) => this.handle(b, 'inbox'), this.log),
+      new DurableConsumerRunner(
+        this.nc,
+        { ...common, stream: this.topo.streams.events, durable: this.topo.consumers.audit },
+        (b) => this.handle(b, 'event'),
+        this.log,
+      ),
+      new DurableConsumerRunner(
+        this.nc,
+        { ...common, stream: this.topo.streams.inbox, durable: AUDIT_INBOX_CONSUMER },
+        (b) => this.handle(b, 'inbox'),
+        this.log,
+      ),
     ];
     for (const r of this.runners) await r.start();
   }
@@ -67,8 +77,9 @@ export class LogConsumers {
 
   private async handle(batch: JsMsg[], source: 'event' | 'inbox'): Promise<void> {
     const drafts = [];
+    const stream = source === 'event' ? this.topo.streams.events : this.topo.streams.inbox;
     for (const m of batch) {
-      const sm = toStreamMessage(m);
+      const sm = toStreamMessage(m, stream);
       if (source === 'inbox' && isOwnReceipt(sm)) continue;
       drafts.push(source === 'event' ? entryFromEvent(sm) : entryFromInboxCopy(sm));
     }

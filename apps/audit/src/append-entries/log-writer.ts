@@ -2,7 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { insertMany } from '@lt/database';
 import type { Clock, Logger } from '@lt/platform';
 import { EMPTY_FRONTIER, appendLeafHashes, frontierRoot, isCheckpointDue, leafHash, readFrontier, signCheckpoint, type TreeFrontier } from '@lt/tlog';
-import { canonicalBody, canonicalEntryText, type EntryDraft, type LogEntry } from '../domain/entry';
+import { canonicalBody, canonicalEntryText, type EntryDraft, type LogEntry, type PreparedDraft } from '../domain/entry';
 import { AuditStore, type CheckpointRow } from '../store/audit-store';
 import { groupByRecord } from '../store/hash-layout';
 import type { LogKeys } from '../checkpoint/log-keys';
@@ -22,9 +22,6 @@ export interface AppendOutcome {
   seq: number;
   duplicate: boolean;
 }
-
-/** A draft with its body's canonical JSON computed (outside the writer's transaction). */
-export type PreparedDraft = EntryDraft & { bodyText: string };
 
 type Job =
   | { kind: 'append'; drafts: PreparedDraft[]; resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }
@@ -72,8 +69,9 @@ export class LogWriter {
     if (this.qr) return true;
     const qr = this.ds.createQueryRunner();
     await qr.connect();
+    let locked = false;
     try {
-      const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}::bigint) AS locked`);
+      [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}::bigint) AS locked`);
       if (!locked) {
         await qr.release();
         return false;
@@ -92,6 +90,8 @@ export class LogWriter {
       this.log.info({ treeSize: size, lastCheckpoint: this.lastCheckpointSize }, 'audit writer lock acquired');
       return true;
     } catch (err) {
+      // a session lock outlives release() on a pooled connection: unlock first
+      if (locked) await qr.query(`SELECT pg_advisory_unlock(${WRITER_LOCK_KEY}::bigint)`).catch(() => undefined);
       await qr.release().catch(() => undefined);
       throw err;
     }
@@ -143,7 +143,11 @@ export class LogWriter {
         // merge consecutive appends into one transaction
         const batch: Array<Extract<Job, { kind: 'append' }>> = [];
         let count = 0;
-        while (this.jobs.length > 0 && this.jobs[0].kind === 'append' && (batch.length === 0 || count + this.jobs[0].drafts.length <= this.opts.maxTransactionEntries)) {
+        while (
+          this.jobs.length > 0 &&
+          this.jobs[0].kind === 'append' &&
+          (batch.length === 0 || count + this.jobs[0].drafts.length <= this.opts.maxTransactionEntries)
+        ) {
           const job = this.jobs.shift() as Extract<Job, { kind: 'append' }>;
           batch.push(job);
           count += job.drafts.length;
@@ -208,7 +212,9 @@ export class LogWriter {
     await this.ensurePartitions(qr, drafts);
     await qr.startTransaction();
     const ids = [...new Set(drafts.map((d) => d.id))];
-    const existing: Array<{ entry_id: string; seq: string }> = await qr.query('SELECT entry_id, seq FROM audit_entry_ids WHERE entry_id = ANY($1::text[])', [ids]);
+    const existing: Array<{ entry_id: string; seq: string }> = await qr.query('SELECT entry_id, seq FROM audit_entry_ids WHERE entry_id = ANY($1::text[])', [
+      ids,
+    ]);
     // ids already logged; a repeat inside the batch finds the first one's seq here too
     const seqOf = new Map(existing.map((r) => [r.entry_id, Number(r.seq)]));
 
@@ -235,14 +241,24 @@ export class LogWriter {
       const appended = appendLeafHashes(this.frontier, leaves);
       frontier = appended.frontier;
       const rows = groupByRecord(this.frontier.size, appended.hashes);
-      await insertMany(qr, 'audit_entry_ids', ['entry_id', 'seq'], entries.map((e) => [e.id, e.seq]));
+      await insertMany(
+        qr,
+        'audit_entry_ids',
+        ['entry_id', 'seq'],
+        entries.map((e) => [e.id, e.seq]),
+      );
       await insertMany(
         qr,
         'audit_entries',
         ['seq', 'entry_id', 'source', 'type', 'message_id', 'agencies', 'at', 'body', 'leaf_hash'],
         entries.map((e, i) => [e.seq, e.id, e.source, e.type, e.messageId, e.agencies, e.at, bodies[i], leaves[i]]),
       );
-      await insertMany(qr, 'audit_hashes', ['seq', 'hashes'], rows.map((h, i) => [entries[0].seq + i, h]));
+      await insertMany(
+        qr,
+        'audit_hashes',
+        ['seq', 'hashes'],
+        rows.map((h, i) => [entries[0].seq + i, h]),
+      );
       await this.recordTiers(qr, entries);
       if (frontier.size - this.lastCheckpointSize >= this.opts.checkpointEvery) checkpoint = await this.insertCheckpoint(qr, frontier);
     }

@@ -22,7 +22,9 @@ export function logKeysFromHubKey(hubKey: KeyFile, origin: string): LogKeys {
     throw new LtError('VALIDATION_FAILED', `log origin ${JSON.stringify(origin)} must be non-empty, without white space or "+"`, { field: 'origin' });
   }
   if (hubKey.alg !== 'EdDSA') {
-    throw new LtError('VALIDATION_FAILED', `hub key ${hubKey.keyId} is ${hubKey.alg}; checkpoints are signed notes and need an Ed25519 (EdDSA) key`, { field: 'hubKey' });
+    throw new LtError('VALIDATION_FAILED', `hub key ${hubKey.keyId} is ${hubKey.alg}; checkpoints are signed notes and need an Ed25519 (EdDSA) key`, {
+      field: 'hubKey',
+    });
   }
   const privateKey = createPrivateKey({ key: hubKey.privateJwk as never, format: 'jwk' });
   const publicKey = createPublicKey(privateKey);

@@ -1,14 +1,28 @@
 import fc from 'fast-check';
 import { HEADERS } from '@lt/contracts';
 import { canonicalJson } from '@lt/crypto';
-import { canonicalBody, canonicalEntryBytes, entryFromEvent, entryFromInboxCopy, entryLeafHash, isOwnReceipt, normaliseTime, storableJson, storableText, type LogEntry } from './entry';
+import {
+  canonicalBody,
+  canonicalEntryBytes,
+  entryFromEvent,
+  entryFromInboxCopy,
+  entryLeafHash,
+  isOwnReceipt,
+  normaliseTime,
+  storableJson,
+  storableText,
+  type LogEntry,
+} from './entry';
 import { eventMessage, hubEvent, inboxMessage } from '../testing/fixtures';
 
 const DOC = '01935f6e-8a3b-7c2d-9e4f-0a1b2c3d4e5f';
 
 describe('entryFromInboxCopy', () => {
   it('records a document copy as delivery.<kind> with headers and digests, not the document', () => {
-    const m = inboxMessage({ envelopeId: DOC, from: '000.00.00.H41', to: '000.00.05.H41', routedAt: '2026-11-22T08:00:00.123Z', forwardedFrom: '000.00.09.H41' }, 42);
+    const m = inboxMessage(
+      { envelopeId: DOC, from: '000.00.00.H41', to: '000.00.05.H41', routedAt: '2026-11-22T08:00:00.123Z', forwardedFrom: '000.00.09.H41' },
+      42,
+    );
     const e = entryFromInboxCopy(m);
     expect(e).toMatchObject({ source: 'inbox', id: `${DOC}:000.00.05.H41`, type: 'delivery.document', messageId: DOC, at: '2026-11-22T08:00:00.123Z' });
     expect(e.agencies).toEqual(['000.00.00.H41', '000.00.05.H41', '000.00.09.H41']);
@@ -20,8 +34,17 @@ describe('entryFromInboxCopy', () => {
     expect(JSON.stringify(body)).not.toContain('signature');
   });
 
+  it('comes with its body already in canonical JSON', () => {
+    const e = entryFromInboxCopy(
+      inboxMessage({ envelopeId: DOC, from: '000.00.00.H41', to: '000.00.05.H41', statusCode: '03', responseFor: DOC, flags: 'a,b', hubSigned: true }),
+    );
+    expect(e.bodyText).toBe(canonicalJson(e.body));
+  });
+
   it('files a status under the document it answers', () => {
-    const e = entryFromInboxCopy(inboxMessage({ envelopeId: '01935f6e-8a3b-7c2d-9e4f-000000000001', from: '000.00.05.H41', to: '000.00.00.H41', statusCode: '01', responseFor: DOC }));
+    const e = entryFromInboxCopy(
+      inboxMessage({ envelopeId: '01935f6e-8a3b-7c2d-9e4f-000000000001', from: '000.00.05.H41', to: '000.00.00.H41', statusCode: '01', responseFor: DOC }),
+    );
     expect(e).toMatchObject({ type: 'status.01', messageId: DOC });
   });
 
@@ -41,7 +64,13 @@ describe('entryFromInboxCopy', () => {
 
 describe('entryFromEvent', () => {
   it('keeps id, type, message id, agencies, time; body = emitting service + data', () => {
-    const ev = hubEvent('msg.rejected', { id: '01935f6e-0000-7000-8000-000000000009', at: '2026-11-22T08:00:00+07:00', agencies: ['000.00.00.H41', '000.00.00.H41'], messageId: DOC.toUpperCase(), data: { reasonCode: 'BAD_SIGNATURE' } });
+    const ev = hubEvent('msg.rejected', {
+      id: '01935f6e-0000-7000-8000-000000000009',
+      at: '2026-11-22T08:00:00+07:00',
+      agencies: ['000.00.00.H41', '000.00.00.H41'],
+      messageId: DOC.toUpperCase(),
+      data: { reasonCode: 'BAD_SIGNATURE' },
+    });
     const e = entryFromEvent(eventMessage(ev));
     expect(e).toEqual({
       source: 'event',
@@ -83,7 +112,16 @@ describe('storable values', () => {
 });
 
 describe('canonical entry bytes', () => {
-  const entry: LogEntry = { seq: 3, source: 'event', id: 'e1', type: 'msg.flagged', messageId: null, agencies: ['000.00.00.H41'], at: '2026-11-22T08:00:00.000Z', body: { z: 1, a: [true, null] } };
+  const entry: LogEntry = {
+    seq: 3,
+    source: 'event',
+    id: 'e1',
+    type: 'msg.flagged',
+    messageId: null,
+    agencies: ['000.00.00.H41'],
+    at: '2026-11-22T08:00:00.000Z',
+    body: { z: 1, a: [true, null] },
+  };
 
   it('are canonical JSON of the eight fields (what an offline verifier recomputes)', () => {
     expect(canonicalEntryBytes(entry).toString()).toBe(
@@ -93,7 +131,16 @@ describe('canonical entry bytes', () => {
 
   it('change with every field', () => {
     const base = entryLeafHash(entry);
-    const variants: Partial<LogEntry>[] = [{ seq: 4 }, { source: 'inbox' }, { id: 'e2' }, { type: 'msg.replayed' }, { messageId: '01935f6e-8a3b-7c2d-9e4f-0a1b2c3d4e5f' }, { agencies: [] }, { at: '2026-11-22T08:00:00.001Z' }, { body: { z: 2, a: [true, null] } }];
+    const variants: Partial<LogEntry>[] = [
+      { seq: 4 },
+      { source: 'inbox' },
+      { id: 'e2' },
+      { type: 'msg.replayed' },
+      { messageId: '01935f6e-8a3b-7c2d-9e4f-0a1b2c3d4e5f' },
+      { agencies: [] },
+      { at: '2026-11-22T08:00:00.001Z' },
+      { body: { z: 2, a: [true, null] } },
+    ];
     for (const v of variants) expect(entryLeafHash({ ...entry, ...v }).equals(base)).toBe(false);
     expect(entryLeafHash({ ...entry, body: { a: [true, null], z: 1 } }).equals(base)).toBe(true);
   });
@@ -103,11 +150,20 @@ describe('fast canonical JSON', () => {
   it('equals @lt/crypto canonicalJson on any storable JSON entry', () => {
     const json = fc.jsonValue().map((v) => storableJson(v));
     fc.assert(
-      fc.property(fc.nat(), fc.constantFrom('event', 'inbox'), fc.string(), fc.string(), fc.option(fc.uuid()), fc.array(fc.string()), json, (seq, source, id, type, messageId, agencies, body) => {
-        const e = { seq, source, id, type, messageId, agencies, at: '2026-11-22T08:00:00.000Z', body } as LogEntry;
-        expect(canonicalEntryBytes(e).toString()).toBe(canonicalJson({ seq, source, id, type, messageId, agencies, at: e.at, body }));
-        expect(canonicalBody(body)).toBe(canonicalJson(body));
-      }),
+      fc.property(
+        fc.nat(),
+        fc.constantFrom('event', 'inbox'),
+        fc.string(),
+        fc.string(),
+        fc.option(fc.uuid()),
+        fc.array(fc.string()),
+        json,
+        (seq, source, id, type, messageId, agencies, body) => {
+          const e = { seq, source, id, type, messageId, agencies, at: '2026-11-22T08:00:00.000Z', body } as LogEntry;
+          expect(canonicalEntryBytes(e).toString()).toBe(canonicalJson({ seq, source, id, type, messageId, agencies, at: e.at, body }));
+          expect(canonicalBody(body)).toBe(canonicalJson(body));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -27,6 +27,8 @@ export interface LogEntry {
 export type EntrySource = 'event' | 'inbox';
 /** An entry before the writer gives it a position. */
 export type EntryDraft = Omit<LogEntry, 'seq'>;
+/** A draft whose body's canonical JSON is already computed (it must equal canonicalBody(body)). */
+export type PreparedDraft = EntryDraft & { bodyText: string };
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
 /**
@@ -85,7 +87,6 @@ export function entryLeafHash(e: LogEntry): Buffer {
 }
 
 // NUL cannot be stored in PostgreSQL text or jsonb; lone surrogates cannot be stored in jsonb
-// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
@@ -163,10 +164,12 @@ export function entryFromEvent(m: StreamMessage): EntryDraft {
     return invalidEvent(m, fallbackId, storedAt, `not JSON: ${(err as Error).message}`);
   }
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return invalidEvent(m, fallbackId, storedAt, 'not a JSON object');
-  if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200) return invalidEvent(m, fallbackId, storedAt, 'id missing or not a string');
+  if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200)
+    return invalidEvent(m, fallbackId, storedAt, 'id missing or not a string');
   if (typeof event.type !== 'string' || !EVENT_TYPE_SET.has(event.type)) {
     // an unknown type is recorded as it is (a newer service may emit it); only its shape must hold
-    if (typeof event.type !== 'string' || !/^[a-z][a-z0-9_.-]{0,99}$/.test(event.type)) return invalidEvent(m, fallbackId, storedAt, 'type missing or malformed');
+    if (typeof event.type !== 'string' || !/^[a-z][a-z0-9_.-]{0,99}$/.test(event.type))
+      return invalidEvent(m, fallbackId, storedAt, 'type missing or malformed');
   }
   const agencies = Array.isArray(event.agencies) ? event.agencies.filter((a): a is string => typeof a === 'string').map(storableText) : [];
   return {
@@ -192,14 +195,20 @@ function invalidEvent(m: StreamMessage, id: string, at: string, problem: string)
   };
 }
 
-/** Headers recorded from an inbox copy, in the order of HEADERS. */
-const RECORDED_HEADERS = Object.values(HEADERS).filter((h) => h !== HEADERS.msgId);
+/**
+ * Headers recorded from an inbox copy, sorted as canonical JSON sorts keys (UTF-16 code units):
+ * an object built in this order serialises canonically with plain JSON.stringify (none of these
+ * keys looks like an array index, which JavaScript would move first).
+ */
+const RECORDED_HEADERS = Object.values(HEADERS)
+  .filter((h) => h !== HEADERS.msgId)
+  .sort();
 
 /**
  * Entry for an inbox copy (the delivery fact). The body holds the routing headers and digests,
  * never the document: the digest binds the entry to the exact signed bytes.
  */
-export function entryFromInboxCopy(m: StreamMessage): EntryDraft {
+export function entryFromInboxCopy(m: StreamMessage): PreparedDraft {
   const h = m.headers;
   const envelopeId = h[HEADERS.envelopeId] ?? '';
   const to = h[HEADERS.to] ?? '';
@@ -211,6 +220,7 @@ export function entryFromInboxCopy(m: StreamMessage): EntryDraft {
   for (const name of RECORDED_HEADERS) if (h[name] !== undefined) headers[name] = storableText(h[name]);
   const agencies = [h[HEADERS.from], to, h[HEADERS.forwardedFrom]].filter((a): a is string => typeof a === 'string' && a.length > 0).map(storableText);
   const storedAt = new Date(m.storedAtMs).toISOString();
+  const body = { headers, inboxSeq: m.seq, sha256: sha256Hex(m.data), size: m.data.length };
   return {
     source: 'inbox',
     id,
@@ -218,12 +228,17 @@ export function entryFromInboxCopy(m: StreamMessage): EntryDraft {
     messageId: uuidOrNull(h[HEADERS.responseFor]) ?? uuidOrNull(envelopeId),
     agencies: [...new Set(agencies)],
     at: normaliseTime(h[HEADERS.routedAt]) ?? storedAt,
-    body: { headers, sha256: sha256Hex(m.data), size: m.data.length, inboxSeq: m.seq },
+    body,
+    // keys inserted in canonical order at every level: JSON.stringify is the canonical form, natively
+    bodyText: JSON.stringify(body),
   };
 }
 
 function safeToken(s: string): string {
-  const t = s.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 40);
+  const t = s
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 40);
   return t.length ? t : 'unknown';
 }
 

@@ -3,7 +3,14 @@ import { encodeHash, readFrontier } from '@lt/tlog';
 import type { LogKeys } from '../checkpoint/log-keys';
 import { rowCanonicalText, type AuditStore, type CheckpointRow } from '../store/audit-store';
 import { slotOf } from '../store/hash-layout';
-import { BUNDLE_FORMAT, type BundleEntry, type BundleHeader, type ExportBeginRequest, type ExportEntriesRequest, type ExportEntriesResponse } from '../rpc-contract';
+import {
+  BUNDLE_FORMAT,
+  type BundleEntry,
+  type BundleHeader,
+  type ExportBeginRequest,
+  type ExportEntriesRequest,
+  type ExportEntriesResponse,
+} from '../rpc-contract';
 
 /** Largest page of entries (also bounded by bytes: a NATS reply must stay under max_payload). */
 export const MAX_PAGE_ENTRIES = 5000;
@@ -11,7 +18,8 @@ const MAX_PAGE_BYTES = 600 * 1024;
 
 function optionalSeq(v: unknown, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
+  if (!Number.isSafeInteger(v) || (v as number) < 0)
+    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
   return v as number;
 }
 
@@ -68,7 +76,12 @@ export async function exportBegin(
     endSize,
     checkpoints: cps.map((c) => ({ treeSize: c.treeSize, note: c.note })),
     exportedAt: now.toISOString(),
-    requested: { ...(fromSeq !== undefined ? { fromSeq } : {}), ...(toSeq !== undefined ? { toSeq } : {}), ...(from ? { from: from.toISOString() } : {}), ...(to ? { to: to.toISOString() } : {}) },
+    requested: {
+      ...(fromSeq !== undefined ? { fromSeq } : {}),
+      ...(toSeq !== undefined ? { toSeq } : {}),
+      ...(from ? { from: from.toISOString() } : {}),
+      ...(to ? { to: to.toISOString() } : {}),
+    },
   };
 }
 
@@ -76,7 +89,8 @@ export async function exportBegin(
 export async function exportEntries(store: AuditStore, req: ExportEntriesRequest): Promise<ExportEntriesResponse> {
   const fromSeq = optionalSeq(req?.fromSeq, 'fromSeq');
   const toSeq = optionalSeq(req?.toSeq, 'toSeq');
-  if (fromSeq === undefined || toSeq === undefined) throw new LtError('VALIDATION_FAILED', 'fromSeq and toSeq are required', { field: fromSeq === undefined ? 'fromSeq' : 'toSeq' });
+  if (fromSeq === undefined || toSeq === undefined)
+    throw new LtError('VALIDATION_FAILED', 'fromSeq and toSeq are required', { field: fromSeq === undefined ? 'fromSeq' : 'toSeq' });
   const limit = Math.min(optionalSeq(req.limit, 'limit') ?? 2000, MAX_PAGE_ENTRIES);
   const hi = Math.min(toSeq, fromSeq + Math.max(1, limit));
   if (fromSeq >= toSeq) return { entries: [], nextSeq: null };

@@ -4,7 +4,8 @@ import type { AuditStore } from '../store/audit-store';
 import type { ConsistencyProofRequest, ConsistencyProofResponse } from '../rpc-contract';
 
 function size(v: unknown, field: string): number {
-  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new LtError('VALIDATION_FAILED', `${field} must be a positive integer tree size, got ${JSON.stringify(v)}`, { field });
+  if (!Number.isSafeInteger(v) || (v as number) < 1)
+    throw new LtError('VALIDATION_FAILED', `${field} must be a positive integer tree size, got ${JSON.stringify(v)}`, { field });
   return v as number;
 }
 
@@ -13,7 +14,8 @@ export async function proveConsistency(store: AuditStore, req: ConsistencyProofR
   const from = size(req?.from, 'from');
   const to = size(req?.to, 'to');
   const current = await store.treeSize();
-  if (from > to || to > current) throw new LtError('VALIDATION_FAILED', `need 1 <= from <= to <= ${current} (the log size), got from=${from} to=${to}`, { field: 'to' });
+  if (from > to || to > current)
+    throw new LtError('VALIDATION_FAILED', `need 1 <= from <= to <= ${current} (the log size), got from=${from} to=${to}`, { field: 'to' });
   const [proof, fromCp, toCp] = await Promise.all([proveTree(to, from, store.hashes), store.checkpointAt(from), store.checkpointAt(to)]);
   const fromRoot = fromCp?.rootHash ?? (await treeHash(from, store.hashes));
   const toRoot = toCp?.rootHash ?? (await treeHash(to, store.hashes));

@@ -9,7 +9,8 @@ function seqParam(v: unknown, field: string, required: boolean): number | undefi
     if (required) throw new LtError('VALIDATION_FAILED', `${field} is required`, { field });
     return undefined;
   }
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
+  if (!Number.isSafeInteger(v) || (v as number) < 0)
+    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
   return v as number;
 }
 
@@ -39,7 +40,8 @@ export async function proveInclusion(
     }
     treeSize = cp.treeSize;
   } else {
-    if (asked <= seq || asked > size) throw new LtError('VALIDATION_FAILED', `treeSize must be greater than seq ${seq} and at most ${size}, got ${asked}`, { field: 'treeSize' });
+    if (asked <= seq || asked > size)
+      throw new LtError('VALIDATION_FAILED', `treeSize must be greater than seq ${seq} and at most ${size}, got ${asked}`, { field: 'treeSize' });
     treeSize = asked;
     cp = await store.checkpointAt(treeSize);
   }
@@ -50,7 +52,11 @@ export async function proveInclusion(
     checkRecord(proof, treeSize, rootHash, seq, leaf);
   } catch {
     log.error({ seq, treeSize }, 'stored hashes do not prove an entry against its signed checkpoint: tampering suspected');
-    throw new LtError('INTERNAL', `stored hashes do not lead from entry ${seq} to the signed root of tree size ${treeSize}: the log was tampered with; run audit verify`, { seq, treeSize });
+    throw new LtError(
+      'INTERNAL',
+      `stored hashes do not lead from entry ${seq} to the signed root of tree size ${treeSize}: the log was tampered with; run audit verify`,
+      { seq, treeSize },
+    );
   }
   return {
     seq,

@@ -42,7 +42,8 @@ export function verifyInclusionProof(resp: InclusionProofResponse, vkey: string)
 export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: string): void {
   const older = openSignedCheckpoint(resp.fromCheckpoint, vkey, 'fromCheckpoint');
   const newer = openSignedCheckpoint(resp.toCheckpoint, vkey, 'toCheckpoint');
-  if (older.treeSize !== resp.from || newer.treeSize !== resp.to) fail(`checkpoints sign sizes ${older.treeSize} and ${newer.treeSize}, proof is for ${resp.from} and ${resp.to}`, { field: 'from' });
+  if (older.treeSize !== resp.from || newer.treeSize !== resp.to)
+    fail(`checkpoints sign sizes ${older.treeSize} and ${newer.treeSize}, proof is for ${resp.from} and ${resp.to}`, { field: 'from' });
   checkTree(
     resp.proof.map((h, i) => decodeHash(h, `proof[${i}]`)),
     resp.to,
@@ -60,13 +61,17 @@ export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: str
  */
 export function verifyReceipt(receipt: ReceiptBody, inclusion: InclusionProofResponse, vkey: string, consistency?: ConsistencyProofResponse): void {
   const receiptCp = openSignedCheckpoint(receipt.checkpoint, vkey, 'receipt.checkpoint');
-  if (receiptCp.treeSize <= receipt.seq) fail(`receipt checkpoint (tree size ${receiptCp.treeSize}) does not cover seq ${receipt.seq}`, { field: 'receipt.checkpoint' });
+  if (receiptCp.treeSize <= receipt.seq)
+    fail(`receipt checkpoint (tree size ${receiptCp.treeSize}) does not cover seq ${receipt.seq}`, { field: 'receipt.checkpoint' });
   if (inclusion.seq !== receipt.seq) fail(`proof is for seq ${inclusion.seq}, receipt for seq ${receipt.seq}`, { field: 'seq' });
-  if (inclusion.leafHash !== receipt.leafHash) fail(`receipt leaf hash ${receipt.leafHash} differs from the logged ${inclusion.leafHash}`, { field: 'leafHash' });
+  if (inclusion.leafHash !== receipt.leafHash)
+    fail(`receipt leaf hash ${receipt.leafHash} differs from the logged ${inclusion.leafHash}`, { field: 'leafHash' });
   const later = verifyInclusionProof(inclusion, vkey);
-  if (later.treeSize < receiptCp.treeSize) fail(`the proof's checkpoint (${later.treeSize}) is older than the receipt's (${receiptCp.treeSize})`, { field: 'treeSize' });
+  if (later.treeSize < receiptCp.treeSize)
+    fail(`the proof's checkpoint (${later.treeSize}) is older than the receipt's (${receiptCp.treeSize})`, { field: 'treeSize' });
   if (inclusion.entry) {
-    if (inclusion.entry.messageId !== receipt.messageId) fail(`logged entry is about ${inclusion.entry.messageId}, receipt about ${receipt.messageId}`, { field: 'messageId' });
+    if (inclusion.entry.messageId !== receipt.messageId)
+      fail(`logged entry is about ${inclusion.entry.messageId}, receipt about ${receipt.messageId}`, { field: 'messageId' });
     if (!inclusion.entry.agencies.includes(receipt.recipient)) fail(`logged entry does not concern ${receipt.recipient}`, { field: 'recipient' });
   }
   if (later.treeSize > receiptCp.treeSize) {

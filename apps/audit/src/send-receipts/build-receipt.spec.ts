@@ -6,14 +6,28 @@ import { planReceipt, receiptId, receiptTypes } from './build-receipt';
 const DOC = '01935f6e-8a3b-7c2d-9e4f-0a1b2c3d4e5f';
 const S = '000.00.00.H41';
 const R = '000.00.05.H41';
-const p = { origin: 'lienthong.gov.vn/audit', checkpoint: 'lienthong.gov.vn/audit\n10\nAAAA\n\n\u2014 x y\n', hubAgency: '000.00.00.G22', kinds: ['document', 'dossier'], now: new Date('2026-11-22T08:00:01.000Z') };
+const p = {
+  origin: 'lienthong.gov.vn/audit',
+  checkpoint: 'lienthong.gov.vn/audit\n10\nAAAA\n\n\u2014 x y\n',
+  hubAgency: '000.00.00.G22',
+  kinds: ['document', 'dossier'],
+  now: new Date('2026-11-22T08:00:01.000Z'),
+};
 const entry = (s: CopySpec, seq = 7) => ({ seq, ...entryFromInboxCopy(inboxMessage({ routedAt: '2026-11-22T08:00:00.000Z', ...s })), leafHash: 'bGVhZg==' });
 
 describe('planReceipt', () => {
   it('tells the sender its copy reached the recipient inbox', () => {
     const r = planReceipt(entry({ envelopeId: DOC, from: S, to: R }), p)!;
     expect(r.sendTo).toBe(S);
-    expect(r.envelope.body).toEqual({ messageId: DOC, recipient: R, event: 'delivered', at: '2026-11-22T08:00:00.000Z', seq: 7, leafHash: 'bGVhZg==', checkpoint: p.checkpoint });
+    expect(r.envelope.body).toEqual({
+      messageId: DOC,
+      recipient: R,
+      event: 'delivered',
+      at: '2026-11-22T08:00:00.000Z',
+      seq: 7,
+      leafHash: 'bGVhZg==',
+      checkpoint: p.checkpoint,
+    });
     expect(() => validateEnvelope(r.envelope)).not.toThrow();
     expect(r.envelope).toMatchObject({ kind: 'receipt', from: '000.00.00.G22', to: [S] });
   });

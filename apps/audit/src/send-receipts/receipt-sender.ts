@@ -84,7 +84,10 @@ export class ReceiptSender {
     const lo = Number(sent_upto);
     if (lo >= cp.treeSize) return true;
     const hi = Math.min(cp.treeSize, lo + this.opts.batch);
-    const rows: EntryRow[] = await this.store.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 AND type = ANY($3::text[]) ORDER BY seq`, [lo, hi, this.types]);
+    const rows: EntryRow[] = await this.store.db.query(
+      `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 AND type = ANY($3::text[]) ORDER BY seq`,
+      [lo, hi, this.types],
+    );
     const now = this.clock.now();
     const pending: Promise<unknown>[] = [];
     for (const row of rows) {

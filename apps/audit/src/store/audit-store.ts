@@ -39,7 +39,10 @@ export function rowToEntry(r: EntryRow): LogEntry {
 
 /** The exact bytes the leaf hash covers, rebuilt from a row without parsing its body. */
 export function rowCanonicalText(r: EntryRow): string {
-  return canonicalEntryText({ seq: Number(r.seq), source: r.source, id: r.entry_id, type: r.type, messageId: r.message_id, agencies: r.agencies, at: r.at.toISOString() }, r.body);
+  return canonicalEntryText(
+    { seq: Number(r.seq), source: r.source, id: r.entry_id, type: r.type, messageId: r.message_id, agencies: r.agencies, at: r.at.toISOString() },
+    r.body,
+  );
 }
 
 export interface CheckpointRow {
@@ -138,7 +141,10 @@ export class AuditStore {
 
   /** Stored hash rows with lo <= seq < hi. */
   async hashRows(lo: number, hi: number): Promise<Array<{ seq: number; hashes: Buffer }>> {
-    const rows: Array<{ seq: string; hashes: Buffer }> = await this.db.query('SELECT seq, hashes FROM audit_hashes WHERE seq >= $1 AND seq < $2 ORDER BY seq', [lo, hi]);
+    const rows: Array<{ seq: string; hashes: Buffer }> = await this.db.query('SELECT seq, hashes FROM audit_hashes WHERE seq >= $1 AND seq < $2 ORDER BY seq', [
+      lo,
+      hi,
+    ]);
     return rows.map((r) => ({ seq: Number(r.seq), hashes: r.hashes }));
   }
 

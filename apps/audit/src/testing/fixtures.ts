@@ -25,7 +25,13 @@ export interface CopySpec {
 
 /** Payload stand-in for a signed JWS (the audit only hashes it). */
 export function fakeJws(spec: CopySpec): Buffer {
-  return Buffer.from(JSON.stringify({ protected: 'e30', payload: Buffer.from(JSON.stringify({ id: spec.envelopeId, from: spec.from })).toString('base64url'), signature: 'sig' }));
+  return Buffer.from(
+    JSON.stringify({
+      protected: 'e30',
+      payload: Buffer.from(JSON.stringify({ id: spec.envelopeId, from: spec.from })).toString('base64url'),
+      signature: 'sig',
+    }),
+  );
 }
 
 export function inboxHeaders(spec: CopySpec, payload: Uint8Array): Record<string, string> {
@@ -58,11 +64,26 @@ export function inboxMessage(spec: CopySpec, seq = 1, stream = 'T_INBOX'): Strea
 }
 
 export function hubEvent(type: HubEvent['type'], p: Partial<HubEvent> = {}): HubEvent {
-  return { id: p.id ?? uuidv7(), type, at: p.at ?? new Date().toISOString(), source: p.source ?? 'router', agencies: p.agencies ?? [], data: p.data ?? {}, ...(p.messageId ? { messageId: p.messageId } : {}) };
+  return {
+    id: p.id ?? uuidv7(),
+    type,
+    at: p.at ?? new Date().toISOString(),
+    source: p.source ?? 'router',
+    agencies: p.agencies ?? [],
+    data: p.data ?? {},
+    ...(p.messageId ? { messageId: p.messageId } : {}),
+  };
 }
 
 export function eventMessage(event: unknown, seq = 1, stream = 'T_EVENTS'): StreamMessage {
   const data = Buffer.from(JSON.stringify(event));
   const id = (event as { id?: string })?.id;
-  return { stream, subject: `t.evt.${(event as { type?: string })?.type ?? 'x'}`, seq, storedAtMs: Date.now(), headers: id ? { [HEADERS.msgId]: id } : {}, data };
+  return {
+    stream,
+    subject: `t.evt.${(event as { type?: string })?.type ?? 'x'}`,
+    seq,
+    storedAtMs: Date.now(),
+    headers: id ? { [HEADERS.msgId]: id } : {},
+    data,
+  };
 }

@@ -12,7 +12,8 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 let seq = 0;
 const copy = (spec: CopySpec): HashedEntry => ({ seq: seq++, ...entryFromInboxCopy(inboxMessage(spec)), leafHash: `h${seq}` }) as HashedEntry;
-const event = (e: Parameters<typeof hubEvent>): HashedEntry => ({ seq: seq++, ...entryFromEvent(eventMessage(hubEvent(...e))), leafHash: `h${seq}` }) as HashedEntry;
+const event = (e: Parameters<typeof hubEvent>): HashedEntry =>
+  ({ seq: seq++, ...entryFromEvent(eventMessage(hubEvent(...e))), leafHash: `h${seq}` }) as HashedEntry;
 
 describe('buildTrace', () => {
   const status = (from: string, code: string, ms: number, id = `01935f6e-8a3b-7c2d-9e4f-0000000000${code}`, to = S) =>

@@ -62,7 +62,19 @@ export function buildTrace(messageId: string, entries: HashedEntry[]): MessageTr
   const recipient = (code: string): RecipientTrace => {
     let r = recipients.get(code);
     if (!r) {
-      r = { code, forwardedFrom: null, deliveredAt: null, deliverySeq: null, msToDelivery: null, statuses: [], msTo01: null, msTo03: null, msTo06: null, refused: false, confirmedSameDay: null };
+      r = {
+        code,
+        forwardedFrom: null,
+        deliveredAt: null,
+        deliverySeq: null,
+        msToDelivery: null,
+        statuses: [],
+        msTo01: null,
+        msTo03: null,
+        msTo06: null,
+        refused: false,
+        confirmedSameDay: null,
+      };
       recipients.set(code, r);
     }
     return r;
@@ -138,7 +150,12 @@ export function buildTrace(messageId: string, entries: HashedEntry[]): MessageTr
       actor = typeof d.from === 'string' ? d.from : (e.agencies[0] ?? null);
       switch (e.type) {
         case 'msg.rejected':
-          trace.rejections.push({ seq: e.seq, at: e.at, reasonCode: typeof d.reasonCode === 'string' ? d.reasonCode : null, reason: typeof d.reason === 'string' ? d.reason : null });
+          trace.rejections.push({
+            seq: e.seq,
+            at: e.at,
+            reasonCode: typeof d.reasonCode === 'string' ? d.reasonCode : null,
+            reason: typeof d.reason === 'string' ? d.reason : null,
+          });
           summary = `refused by the hub: ${String(d.reasonCode ?? '?')} ${String(d.reason ?? '')}`.trim();
           break;
         case 'msg.flagged':

@@ -36,13 +36,26 @@ export function openCheckpoints(
     try {
       const { checkpoint } = openCheckpoint(note, { origin, verifiers: [verifier] });
       if (checkpoint.treeSize !== treeSize) {
-        return { roots, problem: { seq: Math.max(0, treeSize - 1), reason: 'checkpoint_signature', checkpointSize: treeSize, message: `checkpoint stored for tree size ${treeSize} signs tree size ${checkpoint.treeSize}` } };
+        return {
+          roots,
+          problem: {
+            seq: Math.max(0, treeSize - 1),
+            reason: 'checkpoint_signature',
+            checkpointSize: treeSize,
+            message: `checkpoint stored for tree size ${treeSize} signs tree size ${checkpoint.treeSize}`,
+          },
+        };
       }
       roots.push({ treeSize, rootHash: checkpoint.rootHash });
     } catch (err) {
       return {
         roots,
-        problem: { seq: Math.max(0, treeSize - 1), reason: 'checkpoint_signature', checkpointSize: treeSize, message: `checkpoint of tree size ${treeSize} does not verify with the log key: ${(err as Error).message}` },
+        problem: {
+          seq: Math.max(0, treeSize - 1),
+          reason: 'checkpoint_signature',
+          checkpointSize: treeSize,
+          message: `checkpoint of tree size ${treeSize} does not verify with the log key: ${(err as Error).message}`,
+        },
       };
     }
   }
@@ -81,7 +94,12 @@ export class LogChecker {
   checkStart(): VerifyProblem | null {
     const signed = this.roots.get(this.frontier.size);
     if (signed && !this.root().equals(signed)) {
-      return { seq: this.frontier.size, reason: 'checkpoint_mismatch', checkpointSize: this.frontier.size, message: `the tree before position ${this.frontier.size} does not match its signed checkpoint` };
+      return {
+        seq: this.frontier.size,
+        reason: 'checkpoint_mismatch',
+        checkpointSize: this.frontier.size,
+        message: `the tree before position ${this.frontier.size} does not match its signed checkpoint`,
+      };
     }
     if (signed) this.checkpointsChecked++;
     return null;
@@ -112,7 +130,11 @@ export class LogChecker {
         for (let k = 0; k < rows.length; k++) {
           const stored = records[i - leaves.length + k].storedHashes;
           if (!stored || !stored.equals(rows[k])) {
-            return { seq: segStart + k, reason: 'stored_hash_altered', message: `stored Merkle hashes of position ${segStart + k} differ from those recomputed from the entries (audit_hashes row altered)` };
+            return {
+              seq: segStart + k,
+              reason: 'stored_hash_altered',
+              message: `stored Merkle hashes of position ${segStart + k} differ from those recomputed from the entries (audit_hashes row altered)`,
+            };
           }
         }
       }
@@ -142,7 +164,11 @@ export class LogChecker {
     if (!r.storedLeaf) return { seq, reason: 'stored_hash_missing', message: `stored leaf hash of entry ${seq} is missing` };
     const leaf = leafHash(r.bytes);
     if (!leaf.equals(r.storedLeaf)) {
-      return { seq, reason: 'entry_altered', message: `entry ${seq}${r.label ? ` (${r.label})` : ''} was changed after it was logged: its content no longer hashes to its stored leaf hash` };
+      return {
+        seq,
+        reason: 'entry_altered',
+        message: `entry ${seq}${r.label ? ` (${r.label})` : ''} was changed after it was logged: its content no longer hashes to its stored leaf hash`,
+      };
     }
     if (r.rowLeaf && !r.rowLeaf.equals(r.storedLeaf)) {
       return { seq, reason: 'leaf_column_altered', message: `leaf_hash column of entry ${seq} differs from the stored Merkle leaf` };

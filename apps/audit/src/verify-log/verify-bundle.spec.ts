@@ -8,7 +8,16 @@ import { parseBundleLine, verifyBundleLines } from './verify-bundle';
 const keys = logKeysFromHubKey(newEd25519KeyFile('k1'), 'lienthong.gov.vn/audit');
 
 function entry(seq: number): LogEntry {
-  return { seq, source: seq % 3 ? 'inbox' : 'event', id: `id-${seq}`, type: seq % 3 ? 'delivery.document' : 'msg.rejected', messageId: null, agencies: ['000.00.00.H41'], at: new Date(1_790_000_000_000 + seq).toISOString(), body: { n: seq, s: 'Sở Y tế' } };
+  return {
+    seq,
+    source: seq % 3 ? 'inbox' : 'event',
+    id: `id-${seq}`,
+    type: seq % 3 ? 'delivery.document' : 'msg.rejected',
+    messageId: null,
+    agencies: ['000.00.00.H41'],
+    at: new Date(1_790_000_000_000 + seq).toISOString(),
+    body: { n: seq, s: 'Sở Y tế' },
+  };
 }
 
 /** A bundle of entries [start, end) with a checkpoint every `every` entries and at the end. */
@@ -37,7 +46,10 @@ function bundle(start: number, end: number, every = 10): string[] {
     exportedAt: new Date().toISOString(),
     requested: {},
   };
-  return [JSON.stringify(header), ...entries.slice(start).map((e) => bundleLine({ leafHash: entryLeafHash(e).toString('base64'), entry: canonicalEntryBytes(e).toString() }))];
+  return [
+    JSON.stringify(header),
+    ...entries.slice(start).map((e) => bundleLine({ leafHash: entryLeafHash(e).toString('base64'), entry: canonicalEntryBytes(e).toString() })),
+  ];
 }
 
 async function* iter(lines: string[]): AsyncIterable<string> {

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { decodeCanonicalBase64, decodeHash, parseVerifierKey, rawEd25519PublicKey, type TreeFrontier } from '@lt/tlog';
 import { createPublicKey } from 'node:crypto';
 import { canonicalEntryBytes, type LogEntry } from '../domain/entry';
@@ -33,12 +32,22 @@ function malformed(seq: number, message: string): VerifyProblem {
 function asEntry(o: Record<string, unknown>): LogEntry | null {
   if (!Number.isSafeInteger(o.seq) || (o.source !== 'event' && o.source !== 'inbox') || typeof o.id !== 'string' || typeof o.type !== 'string') return null;
   if (!(o.messageId === null || typeof o.messageId === 'string') || !Array.isArray(o.agencies) || typeof o.at !== 'string' || !('body' in o)) return null;
-  return { seq: o.seq as number, source: o.source, id: o.id, type: o.type, messageId: o.messageId as string | null, agencies: o.agencies as string[], at: o.at, body: o.body as LogEntry['body'] };
+  return {
+    seq: o.seq as number,
+    source: o.source,
+    id: o.id,
+    type: o.type,
+    messageId: o.messageId as string | null,
+    agencies: o.agencies as string[],
+    at: o.at,
+    body: o.body as LogEntry['body'],
+  };
 }
 
-const LINE_HEAD = '{"leafHash":"';
-const LINE_MID = '","entry":';
-const SEQ_KEY = '"seq":';
+const LINE_HEAD = Buffer.from('{"leafHash":"');
+const LINE_MID = Buffer.from('","entry":');
+const SEQ_KEY = Buffer.from('"seq":');
+const B64_LEN = 44;
 
 /**
  * One entry line as written by bundleLine: the leaf hash and the entry's exact bytes, taken
@@ -47,22 +56,31 @@ const SEQ_KEY = '"seq":';
  * it, source and type, hold escaped strings). A line in any other shape (reformatted by a tool)
  * is parsed and re-canonicalised instead.
  */
-export function parseBundleLine(line: string): { seq: number; bytes: Buffer; storedLeaf: Buffer | null } | string {
-  const b64End = LINE_HEAD.length + 44;
-  if (line.startsWith(LINE_HEAD) && line.startsWith(LINE_MID, b64End) && line.endsWith('}')) {
-    const text = line.slice(b64End + LINE_MID.length, -1);
-    const at = text.lastIndexOf(SEQ_KEY);
+export function parseBundleLine(input: string | Buffer): { seq: number; bytes: Buffer; storedLeaf: Buffer | null } | string {
+  const line = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const mid = LINE_HEAD.length + B64_LEN;
+  const textStart = mid + LINE_MID.length;
+  if (
+    line.length > textStart + 1 &&
+    LINE_HEAD.compare(line, 0, LINE_HEAD.length) === 0 &&
+    LINE_MID.compare(line, mid, textStart) === 0 &&
+    line[textStart] === 0x7b /* { */ &&
+    line[line.length - 1] === 0x7d /* } */
+  ) {
+    const bytes = line.subarray(textStart, line.length - 1);
+    const at = bytes.lastIndexOf(SEQ_KEY);
     let end = at + SEQ_KEY.length;
-    while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-    const seq = at < 0 ? NaN : Number(text.slice(at + SEQ_KEY.length, end));
-    if (Number.isSafeInteger(seq) && text.charCodeAt(0) === 123 /* { */) {
-      const leaf = decodeCanonicalBase64(line.slice(LINE_HEAD.length, b64End));
-      return { seq, bytes: Buffer.from(text, 'utf8'), storedLeaf: leaf && leaf.length === 32 ? leaf : null };
+    let seq = at < 0 ? NaN : 0;
+    for (; at >= 0 && end < bytes.length && bytes[end] >= 0x30 && bytes[end] <= 0x39 && end - at < 24; end++) seq = seq * 10 + (bytes[end] - 0x30);
+    if (Number.isSafeInteger(seq) && end > at + SEQ_KEY.length) {
+      // lenient decoding is enough here: the bytes are compared with the recomputed leaf
+      const leaf = Buffer.from(line.toString('latin1', LINE_HEAD.length, mid), 'base64');
+      return { seq, bytes, storedLeaf: leaf.length === 32 ? leaf : null };
     }
   }
   let o: { leafHash?: unknown; entry?: unknown };
   try {
-    o = JSON.parse(line) as typeof o;
+    o = JSON.parse(line.toString('utf8')) as typeof o;
   } catch (err) {
     return `not JSON: ${(err as Error).message}`;
   }
@@ -78,9 +96,19 @@ export function parseBundleLine(line: string): { seq: number; bytes: Buffer; sto
  * when the entry was appended, rebuilds the tree from the start frontier and checks the root at
  * every signed checkpoint with the log key. Streams: memory stays flat at any bundle size.
  */
-export async function verifyBundleLines(lines: AsyncIterable<string>, opts: BundleVerifyOptions = {}): Promise<BundleVerifyReport> {
+export async function verifyBundleLines(lines: AsyncIterable<string | Buffer>, opts: BundleVerifyOptions = {}): Promise<BundleVerifyReport> {
   const started = performance.now();
-  const out: BundleVerifyReport = { ok: false, origin: null, startSize: 0, endSize: 0, entriesChecked: 0, checkpointsChecked: 0, keyFromBundle: !opts.vkey, firstProblem: null, durationMs: 0 };
+  const out: BundleVerifyReport = {
+    ok: false,
+    origin: null,
+    startSize: 0,
+    endSize: 0,
+    entriesChecked: 0,
+    checkpointsChecked: 0,
+    keyFromBundle: !opts.vkey,
+    firstProblem: null,
+    durationMs: 0,
+  };
   const finish = (problem: VerifyProblem | null): BundleVerifyReport => {
     out.firstProblem = problem;
     out.ok = problem === null;
@@ -93,12 +121,18 @@ export async function verifyBundleLines(lines: AsyncIterable<string>, opts: Bund
   if (first.done) return finish(malformed(0, 'bundle is empty'));
   let header: BundleHeader;
   try {
-    header = JSON.parse(first.value) as BundleHeader;
+    header = JSON.parse(first.value.toString()) as BundleHeader;
   } catch (err) {
     return finish(malformed(0, `bundle header is not JSON: ${(err as Error).message}`));
   }
   if (header?.format !== BUNDLE_FORMAT) return finish(malformed(0, `bundle format must be ${BUNDLE_FORMAT}, got ${JSON.stringify(header?.format)}`));
-  if (!Number.isSafeInteger(header.startSize) || !Number.isSafeInteger(header.endSize) || header.endSize < header.startSize || !Array.isArray(header.startFrontier) || !Array.isArray(header.checkpoints)) {
+  if (
+    !Number.isSafeInteger(header.startSize) ||
+    !Number.isSafeInteger(header.endSize) ||
+    header.endSize < header.startSize ||
+    !Array.isArray(header.startFrontier) ||
+    !Array.isArray(header.checkpoints)
+  ) {
     return finish(malformed(0, 'bundle header lacks startSize, endSize, startFrontier or checkpoints'));
   }
   out.origin = header.origin;
@@ -154,7 +188,8 @@ export async function verifyBundleLines(lines: AsyncIterable<string>, opts: Bund
     if (line.length === 0) continue;
     const parsed = parseBundleLine(line);
     if (typeof parsed === 'string') return finish(flush() ?? malformed(expected, `line for entry ${expected} is ${parsed}`));
-    if (parsed.seq >= header.endSize) return finish(flush() ?? malformed(parsed.seq, `entry ${parsed.seq} lies beyond the bundle's end size ${header.endSize}`));
+    if (parsed.seq >= header.endSize)
+      return finish(flush() ?? malformed(parsed.seq, `entry ${parsed.seq} lies beyond the bundle's end size ${header.endSize}`));
     if (parsed.seq > expected) {
       // a gap: the checker names the first missing position
       chunk.push({ seq: null, bytes: null, storedLeaf: null });
@@ -169,11 +204,26 @@ export async function verifyBundleLines(lines: AsyncIterable<string>, opts: Bund
   }
   const p = flush();
   if (p) return finish(p);
-  if (checker.size < header.endSize) return finish({ seq: checker.size, reason: 'entry_missing', message: `entry ${checker.size} is missing (bundle ends early)` });
+  if (checker.size < header.endSize)
+    return finish({ seq: checker.size, reason: 'entry_missing', message: `entry ${checker.size} is missing (bundle ends early)` });
   return finish(null);
 }
 
+/** Lines of a file as Buffers (no decoding: the entry bytes are hashed as they are on disk). */
+async function* fileLines(path: string): AsyncIterable<Buffer> {
+  let rest: Buffer | null = null;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      yield buf.subarray(start, nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl);
+      start = nl + 1;
+    }
+    rest = start < buf.length ? buf.subarray(start) : null;
+  }
+  if (rest && rest.length) yield rest;
+}
+
 export function verifyBundleFile(path: string, opts: BundleVerifyOptions = {}): Promise<BundleVerifyReport> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  return verifyBundleLines(rl, opts).finally(() => rl.close());
+  return verifyBundleLines(fileLines(path), opts);
 }

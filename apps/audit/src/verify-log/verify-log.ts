@@ -10,7 +10,8 @@ const CHUNK = 10_000;
 
 function optionalSeq(v: unknown, field: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
+  if (!Number.isSafeInteger(v) || (v as number) < 0)
+    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
   return v as number;
 }
 
@@ -37,13 +38,26 @@ export async function verifyLog(store: AuditStore, keys: LogKeys, req: VerifyReq
   });
 
   const cps = await store.checkpointsBetween(fromSeq, toSeq);
-  const opened = openCheckpoints(cps.map((c) => ({ treeSize: c.treeSize, note: c.note })), keys.origin, keys.verifier);
+  const opened = openCheckpoints(
+    cps.map((c) => ({ treeSize: c.treeSize, note: c.note })),
+    keys.origin,
+    keys.verifier,
+  );
   if (opened.problem) return report(opened.problem, 0, opened.roots.length);
   // the stored root column must agree with the signed note too
   for (const c of cps) {
     const signed = opened.roots.find((r) => r.treeSize === c.treeSize)!;
     if (!signed.rootHash.equals(c.rootHash)) {
-      return report({ seq: c.treeSize - 1, reason: 'checkpoint_mismatch', checkpointSize: c.treeSize, message: `root_hash column of checkpoint ${c.treeSize} differs from its signed note` }, 0, 0);
+      return report(
+        {
+          seq: c.treeSize - 1,
+          reason: 'checkpoint_mismatch',
+          checkpointSize: c.treeSize,
+          message: `root_hash column of checkpoint ${c.treeSize} differs from its signed note`,
+        },
+        0,
+        0,
+      );
     }
   }
   const start = fromSeq === 0 ? EMPTY_FRONTIER : await readFrontier(fromSeq, store.hashes);
@@ -62,13 +76,24 @@ export async function verifyLog(store: AuditStore, keys: LogKeys, req: VerifyReq
   const beyond: Array<{ seq: string }> = await store.db.query('SELECT seq FROM audit_entries WHERE seq >= $1 ORDER BY seq LIMIT 1', [size]);
   if (toSeq === size && beyond.length) {
     const seq = Number(beyond[0].seq);
-    return report({ seq, reason: 'entry_duplicated', message: `entry ${seq} lies beyond the end of the tree (${size} entries): forged row` }, toSeq - fromSeq, checker.checkpointsChecked);
+    return report(
+      { seq, reason: 'entry_duplicated', message: `entry ${seq} lies beyond the end of the tree (${size} entries): forged row` },
+      toSeq - fromSeq,
+      checker.checkpointsChecked,
+    );
   }
   return report(null, toSeq - fromSeq, checker.checkpointsChecked);
 }
 
 function toRecords(lo: number, hi: number, rows: EntryRow[], hashRows: Array<{ seq: number; hashes: Buffer }>): CheckedRecord[] {
-  const records: CheckedRecord[] = Array.from({ length: hi - lo }, () => ({ seq: null, bytes: null, copies: 0, storedLeaf: null, rowLeaf: null, storedHashes: null }));
+  const records: CheckedRecord[] = Array.from({ length: hi - lo }, () => ({
+    seq: null,
+    bytes: null,
+    copies: 0,
+    storedLeaf: null,
+    rowLeaf: null,
+    storedHashes: null,
+  }));
   for (const r of rows) {
     const seq = Number(r.seq);
     const rec = records[seq - lo];

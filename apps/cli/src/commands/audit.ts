@@ -50,7 +50,9 @@ function traceText(t: MessageTrace): string {
         `  ${r.code}${r.forwardedFrom ? ` (for closed ${r.forwardedFrom})` : ''}  delivered ${r.deliveredAt ?? '-'}  01 after ${duration(r.msTo01)}  03 after ${duration(r.msTo03)}  06 after ${duration(r.msTo06)}` +
         `${r.refused ? '  REFUSED' : ''}${r.confirmedSameDay === false ? '  (01 not the same day)' : ''}`,
     ),
-    ...(t.recall ? [`recall requested ${t.recall.requestedAt}: ${t.recall.outcomes.map((o) => `${o.recipient} ${o.code}`).join(', ') || 'no answer yet'}`] : []),
+    ...(t.recall
+      ? [`recall requested ${t.recall.requestedAt}: ${t.recall.outcomes.map((o) => `${o.recipient} ${o.code}`).join(', ') || 'no answer yet'}`]
+      : []),
     'timeline:',
     ...t.timeline.map((s) => `  #${s.seq}  ${s.at}  +${duration(s.msSinceIssued)}  ${s.summary}`),
   ];
@@ -104,7 +106,11 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
       const proof = await c.http<InclusionProofResponse>('GET', `/v1/audit/proof/${encodeURIComponent(seq)}${qs}`, undefined, { role: 'auditor' });
       const vkey = o.vkey ?? (await c.http<CheckpointResponse>('GET', '/v1/audit/checkpoint', undefined, { role: 'auditor' })).vkey;
       verifyInclusionProof(proof, vkey);
-      c.print(proof, (p: InclusionProofResponse) => `entry ${p.seq} (${p.entry.type} ${p.entry.id}) is in the tree of ${p.treeSize} entries signed by the log: proof of ${p.proof.length} hashes verified`);
+      c.print(
+        proof,
+        (p: InclusionProofResponse) =>
+          `entry ${p.seq} (${p.entry.type} ${p.entry.id}) is in the tree of ${p.treeSize} entries signed by the log: proof of ${p.proof.length} hashes verified`,
+      );
     });
 
   audit
@@ -124,8 +130,13 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
       };
       await write(JSON.stringify(header));
       let entries = 0;
-      for (let from: number | null = header.startSize; from !== null && from < header.endSize; ) {
-        const page: ExportEntriesResponse = await c.http<ExportEntriesResponse>('GET', `/v1/audit/entries?fromSeq=${from}&toSeq=${header.endSize}&limit=${o.page}`, undefined, { role: 'auditor' });
+      for (let from: number | null = header.startSize; from !== null && from < header.endSize;) {
+        const page: ExportEntriesResponse = await c.http<ExportEntriesResponse>(
+          'GET',
+          `/v1/audit/entries?fromSeq=${from}&toSeq=${header.endSize}&limit=${o.page}`,
+          undefined,
+          { role: 'auditor' },
+        );
         for (const e of page.entries) await write(bundleLine(e));
         entries += page.entries.length;
         from = page.nextSeq;
@@ -133,12 +144,18 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
       out.end();
       await once(out, 'finish');
       const summary = { file: o.out, startSize: header.startSize, endSize: header.endSize, entries, checkpoints: header.checkpoints.length, vkey: header.vkey };
-      c.print(summary, (s: typeof summary) => `wrote ${s.entries} entries [${s.startSize}, ${s.endSize}) and ${s.checkpoints} checkpoints to ${s.file}\nverify with: lienthong audit verify ${s.file} --vkey '${s.vkey}'`);
+      c.print(
+        summary,
+        (s: typeof summary) =>
+          `wrote ${s.entries} entries [${s.startSize}, ${s.endSize}) and ${s.checkpoints} checkpoints to ${s.file}\nverify with: lienthong audit verify ${s.file} --vkey '${s.vkey}'`,
+      );
     });
 
   audit
     .command('verify [bundle]')
-    .description('verify a bundle offline (recomputes leaves and roots, checks signatures); exits non-zero naming the first bad entry. --server asks the audit service to verify the stored log')
+    .description(
+      'verify a bundle offline (recomputes leaves and roots, checks signatures); exits non-zero naming the first bad entry. --server asks the audit service to verify the stored log',
+    )
     .option('--vkey <vkey>', 'pinned log verifier key (default: the key inside the bundle, which proves less)')
     .option('--server', 'verify the stored log on the audit service instead of a bundle')
     .option('--from-seq <n>', 'with --server: first position')
@@ -147,7 +164,12 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
       const c = ctx();
       let report: BundleVerifyReport | VerifyReport;
       if (o.server) {
-        report = await c.http<VerifyReport>('POST', '/v1/audit/verify', { fromSeq: o.fromSeq ? Number(o.fromSeq) : undefined, toSeq: o.toSeq ? Number(o.toSeq) : undefined }, { role: 'auditor' });
+        report = await c.http<VerifyReport>(
+          'POST',
+          '/v1/audit/verify',
+          { fromSeq: o.fromSeq ? Number(o.fromSeq) : undefined, toSeq: o.toSeq ? Number(o.toSeq) : undefined },
+          { role: 'auditor' },
+        );
       } else {
         if (!bundle) throw new LtError('BAD_REQUEST', 'name the bundle file to verify (or use --server)');
         report = await verifyBundleFile(bundle, { vkey: o.vkey });
@@ -157,7 +179,11 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
         throw new LtError('VALIDATION_FAILED', `audit log NOT intact: first bad entry ${p.seq} (${p.reason}): ${p.message}`, { ...report });
       }
       const keyNote = 'keyFromBundle' in report && report.keyFromBundle ? ' (key taken from the bundle: pin it with --vkey)' : '';
-      c.print(report, (r: BundleVerifyReport | VerifyReport) => `OK: ${r.entriesChecked} entries and ${r.checkpointsChecked} signed checkpoints verified in ${r.durationMs} ms${keyNote}`);
+      c.print(
+        report,
+        (r: BundleVerifyReport | VerifyReport) =>
+          `OK: ${r.entriesChecked} entries and ${r.checkpointsChecked} signed checkpoints verified in ${r.durationMs} ms${keyNote}`,
+      );
     });
 
   audit

@@ -78,8 +78,20 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
       keys.set(code, k);
       writeKeyFile(keyPaths.agency(dataDir, code), k);
       const entry: AgencyKvEntry = {
-        agency: { code, name: code, tier, parentCode: null, status: code === AGENCIES.closedDistrict ? 'closed' : 'active', successorCode: null, validFrom: '2020-01-01T00:00:00.000Z', validTo: null, version: 1 },
-        keys: [{ kid: `${code}#k1`, keyId: 'k1', alg: 'EdDSA', publicJwk: k.publicJwk, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null }],
+        agency: {
+          code,
+          name: code,
+          tier,
+          parentCode: null,
+          status: code === AGENCIES.closedDistrict ? 'closed' : 'active',
+          successorCode: null,
+          validFrom: '2020-01-01T00:00:00.000Z',
+          validTo: null,
+          version: 1,
+        },
+        keys: [
+          { kid: `${code}#k1`, keyId: 'k1', alg: 'EdDSA', publicJwk: k.publicJwk, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null },
+        ],
       };
       await kv.put(codeToSubjectTokens(code), JSON.stringify(entry));
     }
@@ -113,7 +125,12 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
     });
     stopRouter = () => sub.unsubscribe();
 
-    Object.assign(process.env, { LT_NAMESPACE: f.topo.ns, LT_DATA_DIR: dataDir, DATABASE_URL: f.db.url, NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222' });
+    Object.assign(process.env, {
+      LT_NAMESPACE: f.topo.ns,
+      LT_DATA_DIR: dataDir,
+      DATABASE_URL: f.db.url,
+      NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+    });
     app = await createGatewayApp({ logger: false });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -127,7 +144,18 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
   });
 
   it('submit prints the code the hub issued; status, transfer and return move it; refusals exit 1 with the stable code', async () => {
-    const s = await cli('dossier', 'submit', '--as', AGENCIES.commune, '--procedure', LAND, '--applicant', JSON.stringify(applicantFor(LAND)), '--timeout', '20');
+    const s = await cli(
+      'dossier',
+      'submit',
+      '--as',
+      AGENCIES.commune,
+      '--procedure',
+      LAND,
+      '--applicant',
+      JSON.stringify(applicantFor(LAND)),
+      '--timeout',
+      '20',
+    );
     expect(s.err).toBe('');
     expect(s.code).toBe(0);
     const code = /^(000\.12\.05\.H41-\d{6}-\d{4})\s+registered/.exec(s.out)?.[1];

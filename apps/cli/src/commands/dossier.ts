@@ -34,7 +34,8 @@ interface StepOptions {
 async function withAgency<T>(c: CliContext, as: string, fn: (d: DossierClient) => Promise<T>): Promise<T> {
   const agencyCode = parseAgencyCode(as);
   const keyFile = keyPaths.agency(c.dataDir, agencyCode);
-  if (!existsSync(keyFile)) throw new LtError('UNKNOWN_KEY', `no signing key for ${agencyCode} at ${keyFile} (create one with \`lienthong key generate ${agencyCode} --register\`)`);
+  if (!existsSync(keyFile))
+    throw new LtError('UNKNOWN_KEY', `no signing key for ${agencyCode} at ${keyFile} (create one with \`lienthong key generate ${agencyCode} --register\`)`);
   const client = await connect({ agencyCode, natsUrl: c.natsUrl, keyFile, ns: c.ns, ensureInbox: false, autoArrived: false });
   try {
     return await fn(dossiers(client));
@@ -45,7 +46,8 @@ async function withAgency<T>(c: CliContext, as: string, fn: (d: DossierClient) =
 
 function sendOptions(o: StepOptions): { wait: boolean; timeoutMs: number } {
   const seconds = Number(o.timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new LtError('BAD_REQUEST', `--timeout must be a positive number of seconds, got ${JSON.stringify(o.timeout)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new LtError('BAD_REQUEST', `--timeout must be a positive number of seconds, got ${JSON.stringify(o.timeout)}`);
   return { wait: o.wait !== false, timeoutMs: seconds * 1000 };
 }
 
@@ -118,17 +120,25 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
     .option('--received-at <iso>', 'when the desk received it (default now)')
     .option('--receiving <agency>', 'agency registering it, when --as submits for it (e.g. a portal); default --as')
     .option('--note <text>')
-    .action(async (o: StepOptions & { procedure: string; applicant?: string; applicantFile?: string; receivedAt?: string; receiving?: string; note?: string }) => {
-      const c = ctx();
-      const applicant = readApplicant(o);
-      const r = await withAgency(c, o.as, (d) =>
-        d.submit(
-          { procedureCode: o.procedure, applicant, ...(o.receivedAt ? { receivedAt: o.receivedAt } : {}), ...(o.receiving ? { receivingAgency: o.receiving } : {}), ...(o.note ? { note: o.note } : {}) },
-          sendOptions(o),
-        ),
-      );
-      printOutcome(c, r, 'registered');
-    });
+    .action(
+      async (o: StepOptions & { procedure: string; applicant?: string; applicantFile?: string; receivedAt?: string; receiving?: string; note?: string }) => {
+        const c = ctx();
+        const applicant = readApplicant(o);
+        const r = await withAgency(c, o.as, (d) =>
+          d.submit(
+            {
+              procedureCode: o.procedure,
+              applicant,
+              ...(o.receivedAt ? { receivedAt: o.receivedAt } : {}),
+              ...(o.receiving ? { receivingAgency: o.receiving } : {}),
+              ...(o.note ? { note: o.note } : {}),
+            },
+            sendOptions(o),
+          ),
+        );
+        printOutcome(c, r, 'registered');
+      },
+    );
 
   stepCommand(dossier.command('transfer <code>'))
     .description('transfer a dossier to another agency for part of the procedure (a step with its own deadline)')
@@ -147,10 +157,17 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
           const target = d.client.directory.agency(o.to);
           if (!target) throw new LtError('UNKNOWN_RECIPIENT', `${o.to} is not in the agency directory`, { recipient: o.to });
           stepWorkingDays = stepWorkingDaysFor(getProcedure(procedureCode), target.tier);
-          if (stepWorkingDays === undefined) throw new LtError('BAD_REQUEST', `procedure ${procedureCode} has no step for tier ${target.tier}: give --step-days or --step-due`);
+          if (stepWorkingDays === undefined)
+            throw new LtError('BAD_REQUEST', `procedure ${procedureCode} has no step for tier ${target.tier}: give --step-days or --step-due`);
         }
         return d.transfer(
-          { dossierCode: code, procedureCode, toAgency: o.to, ...(stepWorkingDays !== undefined ? { stepWorkingDays } : { stepDueAt: o.stepDue! }), ...(o.note ? { note: o.note } : {}) },
+          {
+            dossierCode: code,
+            procedureCode,
+            toAgency: o.to,
+            ...(stepWorkingDays !== undefined ? { stepWorkingDays } : { stepDueAt: o.stepDue! }),
+            ...(o.note ? { note: o.note } : {}),
+          },
           sendOptions(o),
         );
       });
@@ -169,7 +186,9 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
     });
 
   stepCommand(dossier.command('status <code>'))
-    .description('move a dossier to a state of the national portal: 2 accepted, 3 not accepted, 4 in progress, 5 supplement requested, 6 financial obligation, 7 withdrawn, 8 stopped, 9 processed, 10 result returned')
+    .description(
+      'move a dossier to a state of the national portal: 2 accepted, 3 not accepted, 4 in progress, 5 supplement requested, 6 financial obligation, 7 withdrawn, 8 stopped, 9 processed, 10 result returned',
+    )
     .requiredOption('--state <n>', 'target state 2-10')
     .option('--reason <text>', 'required for 3, 5 and 8')
     .option('--apology-date <YYYY-MM-DD>', 'late settlement (9): new date promised on the apology slip')
@@ -178,8 +197,10 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
     .action(async (code: string, o: StepOptions & { state: string; reason?: string; apologyDate?: string; apologyReason?: string; procedure?: string }) => {
       const c = ctx();
       const toState = Number(o.state);
-      if (!isDossierStateCode(toState) || toState === 1) throw new LtError('BAD_REQUEST', `--state must be a dossier state from 2 to 10, got ${JSON.stringify(o.state)}`);
-      if ((o.apologyDate === undefined) !== (o.apologyReason === undefined)) throw new LtError('BAD_REQUEST', 'an apology slip needs both --apology-date and --apology-reason');
+      if (!isDossierStateCode(toState) || toState === 1)
+        throw new LtError('BAD_REQUEST', `--state must be a dossier state from 2 to 10, got ${JSON.stringify(o.state)}`);
+      if ((o.apologyDate === undefined) !== (o.apologyReason === undefined))
+        throw new LtError('BAD_REQUEST', 'an apology slip needs both --apology-date and --apology-reason');
       const procedureCode = await procedureOf(c, code, o.procedure);
       const r = await withAgency(c, o.as, (d) =>
         d.transition(
@@ -210,11 +231,18 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
           `  held by      ${x.holder}`,
           `  due          ${day(x.dueAt)}${x.dueAt !== x.initialDueAt ? ` (initially ${day(x.initialDueAt)})` : ''}${x.stepDueAt ? `, current step due ${day(x.stepDueAt)}` : ''}`,
           ...(x.settledAt ? [`  settled      ${x.settledAt} (${x.settledClass}, ${x.settlementWorkingDays} working days)`] : []),
-          ...x.steps.map((s, i) => `  step ${i + 1}       ${s.from} -> ${s.to} ${s.sentAt}, due ${day(s.stepDueAt)}${s.returnedAt ? `, returned ${s.returnedAt}` : ''}`),
-          ...x.pauses.map((p) => `  paused       ${state(p.state)} ${p.from} .. ${p.to ?? 'now'}${p.workingDays !== undefined ? ` (${p.workingDays} working days)` : ''}`),
+          ...x.steps.map(
+            (s, i) => `  step ${i + 1}       ${s.from} -> ${s.to} ${s.sentAt}, due ${day(s.stepDueAt)}${s.returnedAt ? `, returned ${s.returnedAt}` : ''}`,
+          ),
+          ...x.pauses.map(
+            (p) => `  paused       ${state(p.state)} ${p.from} .. ${p.to ?? 'now'}${p.workingDays !== undefined ? ` (${p.workingDays} working days)` : ''}`,
+          ),
           ...x.apologies.map((a) => `  apology      ${a.issuedAt} by ${a.by}: new date ${day(a.newDueAt)}, ${a.reason}`),
           '  history',
-          ...x.history.map((h) => `    ${h.at}  ${h.by}  ${h.action}${h.fromState !== undefined && h.fromState !== h.toState ? ` ${h.fromState} -> ${h.toState}` : ` ${h.toState}`}${h.toAgency ? ` to ${h.toAgency}` : ''}${h.reason ? ` (${h.reason})` : ''}`),
+          ...x.history.map(
+            (h) =>
+              `    ${h.at}  ${h.by}  ${h.action}${h.fromState !== undefined && h.fromState !== h.toState ? ` ${h.fromState} -> ${h.toState}` : ` ${h.toState}`}${h.toAgency ? ` to ${h.toAgency}` : ''}${h.reason ? ` (${h.reason})` : ''}`,
+          ),
         ].join('\n'),
       );
     });

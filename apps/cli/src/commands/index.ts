@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerAgencyCommands } from './agency';
 import { registerKeyCommands } from './key';
+import { registerMessagingCommands } from './messaging';
 import { registerNatsCommands } from './nats';
 import { registerTokenCommands } from './token';
 import { registerAuditCommands } from './audit';
@@ -10,4 +11,4 @@ import { registerDossierCommands } from './dossier';
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands];

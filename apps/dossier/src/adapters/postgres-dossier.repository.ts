@@ -256,7 +256,18 @@ class PostgresDossierTx implements DossierTx {
     if (rows.length === 0) return;
     const params: unknown[] = [];
     const tuples = rows.map((n) => {
-      params.push(n.id, n.dossierCode, n.scope, n.stepIndex, n.dueAt, n.responsible, n.notify, n.detectedAt, JSON.stringify(n.event), JSON.stringify(n.envelope));
+      params.push(
+        n.id,
+        n.dossierCode,
+        n.scope,
+        n.stepIndex,
+        n.dueAt,
+        n.responsible,
+        n.notify,
+        n.detectedAt,
+        JSON.stringify(n.event),
+        JSON.stringify(n.envelope),
+      );
       const b = params.length - 10;
       return `(${Array.from({ length: 10 }, (_, i) => `$${b + i + 1}`).join(', ')})`;
     });
@@ -268,8 +279,18 @@ class PostgresDossierTx implements DossierTx {
   }
 }
 
-/** Report SQL: one pass of aggregates over the scoped rows (see the migration for the indexes). */
-function reportSql(f: ReportFilter): { sql: string; params: unknown[] } {
+/**
+ * Report SQL, two statements in one snapshot:
+ * 1. one parallel scan of aggregates grouped by (report key, settlement working days): every
+ *    count is additive, so the rows of one key are summed here, and the per-days counts of
+ *    settled dossiers are the histogram that gives the exact nearest-rank p90 and the mean
+ *    (no ordered-set aggregate, which would forbid parallel workers and sort every row);
+ * 2. "overdue at asOf" for dossiers changed after asOf, looked at as they stood then (deadline
+ *    after the pauses closed by asOf, pause in force at asOf: timeliness.ts dossierAt/isOverdue),
+ *    which needs their pause rows; an index on updated_at keeps it to those rows.
+ * Every other row uses its current columns: timeliness class and working days stored at settlement.
+ */
+export function reportSql(f: ReportFilter): { counts: string; history: string; params: unknown[] } {
   const params: unknown[] = [f.from.toISOString(), f.to.toISOString(), f.asOf.toISOString()];
   const where: string[] = [`d.received_at < GREATEST($2::timestamptz, $3::timestamptz + interval '1 millisecond')`];
   if (f.agency !== undefined) {
@@ -281,12 +302,11 @@ function reportSql(f: ReportFilter): { sql: string; params: unknown[] } {
     where.push(`d.receiving_tier = $${params.length}`);
   }
   const key = f.groupBy === 'agency' ? 'd.receiving_agency' : f.groupBy === 'tier' ? 'd.receiving_tier' : 'NULL::text';
-  const inPeriod = (col: string) => `${col} >= $1::timestamptz AND ${col} < $2::timestamptz`;
-  const openAsOf = `d.received_at <= $3::timestamptz AND (d.settled_at IS NULL OR d.settled_at > $3::timestamptz) AND (d.closed_at IS NULL OR d.closed_at > $3::timestamptz)`;
-  // a dossier changed after asOf is looked at as it stood then: deadline after the pauses closed
-  // by asOf, pause in force at asOf (same rules as timeliness.ts dossierAt/isOverdue)
-  const sql = `
-    SELECT ${key} AS key,
+  const inPeriod = (col: string) => `(${col} >= $1::timestamptz AND ${col} < $2::timestamptz)`;
+  const openAsOf = `(d.received_at <= $3::timestamptz AND (d.settled_at IS NULL OR d.settled_at > $3::timestamptz) AND (d.closed_at IS NULL OR d.closed_at > $3::timestamptz))`;
+  const accepted = `COALESCE(d.accepted_at <= $3::timestamptz, false)`;
+  const counts = `
+    SELECT ${key} AS key, d.settlement_working_days AS days,
       count(*) FILTER (WHERE ${inPeriod('d.received_at')}) AS received,
       count(*) FILTER (WHERE d.state = 3 AND ${inPeriod('d.closed_at')}) AS not_accepted,
       count(*) FILTER (WHERE d.state = 7 AND ${inPeriod('d.closed_at')}) AS withdrawn,
@@ -294,28 +314,52 @@ function reportSql(f: ReportFilter): { sql: string; params: unknown[] } {
       count(*) FILTER (WHERE ${inPeriod('d.settled_at')} AND d.settled_class = 'early') AS early,
       count(*) FILTER (WHERE ${inPeriod('d.settled_at')} AND d.settled_class = 'on_time') AS on_time,
       count(*) FILTER (WHERE ${inPeriod('d.settled_at')} AND d.settled_class = 'late') AS late,
-      count(*) FILTER (WHERE ${openAsOf} AND (d.accepted_at IS NULL OR d.accepted_at > $3::timestamptz)) AS awaiting,
-      count(*) FILTER (WHERE ${openAsOf} AND d.accepted_at <= $3::timestamptz) AS in_progress,
-      count(*) FILTER (WHERE ${openAsOf} AND CASE WHEN d.updated_at <= $3::timestamptz
-                                                THEN COALESCE(d.paused_since, $3::timestamptz) > d.due_at
-                                                ELSE COALESCE(h.paused_then, $3::timestamptz) > h.due_then END) AS overdue_now,
-      sum(d.settlement_working_days) FILTER (WHERE ${inPeriod('d.settled_at')}) AS sum_days,
-      percentile_disc(0.9) WITHIN GROUP (ORDER BY d.settlement_working_days) FILTER (WHERE ${inPeriod('d.settled_at')}) AS p90_days
+      count(*) FILTER (WHERE ${openAsOf} AND NOT ${accepted}) AS awaiting,
+      count(*) FILTER (WHERE ${openAsOf} AND ${accepted}) AS in_progress,
+      count(*) FILTER (WHERE ${openAsOf} AND d.updated_at <= $3::timestamptz AND COALESCE(d.paused_since, $3::timestamptz) > d.due_at) AS overdue_now
     FROM dossiers d
-    LEFT JOIN LATERAL (
-      SELECT COALESCE((SELECT p.due_at_after FROM dossier_pauses p
-                        WHERE p.dossier_code = d.code AND p.ended_at <= $3::timestamptz ORDER BY p.ended_at DESC, p.seq DESC LIMIT 1),
-                      d.initial_due_at) AS due_then,
-             (SELECT p.started_at FROM dossier_pauses p
-               WHERE p.dossier_code = d.code AND p.started_at <= $3::timestamptz AND (p.ended_at IS NULL OR p.ended_at > $3::timestamptz)
-               ORDER BY p.seq DESC LIMIT 1) AS paused_then
-      WHERE d.updated_at > $3::timestamptz AND ${openAsOf}
-    ) h ON true
     WHERE ${where.join(' AND ')}
-    GROUP BY 1
-    ORDER BY 1`;
-  return { sql, params };
+    GROUP BY 1, 2`;
+  const history = `
+    SELECT ${key} AS key, count(*) AS overdue_now
+    FROM dossiers d
+    WHERE $1::timestamptz IS NOT NULL -- same parameter list as the counts statement
+      AND ${where.join(' AND ')} AND d.updated_at > $3::timestamptz AND ${openAsOf}
+      AND COALESCE((SELECT p.started_at FROM dossier_pauses p
+                     WHERE p.dossier_code = d.code AND p.started_at <= $3::timestamptz AND (p.ended_at IS NULL OR p.ended_at > $3::timestamptz)
+                     ORDER BY p.seq DESC LIMIT 1), $3::timestamptz)
+        > COALESCE((SELECT p.due_at_after FROM dossier_pauses p
+                     WHERE p.dossier_code = d.code AND p.ended_at <= $3::timestamptz ORDER BY p.ended_at DESC, p.seq DESC LIMIT 1), d.initial_due_at)
+    GROUP BY 1`;
+  return { counts, history, params };
 }
+
+/** Nearest-rank percentile (as timeliness.ts nearestRankPercentile) from a histogram value -> count. */
+export function percentileFromHistogram(histogram: ReadonlyMap<number, number>, p: number): number | null {
+  const n = [...histogram.values()].reduce((a, b) => a + b, 0);
+  if (n === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * n));
+  let seen = 0;
+  for (const value of [...histogram.keys()].sort((a, b) => a - b)) {
+    seen += histogram.get(value)!;
+    if (seen >= rank) return value;
+  }
+  return null;
+}
+
+const COUNT_FIELDS = ['received', 'notAccepted', 'withdrawn', 'settled', 'early', 'onTime', 'late', 'awaitingAcceptance', 'inProgress', 'overdueNow'] as const;
+const COUNT_COLUMNS: Record<(typeof COUNT_FIELDS)[number], string> = {
+  received: 'received',
+  notAccepted: 'not_accepted',
+  withdrawn: 'withdrawn',
+  settled: 'settled',
+  early: 'early',
+  onTime: 'on_time',
+  late: 'late',
+  awaitingAcceptance: 'awaiting',
+  inProgress: 'in_progress',
+  overdueNow: 'overdue_now',
+};
 
 export class PostgresDossierRepository implements DossierRepository {
   constructor(private readonly ds: DataSource) {}
@@ -336,7 +380,10 @@ export class PostgresDossierRepository implements DossierRepository {
   }
 
   async recordRefusal(envelopeId: string, error: ErrorBody): Promise<void> {
-    await this.ds.query(`INSERT INTO dossier_refusals (envelope_id, error) VALUES ($1, $2) ON CONFLICT (envelope_id) DO NOTHING`, [envelopeId, JSON.stringify(error)]);
+    await this.ds.query(`INSERT INTO dossier_refusals (envelope_id, error) VALUES ($1, $2) ON CONFLICT (envelope_id) DO NOTHING`, [
+      envelopeId,
+      JSON.stringify(error),
+    ]);
   }
 
   async findDossier(code: string): Promise<StoredDossier | null> {
@@ -376,24 +423,45 @@ export class PostgresDossierRepository implements DossierRepository {
   }
 
   async report(f: ReportFilter): Promise<ReportRow[]> {
-    const { sql, params } = reportSql(f);
-    const rows: Row[] = await this.ds.query(sql, params);
-    return rows.map((r) => ({
-      key: (r.key as string | null) ?? null,
-      received: Number(r.received),
-      notAccepted: Number(r.not_accepted),
-      withdrawn: Number(r.withdrawn),
-      settled: Number(r.settled),
-      early: Number(r.early),
-      onTime: Number(r.on_time),
-      late: Number(r.late),
-      awaitingAcceptance: Number(r.awaiting),
-      inProgress: Number(r.in_progress),
-      overdueNow: Number(r.overdue_now),
-      // mean computed here as in timeliness.ts (integer sum / count), not with numeric avg()
-      meanWorkingDays: Number(r.settled) > 0 && r.sum_days !== null ? Number(r.sum_days) / Number(r.settled) : null,
-      p90WorkingDays: numOrNull(r.p90_days),
-    }));
+    const { counts, history, params } = reportSql(f);
+    // one snapshot for both statements; no JIT: compiling costs more than these scans save
+    const [countRows, historyRows] = await this.ds.transaction('REPEATABLE READ', async (em) => {
+      await em.query(`SET TRANSACTION READ ONLY`);
+      await em.query(`SET LOCAL jit = off`);
+      return [(await em.query(counts, params)) as Row[], (await em.query(history, params)) as Row[]];
+    });
+    const byKey = new Map<string | null, { row: ReportRow; histogram: Map<number, number> }>();
+    const group = (key: string | null) => {
+      let g = byKey.get(key);
+      if (!g) {
+        const row = { key, meanWorkingDays: null, p90WorkingDays: null } as ReportRow;
+        for (const field of COUNT_FIELDS) row[field] = 0;
+        g = { row, histogram: new Map() };
+        byKey.set(key, g);
+      }
+      return g;
+    };
+    for (const r of countRows) {
+      const g = group((r.key as string | null) ?? null);
+      for (const field of COUNT_FIELDS) g.row[field] += Number(r[COUNT_COLUMNS[field]]);
+      const settled = Number(r.settled);
+      if (r.days !== null && settled > 0) g.histogram.set(Number(r.days), (g.histogram.get(Number(r.days)) ?? 0) + settled);
+    }
+    for (const r of historyRows) group((r.key as string | null) ?? null).row.overdueNow += Number(r.overdue_now);
+    const out: ReportRow[] = [];
+    for (const { row, histogram } of byKey.values()) {
+      let n = 0;
+      let sum = 0;
+      for (const [days, count] of histogram) {
+        n += count;
+        sum += days * count;
+      }
+      // the mean as timeliness.ts computes it: integer sum over the count
+      row.meanWorkingDays = n > 0 ? sum / n : null;
+      row.p90WorkingDays = percentileFromHistogram(histogram, 90);
+      out.push(row);
+    }
+    return out.sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0));
   }
 
   async overdueCandidates(now: Date, limit: number, exclude: readonly string[]): Promise<string[]> {

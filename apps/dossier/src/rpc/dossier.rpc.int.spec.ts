@@ -45,7 +45,9 @@ describe('dossier request-reply surface (service started on a real NATS)', () =>
     for (const agency of [AGENCIES.commune, AGENCIES.district]) {
       await expect(call<DossierView>(DOSSIER_RPC.get, { code, viewer: { role: `agency:${agency}`, agencyCode: agency } })).resolves.toMatchObject({ code });
     }
-    const stranger = await call(DOSSIER_RPC.get, { code, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }).catch((e: unknown) => e);
+    const stranger = await call(DOSSIER_RPC.get, { code, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }).catch(
+      (e: unknown) => e,
+    );
     expect(stranger).toMatchObject({ code: 'UNKNOWN_DOSSIER' });
     await expect(call(DOSSIER_RPC.get, { code: 'not-a-code' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
@@ -55,7 +57,9 @@ describe('dossier request-reply surface (service started on a real NATS)', () =>
     expect(mine.items.map((d) => d.code)).toEqual([code]);
     const none = await call<DossierPage>(DOSSIER_RPC.list, { viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } });
     expect(none.items).toEqual([]);
-    await expect(call(DOSSIER_RPC.list, { agency: AGENCIES.commune, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } })).rejects.toMatchObject({
+    await expect(
+      call(DOSSIER_RPC.list, { agency: AGENCIES.commune, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });
@@ -63,7 +67,11 @@ describe('dossier request-reply surface (service started on a real NATS)', () =>
   it('reports; an agency token gets its own figures only', async () => {
     const all = await call<DossierReport>(DOSSIER_RPC.report, { from: '2026-03-01', to: '2026-03-31', viewer: { role: 'auditor' } });
     expect(all).toMatchObject({ received: 1, inProgress: 1, overdueNow: 0 });
-    const own = await call<DossierReport>(DOSSIER_RPC.report, { from: '2026-03-01', to: '2026-03-31', viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } });
+    const own = await call<DossierReport>(DOSSIER_RPC.report, {
+      from: '2026-03-01',
+      to: '2026-03-31',
+      viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune },
+    });
     expect(own).toMatchObject({ agency: AGENCIES.otherCommune, received: 0 });
     await expect(
       call(DOSSIER_RPC.report, { agency: AGENCIES.commune, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }),

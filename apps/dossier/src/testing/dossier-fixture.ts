@@ -2,16 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import {
-  getProcedure,
-  topology,
-  uuidv7,
-  type ApplyDossierResult,
-  type DossierBody,
-  type DossierStateCode,
-  type Envelope,
-  type Topology,
-} from '@lt/contracts';
+import { getProcedure, topology, uuidv7, type ApplyDossierResult, type DossierBody, type DossierStateCode, type Envelope, type Topology } from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { FixedClock, newEd25519KeyFile, type KeyFile } from '@lt/platform';
@@ -139,7 +130,13 @@ export class DossierFixture {
     return this.applyEnvelope(this.transitionEnvelope(by, code, toState, at, extra), at);
   }
 
-  transfer(by: string, code: string, toAgency: string, at: Date, step: { stepWorkingDays?: number; stepDueAt?: string } = { stepWorkingDays: 5 }): Promise<ApplyDossierResult> {
+  transfer(
+    by: string,
+    code: string,
+    toAgency: string,
+    at: Date,
+    step: { stepWorkingDays?: number; stepDueAt?: string } = { stepWorkingDays: 5 },
+  ): Promise<ApplyDossierResult> {
     const body = { action: 'transfer', dossierCode: code, procedureCode: this.proc(code), toAgency, ...step } as DossierBody;
     return this.applyEnvelope(this.envelope(by, [toAgency], body, at), at);
   }

@@ -8,7 +8,14 @@ import { importPrivateKey, issueToken } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { createLogger, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
-import { createAuditService, type AuditService, type MessageTrace, type CheckpointResponse, type InclusionProofResponse, type AgencyReport } from '../../../audit/src/index';
+import {
+  createAuditService,
+  type AuditService,
+  type MessageTrace,
+  type CheckpointResponse,
+  type InclusionProofResponse,
+  type AgencyReport,
+} from '../../../audit/src/index';
 import { fakeJws, inboxHeaders } from '../../../audit/src/testing/fixtures';
 import { run } from '../../../cli/src/main';
 import { createGatewayApp } from '../app';
@@ -61,7 +68,14 @@ beforeAll(async () => {
   await ensureTopology(nc, topo, { storage: 'memory' });
   dataDir = mkdtempSync(join(tmpdir(), 'lt-audit-gw-'));
   hubKey = loadOrCreateHubKey(dataDir);
-  audit = createAuditService({ nc, ds: db.ds, ns: topo.ns, log: createLogger('audit', 'silent'), hubKey, options: { checkpointEvery: 10, checkpointIntervalMs: 200, verifyIntervalMs: 0, receipts: false } });
+  audit = createAuditService({
+    nc,
+    ds: db.ds,
+    ns: topo.ns,
+    log: createLogger('audit', 'silent'),
+    hubKey,
+    options: { checkpointEvery: 10, checkpointIntervalMs: 200, verifyIntervalMs: 0, receipts: false },
+  });
   await audit.start();
 
   const publisher = new JetStreamPublisher(nc, topo);
@@ -80,7 +94,12 @@ beforeAll(async () => {
   expect(await audit.treeSize()).toBe(copies.length);
   await audit.cutCheckpoint();
 
-  Object.assign(process.env, { LT_NAMESPACE: topo.ns, LT_DATA_DIR: dataDir, DATABASE_URL: db.url, NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222' });
+  Object.assign(process.env, {
+    LT_NAMESPACE: topo.ns,
+    LT_DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+  });
   app = await createGatewayApp({ logger: false });
   await app.listen(0, '127.0.0.1');
   const addr = app.getHttpServer().address() as { port: number };

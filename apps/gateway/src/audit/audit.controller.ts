@@ -62,7 +62,13 @@ export class AuditController {
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   exportBegin(@Query() q: Record<string, string | undefined>): Promise<BundleHeader> {
-    return callAudit(this.rpc, this.topo, AUDIT_RPC.exportBegin, { fromSeq: optionalInt(q.fromSeq, 'fromSeq'), toSeq: optionalInt(q.toSeq, 'toSeq'), from: q.from, to: q.to }, 30_000);
+    return callAudit(
+      this.rpc,
+      this.topo,
+      AUDIT_RPC.exportBegin,
+      { fromSeq: optionalInt(q.fromSeq, 'fromSeq'), toSeq: optionalInt(q.toSeq, 'toSeq'), from: q.from, to: q.to },
+      30_000,
+    );
   }
 
   @Get('entries')
@@ -72,7 +78,13 @@ export class AuditController {
   @ApiQuery({ name: 'toSeq', required: true })
   @ApiQuery({ name: 'limit', required: false })
   entries(@Query() q: Record<string, string | undefined>): Promise<ExportEntriesResponse> {
-    return callAudit(this.rpc, this.topo, AUDIT_RPC.exportEntries, { fromSeq: requiredInt(q.fromSeq, 'fromSeq'), toSeq: requiredInt(q.toSeq, 'toSeq'), limit: optionalInt(q.limit, 'limit') }, 30_000);
+    return callAudit(
+      this.rpc,
+      this.topo,
+      AUDIT_RPC.exportEntries,
+      { fromSeq: requiredInt(q.fromSeq, 'fromSeq'), toSeq: requiredInt(q.toSeq, 'toSeq'), limit: optionalInt(q.limit, 'limit') },
+      30_000,
+    );
   }
 
   @Post('verify')

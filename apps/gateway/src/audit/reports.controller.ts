@@ -17,7 +17,10 @@ export class AgencyReportsController {
 
   @Get('agencies/:code')
   @Roles('auditor')
-  @ApiOperation({ summary: 'Decree 30 figures for one agency over [from, to): sent, received, confirmed the same day, refused, unconfirmed past due, median time to 01/03/06, per counterpart tier' })
+  @ApiOperation({
+    summary:
+      'Decree 30 figures for one agency over [from, to): sent, received, confirmed the same day, refused, unconfirmed past due, median time to 01/03/06, per counterpart tier',
+  })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Vietnam midnight) or ISO date-time; default 30 days before `to`' })
   @ApiQuery({ name: 'to', required: false, description: 'exclusive; default now' })
   agency(@Param('code') code: string, @Query('from') from?: string, @Query('to') to?: string): Promise<AgencyReport> {

@@ -54,7 +54,9 @@ export class DossiersController {
 
   @Get(':code')
   @Roles('any')
-  @ApiOperation({ summary: 'One dossier: state, holder, deadlines, transfer steps, pauses, apology slips, history; agencies only for dossiers they take part in' })
+  @ApiOperation({
+    summary: 'One dossier: state, holder, deadlines, transfer steps, pauses, apology slips, history; agencies only for dossiers they take part in',
+  })
   @ApiParam({ name: 'code', example: '000.12.05.H41-260302-0001' })
   get(@Param('code') code: string, @CurrentCaller() caller: Caller): Promise<DossierView> {
     return callDossier(this.rpc, this.topo, DOSSIER_RPC.get, { code, viewer: viewerOf(caller) });

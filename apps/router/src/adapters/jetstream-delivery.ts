@@ -67,14 +67,16 @@ export class JetStreamDelivery {
       case 'refuse':
         return this.refuse(o, routedAt);
       case 'replay':
-        return [this.event<MsgReplayedData>('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], {
-          envelopeId: o.envelopeId,
-          from: o.sender,
-          ...(o.kind ? { kind: o.kind } : {}),
-          digest: o.facts.digest,
-          submitSeq: o.facts.seq,
-          firstSubmitSeq: o.firstSubmitSeq,
-        })];
+        return [
+          this.event<MsgReplayedData>('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], {
+            envelopeId: o.envelopeId,
+            from: o.sender,
+            ...(o.kind ? { kind: o.kind } : {}),
+            digest: o.facts.digest,
+            submitSeq: o.facts.seq,
+            firstSubmitSeq: o.firstSubmitSeq,
+          }),
+        ];
     }
   }
 

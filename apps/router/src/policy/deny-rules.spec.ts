@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LtError } from '@lt/contracts';
-import { ConfigError } from '@lt/platform';
+import { ConfigError, loadConfig } from '@lt/platform';
 import { loadDenyPolicy, loadRouterConfig } from '../config';
 import type { AgencyView } from '../directory/directory';
 import { compilePattern, DenyRulesPolicy } from './deny-rules';
@@ -92,7 +92,13 @@ describe('LT_ROUTING_DENY', () => {
     expect(loadDenyPolicy('[{"from":"H41.>","to":"G12.>"}]')!.size).toBe(1);
     const dir = mkdtempSync(join(tmpdir(), 'deny-'));
     const file = join(dir, 'deny.json');
-    writeFileSync(file, JSON.stringify([{ from: 'H41.>', to: 'G12.>' }, { from: '>', to: '000.00.00.H49' }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { from: 'H41.>', to: 'G12.>' },
+        { from: '>', to: '000.00.00.H49' },
+      ]),
+    );
     expect(loadDenyPolicy(file)!.size).toBe(2);
     expect(() => loadDenyPolicy('[{"from":"H41"}]')).toThrow(ConfigError);
     expect(() => loadDenyPolicy('[{"from":"H41"}]')).toThrow(/^config LT_ROUTING_DENY: rules\[0\]/);
@@ -104,5 +110,11 @@ describe('LT_ROUTING_DENY', () => {
     expect(loadRouterConfig({})).toMatchObject({ denyPolicy: null, maxBatch: 512, maxDeliver: 8, verify: 'inline' });
     expect(() => loadRouterConfig({ LT_ROUTER_VERIFY: 'gpu' })).toThrow(/LT_ROUTER_VERIFY/);
     expect(() => loadRouterConfig({ LT_ROUTER_MAX_BATCH: '0' })).toThrow(/LT_ROUTER_MAX_BATCH/);
+  });
+
+  it('LT_HUB_AGENCY (libs/platform) defaults to the Government Office and must be an agency code', () => {
+    expect(loadConfig({}).hubAgency).toBe('000.00.00.G22');
+    expect(loadConfig({ LT_HUB_AGENCY: '000.00.00.H41' }).hubAgency).toBe('000.00.00.H41');
+    expect(() => loadConfig({ LT_HUB_AGENCY: 'G22' })).toThrow(/LT_HUB_AGENCY/);
   });
 });

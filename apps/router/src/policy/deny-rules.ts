@@ -100,7 +100,8 @@ export function parseDenyRules(input: unknown, source = 'rules'): CompiledRule[]
     if (r.kinds !== undefined) {
       if (!Array.isArray(r.kinds) || r.kinds.length === 0) throw invalid(`${at}.kinds`, 'must be a non-empty array of envelope kinds');
       for (const k of r.kinds) {
-        if (!(ENVELOPE_KINDS as readonly unknown[]).includes(k)) throw invalid(`${at}.kinds`, `${JSON.stringify(k)} is not one of ${ENVELOPE_KINDS.join(', ')}`);
+        if (!(ENVELOPE_KINDS as readonly unknown[]).includes(k))
+          throw invalid(`${at}.kinds`, `${JSON.stringify(k)} is not one of ${ENVELOPE_KINDS.join(', ')}`);
       }
       kinds = new Set(r.kinds as string[]);
     }

@@ -56,7 +56,14 @@ describe('envelope register', () => {
     );
     expect(out[0]).toMatchObject({ type: 'deliver', envelopeId: fresh, flags: [] });
     expect(out[1]).toMatchObject({ type: 'deliver', envelopeId: redelivered });
-    expect(out[2]).toEqual({ type: 'replay', facts: facts(3, 'same'.padEnd(64, '0')), envelopeId: replayed, sender: SENDER, firstSubmitSeq: 1, kind: 'document' });
+    expect(out[2]).toEqual({
+      type: 'replay',
+      facts: facts(3, 'same'.padEnd(64, '0')),
+      envelopeId: replayed,
+      sender: SENDER,
+      firstSubmitSeq: 1,
+      kind: 'document',
+    });
     expect(out[3]).toMatchObject({ type: 'refuse', reasonCode: 'DUPLICATE', bounceTo: SENDER, envelopeId: reused, details: { firstSubmitSeq: 1 } });
   });
 
@@ -68,7 +75,10 @@ describe('envelope register', () => {
 
   it('compares a second occurrence in the same batch with the first', () => {
     const id = uuidv7();
-    const out = applyEnvelopeRegister([deliver(id, 1, 'x'.padEnd(64, '0')), deliver(id, 2, 'x'.padEnd(64, '0')), deliver(id, 3, 'y'.padEnd(64, '0'))], new Map());
+    const out = applyEnvelopeRegister(
+      [deliver(id, 1, 'x'.padEnd(64, '0')), deliver(id, 2, 'x'.padEnd(64, '0')), deliver(id, 3, 'y'.padEnd(64, '0'))],
+      new Map(),
+    );
     expect(out.map((o) => (o.type === 'refuse' ? o.reasonCode : o.type))).toEqual(['deliver', 'replay', 'DUPLICATE']);
   });
 });
@@ -78,7 +88,13 @@ describe('number register (Decree 30)', () => {
 
   it('proposes every new document once per envelope id, not de-duplicated by number', () => {
     const a = uuidv7();
-    const decisions: RoutingDecision[] = [deliver(a, 1, undefined, { codeNumber: '1' }), deliver(uuidv7(), 2, undefined, { codeNumber: '1' }), deliver(uuidv7(), 3), refuse(4, {}), deliver(a, 5, undefined, { codeNumber: '1' })];
+    const decisions: RoutingDecision[] = [
+      deliver(a, 1, undefined, { codeNumber: '1' }),
+      deliver(uuidv7(), 2, undefined, { codeNumber: '1' }),
+      deliver(uuidv7(), 3),
+      refuse(4, {}),
+      deliver(a, 5, undefined, { codeNumber: '1' }),
+    ];
     expect(numberCandidatesOf(decisions).map((r) => r.codeNumber)).toEqual(['1', '1']);
   });
 

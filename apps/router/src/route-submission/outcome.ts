@@ -82,7 +82,14 @@ export function applyEnvelopeRegister(decisions: readonly RoutingDecision[], pri
     const prior: PriorEnvelope | undefined = first ? { seq: first.seq, digest: first.digest } : priors.get(r.id);
     if (!prior || (prior.seq === r.seq && prior.digest === r.digest)) return asOutcome(d);
     if (prior.digest === r.digest) {
-      return { type: 'replay', facts: d.facts, envelopeId: r.id, sender: r.sender, firstSubmitSeq: prior.seq, ...(d.type === 'deliver' ? { kind: d.envelope.kind } : d.kind ? { kind: String(d.kind) } : {}) };
+      return {
+        type: 'replay',
+        facts: d.facts,
+        envelopeId: r.id,
+        sender: r.sender,
+        firstSubmitSeq: prior.seq,
+        ...(d.type === 'deliver' ? { kind: d.envelope.kind } : d.kind ? { kind: String(d.kind) } : {}),
+      };
     }
     return {
       type: 'refuse',

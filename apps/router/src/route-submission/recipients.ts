@@ -2,9 +2,7 @@ import { LIMITS, type ErrorCode, type ParsedSelector } from '@lt/contracts';
 import type { AgencyView, DirectoryReader } from '../directory/directory';
 import type { Copy } from './decision';
 
-export type RecipientResolution =
-  | { ok: true; copies: Copy[] }
-  | { ok: false; reasonCode: ErrorCode; reason: string; details: Record<string, unknown> };
+export type RecipientResolution = { ok: true; copies: Copy[] } | { ok: false; reasonCode: ErrorCode; reason: string; details: Record<string, unknown> };
 
 /** Longest successor chain followed; a registry bug (a cycle) must not hang the router. */
 export const MAX_SUCCESSOR_HOPS = 16;

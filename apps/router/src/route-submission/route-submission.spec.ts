@@ -241,9 +241,10 @@ describe('routeSubmission: authenticated refusals bounce to the signer', () => {
     expect(r).toMatchObject({ reasonCode: 'FORBIDDEN', bounceTo: H41.code, details: { recipients: ['000.00.18.G12'] } });
     expect(r.reason).toContain('provinces write to the ministry through G22');
     // another kind, or another province, is not concerned
-    expect(route(H41, documentEnvelope(H41.code, ['000.00.18.G12'], { kind: 'status', issuedAt: at(), body: { responseFor: uuidv7(), statusCode: '01' } }), {}, c).type).toBe(
-      'deliver',
-    );
+    expect(
+      route(H41, documentEnvelope(H41.code, ['000.00.18.G12'], { kind: 'status', issuedAt: at(), body: { responseFor: uuidv7(), statusCode: '01' } }), {}, c)
+        .type,
+    ).toBe('deliver');
     expect(route(H41, doc(['000.00.05.H41']), {}, c).type).toBe('deliver');
   });
 

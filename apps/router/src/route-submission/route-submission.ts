@@ -32,7 +32,16 @@ function unauthenticated(facts: SubmissionFacts, reasonCode: ErrorCode, reason: 
 
 function refusalFrom(facts: SubmissionFacts, err: unknown, fallback: ErrorCode, extra: Partial<Refuse>): Refuse {
   const e = err instanceof LtError ? err : new LtError(fallback, toLtError(err).message);
-  return { type: 'refuse', facts, reasonCode: e.code, reason: e.message, ...(e.details ? { details: e.details } : {}), authenticated: false, bounceTo: null, ...extra };
+  return {
+    type: 'refuse',
+    facts,
+    reasonCode: e.code,
+    reason: e.message,
+    ...(e.details ? { details: e.details } : {}),
+    authenticated: false,
+    bounceTo: null,
+    ...extra,
+  };
 }
 
 function subjectAgencyOf(subject: string, ns: string): string | null {
@@ -71,7 +80,10 @@ export function prepareSubmission(sub: Submission, ctx: RoutingContext): Awaitin
   }
   const key = ctx.directory.key(decoded.header.kid);
   if (!key) {
-    return unauthenticated(facts, 'BAD_SIGNATURE', `kid ${decoded.header.kid} is not a registered key`, { kid: decoded.header.kid, details: { kid: decoded.header.kid } });
+    return unauthenticated(facts, 'BAD_SIGNATURE', `kid ${decoded.header.kid} is not a registered key`, {
+      kid: decoded.header.kid,
+      details: { kid: decoded.header.kid },
+    });
   }
   return { type: 'verify', facts, decoded, key };
 }
@@ -96,12 +108,10 @@ export function decideRouting(p: AwaitingSignature, signatureValid: boolean, ctx
   const signer = key.agencyCode;
   if (facts.subjectAgency !== signer) {
     // whoever published on this subject is not the signer: nobody authenticated to tell
-    return unauthenticated(
-      facts,
-      'SENDER_MISMATCH',
-      `submitted on ${facts.subject}, which is not the subject of the signer ${signer}`,
-      { kid, details: { subject: facts.subject, signer } },
-    );
+    return unauthenticated(facts, 'SENDER_MISMATCH', `submitted on ${facts.subject}, which is not the subject of the signer ${signer}`, {
+      kid,
+      details: { subject: facts.subject, signer },
+    });
   }
   // from here the sender is authenticated: the signer's own inbox gets a status 02
   const authed = { authenticated: true, bounceTo: signer, kid } as const;
@@ -178,7 +188,13 @@ export function decideRouting(p: AwaitingSignature, signatureValid: boolean, ctx
   };
 }
 
-function checkPolicy(policy: RoutingPolicy, sender: AgencyView, copies: Copy[], directory: DirectoryReader, kind: Envelope['kind']): { reason: string; recipients: string[] } | null {
+function checkPolicy(
+  policy: RoutingPolicy,
+  sender: AgencyView,
+  copies: Copy[],
+  directory: DirectoryReader,
+  kind: Envelope['kind'],
+): { reason: string; recipients: string[] } | null {
   let reason: string | null = null;
   const recipients: string[] = [];
   for (const c of copies) {

@@ -119,7 +119,8 @@ export interface DossierReportGroup extends DossierReport {
   key: string;
 }
 
-export type DossierReportResult = DossierReport | { period: { from: string; to: string }; asOf: string; groupBy: 'agency' | 'tier'; groups: DossierReportGroup[] };
+export type DossierReportResult =
+  DossierReport | { period: { from: string; to: string }; asOf: string; groupBy: 'agency' | 'tier'; groups: DossierReportGroup[] };
 
 // ---------------------------------------------------------------- hub-signed dossier messages
 
@@ -195,7 +196,8 @@ export function validateDossierHubBody(body: unknown): DossierHubBody {
   if (o.action === 'applied') {
     only(o, ['action', 'responseFor', 'appliedAction', 'dossierCode', 'state', 'holder', 'dueAt', 'stepDueAt']);
     if (typeof o.responseFor !== 'string' || !UUID_RE.test(o.responseFor)) fail('body.responseFor', 'must be the envelope id (UUID) of the applied message');
-    if (!['submit', 'transfer', 'return', 'transition'].includes(o.appliedAction as string)) fail('body.appliedAction', 'must be submit, transfer, return or transition');
+    if (!['submit', 'transfer', 'return', 'transition'].includes(o.appliedAction as string))
+      fail('body.appliedAction', 'must be submit, transfer, return or transition');
     if (!isDossierStateCode(o.state)) fail('body.state', `must be a dossier state 1-10, got ${JSON.stringify(o.state)}`);
     const out: DossierAppliedBody = {
       action: 'applied',
@@ -221,7 +223,8 @@ export function validateDossierHubBody(body: unknown): DossierHubBody {
       detectedAt: iso(o.detectedAt, 'body.detectedAt'),
     };
     if (o.scope === 'step') {
-      if (typeof o.stepIndex !== 'number' || !Number.isInteger(o.stepIndex) || o.stepIndex < 0) fail('body.stepIndex', 'must be a non-negative integer for a step notice');
+      if (typeof o.stepIndex !== 'number' || !Number.isInteger(o.stepIndex) || o.stepIndex < 0)
+        fail('body.stepIndex', 'must be a non-negative integer for a step notice');
       out.stepIndex = o.stepIndex;
     } else if (o.stepIndex !== undefined) fail('body.stepIndex', 'is only allowed when scope is step');
     return out;

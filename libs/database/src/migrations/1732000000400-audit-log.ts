@@ -71,7 +71,9 @@ export class AuditLog1732000000400 implements MigrationInterface {
       await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`);
     }
     // statement triggers are not cloned to partitions: every partition gets its own
-    await q.query(`CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries_default FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`);
+    await q.query(
+      `CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries_default FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+    );
 
     await q.query(`
       CREATE FUNCTION audit_ensure_month_partition(p_month date) RETURNS text LANGUAGE plpgsql AS $$

@@ -50,6 +50,8 @@ export class Dossiers1732000000500 implements MigrationInterface {
     await q.query(`CREATE INDEX dossiers_agency_received_idx ON dossiers (receiving_agency, received_at)`);
     await q.query(`CREATE INDEX dossiers_tier_received_idx ON dossiers (receiving_tier, received_at)`);
     await q.query(`CREATE INDEX dossiers_received_idx ON dossiers (received_at)`);
+    // reports "as of" a past instant look up the pauses of dossiers changed after it, and only those
+    await q.query(`CREATE INDEX dossiers_updated_idx ON dossiers (updated_at)`);
     // overdue scanner: only open dossiers with a deadline not yet notified are in this index
     await q.query(`CREATE INDEX dossiers_next_deadline_idx ON dossiers (next_deadline_at) WHERE next_deadline_at IS NOT NULL`);
     // agency listing: dossiers an agency received, holds or held

@@ -35,7 +35,7 @@ export interface NatsConfigInput {
   topo: Topology;
   agencies: NatsAgencyUser[];
   services: NatsServiceUser[];
-  /** JetStream store directory; omit to leave it to `-sd` on the command line */
+  /** JetStream store directory; omit to leave it to `-sd` (tests only: on 2.9 a server started with `-sd` cannot reload its config) */
   jetstreamDir?: string;
   port?: number;
   /** host to listen on (default 0.0.0.0) */
@@ -53,6 +53,11 @@ export interface NatsConfigInput {
   agencyCreatesInboxConsumer?: boolean;
   /** first lines of the file, as comments */
   header?: string[];
+  /**
+   * Only the users: the shared deny lists and the `accounts` block, for `include` from a
+   * hand-maintained server file such as deploy/nats/hub.conf. Server settings are then ignored.
+   */
+  accountsOnly?: boolean;
 }
 
 const ACCOUNT_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -70,12 +75,16 @@ export function renderNatsConfig(input: NatsConfigInput): string {
   const account = input.account ?? 'LT';
   if (!ACCOUNT_PATTERN.test(account)) throw new LtError('VALIDATION_FAILED', `account "${account}" must be letters, digits, '_' or '-'`, { field: 'account' });
   const port = input.port ?? 4222;
-  if (!Number.isInteger(port) || port < -1 || port > 65535) throw new LtError('VALIDATION_FAILED', `port ${port} must be an integer 0-65535 (or -1 for random)`, { field: 'port' });
+  if (!Number.isInteger(port) || port < -1 || port > 65535)
+    throw new LtError('VALIDATION_FAILED', `port ${port} must be an integer 0-65535 (or -1 for random)`, { field: 'port' });
   const maxPayload = input.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   if (!Number.isInteger(maxPayload) || maxPayload < 1024 || maxPayload > 64 * 1024 * 1024) {
     throw new LtError('VALIDATION_FAILED', `maxPayload ${maxPayload} must be an integer between 1 KiB and 64 MiB`, { field: 'maxPayload' });
   }
-  for (const [field, v] of [['jetstreamMaxMemory', input.jetstreamMaxMemory], ['jetstreamMaxFile', input.jetstreamMaxFile]] as const) {
+  for (const [field, v] of [
+    ['jetstreamMaxMemory', input.jetstreamMaxMemory],
+    ['jetstreamMaxFile', input.jetstreamMaxFile],
+  ] as const) {
     if (v !== undefined && !SIZE_PATTERN.test(v)) throw new LtError('VALIDATION_FAILED', `${field} "${v}" must be a size like 1G or 512MB`, { field });
   }
 
@@ -98,28 +107,36 @@ export function renderNatsConfig(input: NatsConfigInput): string {
     if (!SERVICE_ROLES.includes(s.role)) {
       throw new LtError('VALIDATION_FAILED', `services[${i}].role "${s.role}" must be one of ${SERVICE_ROLES.join(', ')}`, { field: `services[${i}].role` });
     }
-    users.push(renderUser(`service ${s.role} (${s.user})`, credentialOf(s, s.user, `services[${i}]`, seenIdentities), servicePermissions(input.topo, s.role), shared));
+    users.push(
+      renderUser(`service ${s.role} (${s.user})`, credentialOf(s, s.user, `services[${i}]`, seenIdentities), servicePermissions(input.topo, s.role), shared),
+    );
   }
 
   const lines: string[] = [];
   for (const h of input.header ?? []) lines.push(`# ${h}`);
-  if (input.serverName) lines.push(`server_name: ${q(input.serverName)}`);
-  lines.push(`host: ${q(input.listen ?? '0.0.0.0')}`, `port: ${port}`);
-  lines.push(`# equal to max_msg_size of the ${input.topo.streams.submit}/${input.topo.streams.inbox} streams`, `max_payload: ${maxPayload}`);
-  if (input.monitorPort !== undefined) lines.push(`# monitoring only on loopback`, `http: ${q(`127.0.0.1:${input.monitorPort}`)}`);
+  if (!input.accountsOnly) lines.push(...serverSettings(input, port, maxPayload));
   if (input.agencies.length > 0) lines.push('', '# shared by every agency user (deny wins over allow)');
   // nats-server rejects a variable nobody references ("unknown field"): only agencies use them
   if (input.agencies.length > 0) for (const [k, name] of shared) lines.push(`${name}: [${(JSON.parse(k) as string[]).map(q).join(', ')}]`);
-  lines.push('', 'jetstream {');
-  if (input.jetstreamDir) lines.push(`  store_dir: ${q(input.jetstreamDir)}`);
-  if (input.jetstreamMaxMemory) lines.push(`  max_memory_store: ${input.jetstreamMaxMemory}`);
-  if (input.jetstreamMaxFile) lines.push(`  max_file_store: ${input.jetstreamMaxFile}`);
-  lines.push('}', '');
-  lines.push(`# One account: streams, consumers and the KV bucket are shared; each user's permissions decide what it may touch.`);
+  lines.push('', `# One account: streams, consumers and the KV bucket are shared; each user's permissions decide what it may touch.`);
   lines.push('accounts {', `  ${account} {`, '    jetstream: enabled', '    users: [');
   lines.push(users.join(',\n'));
   lines.push('    ]', '  }', '}', '');
   return lines.join('\n');
+}
+
+function serverSettings(input: NatsConfigInput, port: number, maxPayload: number): string[] {
+  const lines: string[] = [];
+  if (input.serverName) lines.push(`server_name: ${q(input.serverName)}`);
+  lines.push(`host: ${q(input.listen ?? '0.0.0.0')}`, `port: ${port}`);
+  lines.push(`# equal to max_msg_size of the ${input.topo.streams.submit}/${input.topo.streams.inbox} streams`, `max_payload: ${maxPayload}`);
+  if (input.monitorPort !== undefined) lines.push(`# monitoring only on loopback`, `http: ${q(`127.0.0.1:${input.monitorPort}`)}`);
+  lines.push('', 'jetstream {');
+  if (input.jetstreamDir) lines.push(`  store_dir: ${q(input.jetstreamDir)}`);
+  if (input.jetstreamMaxMemory) lines.push(`  max_memory_store: ${input.jetstreamMaxMemory}`);
+  if (input.jetstreamMaxFile) lines.push(`  max_file_store: ${input.jetstreamMaxFile}`);
+  lines.push('}');
+  return lines;
 }
 
 interface RenderedCredential {
@@ -130,12 +147,16 @@ function credentialOf(c: NatsCredential, user: string | undefined, where: string
   const given = [c.nkey, c.password, c.passwordHash].filter((x) => x !== undefined).length;
   if (given !== 1) throw new LtError('VALIDATION_FAILED', `${where} needs exactly one of nkey, password, passwordHash (got ${given})`, { field: where });
   if (c.nkey !== undefined) {
-    if (!NKEY_PATTERN.test(c.nkey)) throw new LtError('VALIDATION_FAILED', `${where}.nkey must be a user public key "U..." (56 characters)`, { field: `${where}.nkey` });
+    if (!NKEY_PATTERN.test(c.nkey))
+      throw new LtError('VALIDATION_FAILED', `${where}.nkey must be a user public key "U..." (56 characters)`, { field: `${where}.nkey` });
     if (seen.has(c.nkey)) throw new LtError('DUPLICATE', `${where}.nkey is already used by another user`, { field: `${where}.nkey` });
     seen.add(c.nkey);
     return { fields: [`nkey: ${q(c.nkey)}`] };
   }
-  if (!user || !USER_PATTERN.test(user)) throw new LtError('VALIDATION_FAILED', `${where}.user "${user ?? ''}" is required with a password: letters, digits, '_', '.', '@', '-'`, { field: `${where}.user` });
+  if (!user || !USER_PATTERN.test(user))
+    throw new LtError('VALIDATION_FAILED', `${where}.user "${user ?? ''}" is required with a password: letters, digits, '_', '.', '@', '-'`, {
+      field: `${where}.user`,
+    });
   if (seen.has(`user:${user}`)) throw new LtError('DUPLICATE', `${where}.user "${user}" is already used by another user`, { field: `${where}.user` });
   seen.add(`user:${user}`);
   const secret = (c.password ?? c.passwordHash)!;
@@ -143,7 +164,9 @@ function credentialOf(c: NatsCredential, user: string | undefined, where: string
     throw new LtError('VALIDATION_FAILED', `${where}.passwordHash must be a bcrypt hash ($2a$<cost>$...)`, { field: `${where}.passwordHash` });
   }
   if (c.password !== undefined && !/^[\x21\x23-\x5b\x5d-\x7e]{8,}$/.test(secret)) {
-    throw new LtError('VALIDATION_FAILED', `${where}.password must be at least 8 printable ASCII characters, without spaces, quotes or backslashes`, { field: `${where}.password` });
+    throw new LtError('VALIDATION_FAILED', `${where}.password must be at least 8 printable ASCII characters, without spaces, quotes or backslashes`, {
+      field: `${where}.password`,
+    });
   }
   return { fields: [`user: ${q(user)}`, `password: ${q(secret)}`] };
 }

@@ -83,13 +83,34 @@ describe('renderNatsConfig', () => {
     expect(text).toContain(JSON.stringify(servicePermissions(topo, 'router').publish.allow).replace(/,/g, ', '));
   });
 
+  it('writes only the users with accountsOnly, and no unused variables without agencies', () => {
+    const usersOnly = renderNatsConfig({ topo, agencies: [{ code: A, nkey: a.publicKey }], services: [], accountsOnly: true, port: 4222 });
+    expect(usersOnly).not.toMatch(/^(port|host|max_payload):/m);
+    expect(usersOnly).not.toContain('jetstream {');
+    expect(usersOnly).toContain('AGENCY_PUBLISH_DENY: [');
+    expect(usersOnly).toContain('accounts {');
+    // nats-server refuses a variable nobody references
+    const servicesOnly = renderNatsConfig({ topo, agencies: [], services: [{ user: 'router', role: 'router', nkey: svc.publicKey }] });
+    expect(servicesOnly).not.toContain('AGENCY_PUBLISH_DENY');
+  });
+
   it('names the offending entry when a credential is missing, doubled or malformed', () => {
     const base = { topo, services: [] };
     expect(() => renderNatsConfig({ ...base, agencies: [{ code: A }] })).toThrow(/agencies\[0\] needs exactly one of nkey, password, passwordHash/);
-    expect(() => renderNatsConfig({ ...base, agencies: [{ code: A, nkey: a.publicKey }, { code: A, nkey: svc.publicKey }] })).toThrow(/appears twice/);
+    expect(() =>
+      renderNatsConfig({
+        ...base,
+        agencies: [
+          { code: A, nkey: a.publicKey },
+          { code: A, nkey: svc.publicKey },
+        ],
+      }),
+    ).toThrow(/appears twice/);
     expect(() => renderNatsConfig({ ...base, agencies: [{ code: A, nkey: 'UABC' }] })).toThrow(/agencies\[0\]\.nkey/);
     expect(() => renderNatsConfig({ ...base, agencies: [{ code: A, user: 'a', password: 'x"y-long-enough' }] })).toThrow(/password/);
     expect(() => renderNatsConfig({ ...base, agencies: [{ code: A, user: 'a', passwordHash: 'plain' }] })).toThrow(/bcrypt/);
-    expect(() => renderNatsConfig({ ...base, agencies: [], services: [{ user: 'x', role: 'boss' as never, password: 'long-enough-1' }] })).toThrow(/services\[0\]\.role/);
+    expect(() => renderNatsConfig({ ...base, agencies: [], services: [{ user: 'x', role: 'boss' as never, password: 'long-enough-1' }] })).toThrow(
+      /services\[0\]\.role/,
+    );
   });
 });

@@ -12,7 +12,10 @@ export interface TestAgency {
   entry: AgencyKvEntry;
 }
 
-export async function makeTestAgency(code: string, opts: { tier?: Tier; parentCode?: string | null; status?: 'active' | 'suspended' | 'closed'; keyId?: string } = {}): Promise<TestAgency> {
+export async function makeTestAgency(
+  code: string,
+  opts: { tier?: Tier; parentCode?: string | null; status?: 'active' | 'suspended' | 'closed'; keyId?: string } = {},
+): Promise<TestAgency> {
   const g = await generateSigningKey('EdDSA', opts.keyId ?? 'k1');
   const kid = `${code}#${g.keyId}`;
   return {
@@ -34,7 +37,17 @@ export async function makeTestAgency(code: string, opts: { tier?: Tier; parentCo
         validTo: null,
         version: 1,
       },
-      keys: [{ kid, keyId: g.keyId, alg: 'EdDSA', publicJwk: g.publicJwk as Record<string, unknown>, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null }],
+      keys: [
+        {
+          kid,
+          keyId: g.keyId,
+          alg: 'EdDSA',
+          publicJwk: g.publicJwk as Record<string, unknown>,
+          notBefore: '2020-01-01T00:00:00.000Z',
+          notAfter: null,
+          revokedAt: null,
+        },
+      ],
     },
   };
 }

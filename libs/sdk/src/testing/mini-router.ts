@@ -102,7 +102,7 @@ export class MiniRouter {
     h.set(HEADERS.from, 'hub');
     h.set(HEADERS.to, env.from);
     h.set(HEADERS.kind, 'status');
-    h.set(HEADERS.hubSigned, 'true');
+    h.set(HEADERS.hubSigned, '1');
     const bytes = Buffer.from(JSON.stringify(hubSign(refusal, this.hubKey)));
     return jetstream(this.nc).publish(this.topo.inboxSubject(env.from), bytes, { msgID: `${refusal.id}:${env.from}`, headers: h });
   }

@@ -102,8 +102,18 @@ function eventData(body: DossierBody, sender: string, before: DossierState | nul
       return { ...common, receivingAgency: d.receivingAgency, receivingTier: d.receivingTier, receivedAt: d.receivedAt, attachments: d.attachments.length };
     case 'transfer':
     case 'return': {
-      const step = body.action === 'transfer' ? d.steps[d.steps.length - 1]! : d.steps.find((s, i) => s.returnedAt !== undefined && before?.steps[i]?.returnedAt === undefined)!;
-      return { ...common, direction: body.action, from: before?.holder ?? sender, to: d.holder, stepDueAt: step.stepDueAt, ...(step.toTier ? { toTier: step.toTier } : {}) };
+      const step =
+        body.action === 'transfer'
+          ? d.steps[d.steps.length - 1]!
+          : d.steps.find((s, i) => s.returnedAt !== undefined && before?.steps[i]?.returnedAt === undefined)!;
+      return {
+        ...common,
+        direction: body.action,
+        from: before?.holder ?? sender,
+        to: d.holder,
+        stepDueAt: step.stepDueAt,
+        ...(step.toTier ? { toTier: step.toTier } : {}),
+      };
     }
     case 'transition': {
       const c = columnsOf(after);

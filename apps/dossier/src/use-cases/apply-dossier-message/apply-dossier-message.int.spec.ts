@@ -55,7 +55,14 @@ describe('dossier.apply (real PostgreSQL and NATS)', () => {
 
   it('registers a dossier: code of the receiving agency, legal deadline in working days, applicant limited to the procedure', async () => {
     const r = await f.submit(AGENCIES.commune, SHORT, vn('2026-03-06 16:00')); // Friday
-    expect(r).toMatchObject({ action: 'submit', state: 1, stateName: 'newly_registered', receivingAgency: AGENCIES.commune, holder: AGENCIES.commune, deliverTo: [] });
+    expect(r).toMatchObject({
+      action: 'submit',
+      state: 1,
+      stateName: 'newly_registered',
+      receivingAgency: AGENCIES.commune,
+      holder: AGENCIES.commune,
+      deliverTo: [],
+    });
     expect(r.dossierCode).toMatch(/^000\.12\.05\.H41-260306-\d{4}$/);
     // 3 working days after Friday 6 March: Mon 9, Tue 10, Wed 11 -> end of Wednesday, Vietnam time
     expect(r.dueAt).toBe(vn('2026-03-11 23:59').toISOString().replace('00.000Z', '59.999Z'));
@@ -175,7 +182,12 @@ describe('dossier.apply (real PostgreSQL and NATS)', () => {
       const stored = await row(r.dossierCode);
       expect(stored.settled_class).toBe('late');
       expect((stored.doc as { state: { apologies: unknown[] } }).state.apologies).toEqual([
-        { issuedAt: apology.issuedAt, newDueAt: vn('2026-03-10 23:59').toISOString().replace('00.000Z', '59.999Z'), reason: apology.reason, by: AGENCIES.commune },
+        {
+          issuedAt: apology.issuedAt,
+          newDueAt: vn('2026-03-10 23:59').toISOString().replace('00.000Z', '59.999Z'),
+          reason: apology.reason,
+          by: AGENCIES.commune,
+        },
       ]);
       const [event] = (await f.events('dossier.transitioned')).filter((ev) => ev.data.dossierCode === r.dossierCode && ev.data.toState === 9);
       expect(event!.data).toMatchObject({ settledClass: 'late', apology: { reason: apology.reason } });

@@ -79,15 +79,22 @@ export class ApplyDossierMessage {
         if (again) return this.replay(req.envelopeId, again);
       }
       if (err instanceof LtError && FINAL_REFUSALS.has(err.code)) {
-        await this.deps.repo.recordRefusal(req.envelopeId, err.toJSON()).catch((e) => this.deps.log.error({ err: e, envelopeId: req.envelopeId }, 'could not record refusal'));
+        await this.deps.repo
+          .recordRefusal(req.envelopeId, err.toJSON())
+          .catch((e) => this.deps.log.error({ err: e, envelopeId: req.envelopeId }, 'could not record refusal'));
         this.deps.log.info({ envelopeId: req.envelopeId, from: req.from, code: err.code, reason: err.message }, 'dossier message refused');
       }
       throw err;
     }
     // a concurrent duplicate found the committed answer under the lock
     if (!('event' in record)) return record;
-    this.deps.log.info({ envelopeId: req.envelopeId, from: req.from, dossierCode: record.dossierCode, action: record.action, state: record.toState }, 'dossier message applied');
-    await this.deps.outbox.publishApplied([record]).catch((e) => this.deps.log.warn({ err: e, envelopeId: req.envelopeId }, 'publish after apply failed; the outbox relay retries'));
+    this.deps.log.info(
+      { envelopeId: req.envelopeId, from: req.from, dossierCode: record.dossierCode, action: record.action, state: record.toState },
+      'dossier message applied',
+    );
+    await this.deps.outbox
+      .publishApplied([record])
+      .catch((e) => this.deps.log.warn({ err: e, envelopeId: req.envelopeId }, 'publish after apply failed; the outbox relay retries'));
     return record.result;
   }
 
@@ -100,10 +107,14 @@ export class ApplyDossierMessage {
   private async submit(tx: DossierTx, req: ParsedApplyRequest, body: DossierSubmitBody): Promise<AppliedRecord> {
     const procedure = this.deps.catalog.get(body.procedureCode);
     if (req.to.length !== 1) {
-      throw new LtError('VALIDATION_FAILED', `a dossier submit is addressed to exactly one agency, the receiving one; it resolved to ${req.to.length} (${req.to.join(', ') || 'none'})`, {
-        field: 'to',
-        recipients: req.to,
-      });
+      throw new LtError(
+        'VALIDATION_FAILED',
+        `a dossier submit is addressed to exactly one agency, the receiving one; it resolved to ${req.to.length} (${req.to.join(', ') || 'none'})`,
+        {
+          field: 'to',
+          recipients: req.to,
+        },
+      );
     }
     const receiving = req.to[0]!;
     // applicant data limited to what the procedure needs, checked before any lock is taken
@@ -111,12 +122,18 @@ export class ApplyDossierMessage {
     const receivedAt = new Date(body.receivedAt);
     const hubAt = req.receivedAt.getTime();
     if (receivedAt.getTime() > hubAt + LIMITS.maxClockSkewMs) {
-      throw new LtError('VALIDATION_FAILED', `body.receivedAt ${body.receivedAt} is after the hub received the message (${req.receivedAt.toISOString()})`, { field: 'body.receivedAt' });
-    }
-    if (receivedAt.getTime() < hubAt - this.maxBackdateMs) {
-      throw new LtError('VALIDATION_FAILED', `body.receivedAt ${body.receivedAt} is more than ${Math.round(this.maxBackdateMs / DAY_MS)} days before the hub received the message`, {
+      throw new LtError('VALIDATION_FAILED', `body.receivedAt ${body.receivedAt} is after the hub received the message (${req.receivedAt.toISOString()})`, {
         field: 'body.receivedAt',
       });
+    }
+    if (receivedAt.getTime() < hubAt - this.maxBackdateMs) {
+      throw new LtError(
+        'VALIDATION_FAILED',
+        `body.receivedAt ${body.receivedAt} is more than ${Math.round(this.maxBackdateMs / DAY_MS)} days before the hub received the message`,
+        {
+          field: 'body.receivedAt',
+        },
+      );
     }
     const agency = requireOpen((await tx.findAgencies([receiving])).get(receiving), receiving, 'receiving agency');
 
@@ -137,7 +154,16 @@ export class ApplyDossierMessage {
     );
     const stored: StoredDossier = { state, overdueNotified: [], version: 1, submitEnvelopeId: req.envelopeId };
     await tx.insertDossier(stored);
-    const record = appliedRecord({ envelopeId: req.envelopeId, body, sender: req.from, before: null, after: stored, at: receivedAt, now: this.deps.clock.now(), hubAgency: this.deps.hubAgency });
+    const record = appliedRecord({
+      envelopeId: req.envelopeId,
+      body,
+      sender: req.from,
+      before: null,
+      after: stored,
+      at: receivedAt,
+      now: this.deps.clock.now(),
+      hubAgency: this.deps.hubAgency,
+    });
     await tx.insertApplied(record);
     return record;
   }
@@ -150,15 +176,21 @@ export class ApplyDossierMessage {
     if (done) return done;
     const before = stored.state;
     if (body.procedureCode !== before.procedureCode) {
-      throw new LtError('VALIDATION_FAILED', `body.procedureCode ${body.procedureCode} does not match dossier ${before.code}'s procedure ${before.procedureCode}`, {
-        field: 'body.procedureCode',
-      });
+      throw new LtError(
+        'VALIDATION_FAILED',
+        `body.procedureCode ${body.procedureCode} does not match dossier ${before.code}'s procedure ${before.procedureCode}`,
+        {
+          field: 'body.procedureCode',
+        },
+      );
     }
     let action = dossierActionFromBody(body, req.from);
     if (action.type === 'transfer') {
       const target = requireOpen((await tx.findAgencies([action.toAgency])).get(action.toAgency), action.toAgency, 'transfer target');
       if (action.toTier !== undefined && action.toTier !== target.tier) {
-        throw new LtError('VALIDATION_FAILED', `body.toTier ${action.toTier} does not match ${target.code}'s registered tier ${target.tier}`, { field: 'body.toTier' });
+        throw new LtError('VALIDATION_FAILED', `body.toTier ${action.toTier} does not match ${target.code}'s registered tier ${target.tier}`, {
+          field: 'body.toTier',
+        });
       }
       action = { ...action, toTier: target.tier };
     }
@@ -167,7 +199,16 @@ export class ApplyDossierMessage {
     const next = applyTransition(before, action, at, this.deps.calendar);
     const after: StoredDossier = { ...stored, state: next, version: stored.version + 1 };
     await tx.updateDossier(after);
-    const record = appliedRecord({ envelopeId: req.envelopeId, body, sender: req.from, before, after, at, now: this.deps.clock.now(), hubAgency: this.deps.hubAgency });
+    const record = appliedRecord({
+      envelopeId: req.envelopeId,
+      body,
+      sender: req.from,
+      before,
+      after,
+      at,
+      now: this.deps.clock.now(),
+      hubAgency: this.deps.hubAgency,
+    });
     await tx.insertApplied(record);
     return record;
   }

@@ -87,7 +87,11 @@ describe('dossier report: SQL aggregates agree with timeliness.computeReport', (
       { from: '2026-03-15', to: '2026-04-15', asOf: '2026-04-01T05:00:00.000Z' },
       { from: '2026-03-15T00:00:00+07:00', to: '2026-04-16T00:00:00+07:00', asOf: '2026-04-01T05:00:00.000Z' },
     ],
-    ['one commune, whole year', { from: '2026-01-01', to: '2026-12-31', agency: AGENCIES.commune }, { from: '2026-01-01T00:00:00+07:00', to: '2027-01-01T00:00:00+07:00', agency: AGENCIES.commune }],
+    [
+      'one commune, whole year',
+      { from: '2026-01-01', to: '2026-12-31', agency: AGENCIES.commune },
+      { from: '2026-01-01T00:00:00+07:00', to: '2027-01-01T00:00:00+07:00', agency: AGENCIES.commune },
+    ],
     [
       'district tier, as of 10 March',
       { from: '2026-02-01', to: '2026-05-31', tier: 'district', asOf: '2026-03-10T03:00:00.000Z' },
@@ -100,21 +104,31 @@ describe('dossier report: SQL aggregates agree with timeliness.computeReport', (
     const pure = computeReport(
       states,
       { from: new Date(expected.from), to: new Date(expected.to) },
-      { ...(expected.agency ? { agency: expected.agency } : {}), ...(expected.tier ? { tier: expected.tier } : {}), ...(expected.asOf ? { asOf: new Date(expected.asOf) } : {}) },
+      {
+        ...(expected.agency ? { agency: expected.agency } : {}),
+        ...(expected.tier ? { tier: expected.tier } : {}),
+        ...(expected.asOf ? { asOf: new Date(expected.asOf) } : {}),
+      },
     );
     expect(sql.received).toBeGreaterThan(0);
     expect(sql).toEqual(pure);
   });
 
   it('groups by receiving agency and by tier with the same figures per group', async () => {
-    const byAgency = (await f.uc.dossierReport.execute({ from: '2026-03-01', to: '2026-04-30', groupBy: 'agency' })) as Extract<DossierReportResult, { groups: unknown }>;
+    const byAgency = (await f.uc.dossierReport.execute({ from: '2026-03-01', to: '2026-04-30', groupBy: 'agency' })) as Extract<
+      DossierReportResult,
+      { groups: unknown }
+    >;
     expect(byAgency.groups.map((g) => g.key)).toEqual([AGENCIES.district, AGENCIES.commune, AGENCIES.otherCommune].sort());
     const period = { from: new Date(byAgency.period.from), to: new Date(byAgency.period.to) };
     for (const g of byAgency.groups) {
       const { key, ...report } = g;
       expect(report).toEqual(computeReport(states, period, { agency: key }));
     }
-    const byTier = (await f.uc.dossierReport.execute({ from: '2026-03-01', to: '2026-04-30', groupBy: 'tier' })) as Extract<DossierReportResult, { groups: unknown }>;
+    const byTier = (await f.uc.dossierReport.execute({ from: '2026-03-01', to: '2026-04-30', groupBy: 'tier' })) as Extract<
+      DossierReportResult,
+      { groups: unknown }
+    >;
     expect(byTier.groups.map((g) => g.key)).toEqual(['commune', 'district']);
     for (const g of byTier.groups) {
       const { key, ...report } = g;
@@ -124,7 +138,10 @@ describe('dossier report: SQL aggregates agree with timeliness.computeReport', (
 
   it('refuses a malformed query with VALIDATION_FAILED naming the field', async () => {
     await expect(f.uc.dossierReport.execute({ from: '2026-13-01' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'from' } });
-    await expect(f.uc.dossierReport.execute({ from: '2026-03-10', to: '2026-03-01' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'to' } });
+    await expect(f.uc.dossierReport.execute({ from: '2026-03-10', to: '2026-03-01' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'to' },
+    });
     await expect(f.uc.dossierReport.execute({ tier: 'village' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'tier' } });
   });
 });

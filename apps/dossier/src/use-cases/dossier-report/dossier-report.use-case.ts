@@ -56,7 +56,8 @@ export class DossierReportUseCase {
     if (!canReadAll(viewer)) {
       const own = viewer?.agencyCode;
       if (!own) throw new LtError('FORBIDDEN', 'this token may not read dossier reports');
-      if (agency !== undefined && agency !== own) throw new LtError('FORBIDDEN', `an agency token may only report on its own dossiers (${own}), not ${agency}`, { agency });
+      if (agency !== undefined && agency !== own)
+        throw new LtError('FORBIDDEN', `an agency token may only report on its own dossiers (${own}), not ${agency}`, { agency });
       agency = own;
     }
 

@@ -34,7 +34,8 @@ export class ListDossiers {
     let agency = q.agency;
     if (agency !== undefined && !isAgencyCode(agency)) throw invalid('agency', `must be an agency code, got ${JSON.stringify(agency)}`);
     if (!canReadAll(viewer)) {
-      if (agency !== undefined && agency !== viewer?.agencyCode) throw new LtError('FORBIDDEN', `an agency token may only list its own dossiers (${viewer?.agencyCode}), not ${agency}`, { agency });
+      if (agency !== undefined && agency !== viewer?.agencyCode)
+        throw new LtError('FORBIDDEN', `an agency token may only list its own dossiers (${viewer?.agencyCode}), not ${agency}`, { agency });
       agency = viewer?.agencyCode;
       if (!agency) throw new LtError('FORBIDDEN', 'this token may not list dossiers');
     }

@@ -19,9 +19,7 @@ export class PublishOutbox {
     if (records.length === 0) return;
     await this.publisher.publishEvents(records.map((r) => r.event));
     await Promise.all(
-      records.map((r) =>
-        this.publisher.deliverHubEnvelope(r.confirmation, { [HEADERS.responseFor]: r.envelopeId, [DOSSIER_CODE_HEADER]: r.dossierCode }),
-      ),
+      records.map((r) => this.publisher.deliverHubEnvelope(r.confirmation, { [HEADERS.responseFor]: r.envelopeId, [DOSSIER_CODE_HEADER]: r.dossierCode })),
     );
     await this.repo.markAppliedPublished(records.map((r) => r.envelopeId));
   }

@@ -25,7 +25,12 @@ describe('overdue scanner (FixedClock, real PostgreSQL and NATS)', () => {
         const jws = m.json<FlattenedJws>();
         expect(verify(null, Buffer.from(`${jws.protected}.${jws.payload}`, 'latin1'), hubPublic, Buffer.from(jws.signature, 'base64url'))).toBe(true);
         const env = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Envelope;
-        return { subject: m.subject, headers: m.headers, env, body: (env.body as { action: string }).action === 'overdue-notice' ? (validateDossierHubBody(env.body) as DossierOverdueNoticeBody) : null };
+        return {
+          subject: m.subject,
+          headers: m.headers,
+          env,
+          body: (env.body as { action: string }).action === 'overdue-notice' ? (validateDossierHubBody(env.body) as DossierOverdueNoticeBody) : null,
+        };
       })
       .filter((n) => n.body !== null);
   }
@@ -54,7 +59,13 @@ describe('overdue scanner (FixedClock, real PostgreSQL and NATS)', () => {
     expect((await f.uc.scanOverdue.execute()).notices).toBe(0);
     const events = await f.events('dossier.overdue');
     expect(events).toHaveLength(1);
-    expect(events[0]!.data).toMatchObject({ dossierCode: transferred, scope: 'step', stepIndex: 0, responsible: AGENCIES.district, notify: [AGENCIES.district, AGENCIES.province] });
+    expect(events[0]!.data).toMatchObject({
+      dossierCode: transferred,
+      scope: 'step',
+      stepIndex: 0,
+      responsible: AGENCIES.district,
+      notify: [AGENCIES.district, AGENCIES.province],
+    });
     expect(events[0]!.agencies).toEqual([AGENCIES.district, AGENCIES.province]);
   });
 
@@ -69,7 +80,11 @@ describe('overdue scanner (FixedClock, real PostgreSQL and NATS)', () => {
       notify: [AGENCIES.district, AGENCIES.province],
       dueAt: vn('2026-03-05 23:59').toISOString().replace('00.000Z', '59.999Z'),
     });
-    expect(overdue.find((d) => d.dossierCode === pausedLate)).toMatchObject({ scope: 'dossier', responsible: AGENCIES.commune, notify: [AGENCIES.commune, AGENCIES.district] });
+    expect(overdue.find((d) => d.dossierCode === pausedLate)).toMatchObject({
+      scope: 'dossier',
+      responsible: AGENCIES.commune,
+      notify: [AGENCIES.commune, AGENCIES.district],
+    });
     expect(overdue.some((d) => d.dossierCode === pausedInTime)).toBe(false);
     expect((await f.uc.scanOverdue.execute()).notices).toBe(0);
   });

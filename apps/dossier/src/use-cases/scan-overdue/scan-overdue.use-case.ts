@@ -18,9 +18,7 @@ export interface ScanOverdueResult {
  * Each deadline is notified once; a pause that pushes it back makes the new deadline watchable.
  */
 export class ScanOverdue {
-  constructor(
-    private readonly deps: { repo: DossierRepository; outbox: PublishOutbox; clock: Clock; log: Logger; hubAgency: string; batch?: number },
-  ) {}
+  constructor(private readonly deps: { repo: DossierRepository; outbox: PublishOutbox; clock: Clock; log: Logger; hubAgency: string; batch?: number }) {}
 
   async execute(): Promise<ScanOverdueResult> {
     const now = this.deps.clock.now();

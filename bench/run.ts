@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: the whole hub (registry, router, audit as built child processes) on the real
+ * NATS and PostgreSQL, in a namespace and database of its own, against raw JetStream and raw
+ * PostgreSQL measured in the same run. Numbers, not pass/fail (it exits 0 when targets are
+ * missed, 1 only when the run itself fails). See bench/README.md for what is measured and how.
+ *
+ *   npm run bench                        # build, then a full run (about 3-4 minutes)
+ *   BENCH_QUICK=1 node dist/bench/run.js # about a minute, for smoke testing
+ *
+ * Knobs: BENCH_DOCS, BENCH_RATE, BENCH_SECONDS, BENCH_BROADCASTS, BENCH_SENDERS, BENCH_WINDOW,
+ * BENCH_PG_ROWS, BENCH_AUDIT=0, BENCH_INBOX_CONSUMERS=0, BENCH_TIMEOUT_S, BENCH_RESULTS;
+ * NATS_URL / DATABASE_URL as for npm start; LT_ROUTER_* / LT_AUDIT_* reach the services.
+ * Progress goes to stderr, the summary to stdout, everything to bench/results/latest.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { connect, type LienThongClient } from '@lt/sdk';
+import type { NatsConnection } from '@lt/messaging';
+import pino from 'pino';
+import { rawJetStream, rawPostgres } from './suite/baselines';
+import { loadBenchConfig, type BenchConfig } from './suite/config';
+import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './suite/directory';
+import { BenchHub, repoRoot } from './suite/hub';
+import { InboxWatcher } from './suite/inbox-watch';
+import { findProcesses, type TrackedProcess } from './suite/procstat';
+import { say } from './suite/progress';
+import { renderSummary, ratiosOf, targetsOf, writeResults, type BenchResults, type MachineInfo } from './suite/report';
+import { broadcast, hubOnlyThroughput, openLoop, prepareDocuments, sdkThroughput, warmUp, type BenchContext } from './suite/scenarios';
+
+function gitInfo(root: string): BenchResults['git'] {
+  const git = (args: string[]) => execFileSync('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git(['rev-parse', 'HEAD']);
+    let dirty: boolean | null = null;
+    try {
+      dirty = git(['status', '--porcelain', '--untracked-files=no']).length > 0;
+    } catch {
+      dirty = null;
+    }
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+/** nats-server processes on this machine serving the bench's URL (shared with whatever else uses that server). */
+function natsServerPids(natsUrl: string): number[] {
+  let u: URL;
+  try {
+    u = new URL(natsUrl.split(',')[0]!);
+  } catch {
+    return [];
+  }
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname)) return [];
+  const all = findProcesses('nats-server');
+  if (all.length <= 1) return all;
+  const port = u.port || '4222';
+  const onPort = all.filter((pid) => findProcesses('nats-server', port).includes(pid));
+  return onPort.length === 1 ? onPort : [];
+}
+
+function passThroughEnv(prefixes: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && prefixes.some((p) => k.startsWith(p))) as Array<[string, string]>);
+}
+
+async function main(): Promise<number> {
+  const cfg: BenchConfig = loadBenchConfig();
+  const startedAt = new Date();
+  const loadavgStart = loadavg();
+  const root = repoRoot();
+  const resultsPath = cfg.resultsPath ?? join(root, 'bench', 'results', 'latest.json');
+  const hub = new BenchHub({ natsUrl: cfg.natsUrl, databaseUrl: cfg.databaseUrl });
+  let exiting = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    say(`${signal}: stopping the services and deleting the bench namespace and database`);
+    void hub.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const clients: LienThongClient[] = [];
+  const connections: NatsConnection[] = [];
+  let watcher: InboxWatcher | undefined;
+  try {
+    say(`${cfg.quick ? 'QUICK run' : 'full run'}: namespace ${hub.ns}, database ${hub.dbName}, data ${hub.dataDir}; load average ${loadavgStart.map((l) => l.toFixed(2)).join(' ')}`);
+    await hub.setup();
+    const services = cfg.audit ? (['registry', 'router', 'audit'] as const) : (['registry', 'router'] as const);
+    await Promise.all(services.map((s) => hub.start(s)));
+    say(`services ready: ${services.join(', ')}`);
+
+    const dir = benchDirectory(cfg.communes);
+    const t0 = performance.now();
+    await importDirectory(hub.nc, hub.topo, dir);
+    say(`imported ${dir.agencies.length} agencies through agency.import in ${((performance.now() - t0) / 1000).toFixed(1)} s (${JSON.stringify(dir.tiers)})`);
+    const senders = await registerSenders(hub.nc, hub.topo, dir, cfg.senders);
+    say(`registered Ed25519 keys of ${senders.length} senders through key.add`);
+    if (cfg.inboxConsumers) {
+      const t1 = performance.now();
+      await createInboxConsumers(hub.nc, hub.topo, dir.agencies.map((a) => a.code));
+      say(`created ${dir.agencies.length} durable inbox consumers in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
+
+    const agencyNc = await hub.connect('lienthong-bench-agencies');
+    const watchNc = await hub.connect('lienthong-bench-inbox-watch');
+    connections.push(agencyNc, watchNc);
+    const sdkLog = pino({ level: 'warn' }, pino.destination(2));
+    for (const s of senders) {
+      clients.push(
+        await connect({
+          nc: agencyNc,
+          ns: hub.ns,
+          agencyCode: s.code,
+          privateJwk: s.key.privateJwk,
+          keyId: s.key.keyId,
+          alg: s.key.alg,
+          ensureInbox: false,
+          autoArrived: false,
+          logger: sdkLog,
+        }),
+      );
+    }
+    say(`${clients.length} SDK clients connected (directory loaded from KV by each)`);
+    watcher = await InboxWatcher.start(watchNc, hub.topo);
+
+    let pgPids: number[] = [];
+    const natsPids = natsServerPids(hub.natsUrl);
+    const processes: TrackedProcess[] = [
+      ...services.map((name) => ({ name, pids: () => hub.pidOf(name) })),
+      { name: 'bench (agencies, inbox watcher)', pids: () => [process.pid] },
+      { name: 'nats-server (shared)', pids: () => natsPids },
+      { name: 'postgres (bench db backends)', pids: () => pgPids },
+    ];
+    const ctx: BenchContext = {
+      cfg,
+      hub,
+      dir,
+      senders,
+      clients: new Map(clients.map((c) => [c.agencyCode, c])),
+      agencyNc,
+      watcher,
+      processes,
+      refreshProcesses: async () => {
+        pgPids = await hub.databaseBackendPids();
+      },
+    };
+
+    await warmUp(ctx);
+    const prepared = prepareDocuments(ctx, cfg.docs, 1);
+    say(`signed ${cfg.docs} documents of ${Math.round(prepared.meanBytes)} bytes at ${Math.round(prepared.signPerSec)}/s (one thread)`);
+    const jsBaseline = await rawJetStream(hub, agencyNc, prepared.payloads, cfg.window);
+    const pgBaseline = await rawPostgres(hub, cfg.pgRows);
+    const hubOnly = await hubOnlyThroughput(ctx, prepared);
+    prepared.payloads.length = 0;
+    const sdk = await sdkThroughput(ctx, cfg.docs, 2);
+    const bcast = await broadcast(ctx);
+    const ol = await openLoop(ctx, 3);
+
+    const [pgVersion] = (await hub.ds.query('SHOW server_version')) as Array<{ server_version: string }>;
+    const machine: MachineInfo = {
+      os: `${platform()} ${release()}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: totalmem() / 1024 ** 3,
+      loadavgStart,
+      loadavgEnd: loadavg(),
+      node: process.version,
+      natsServer: hub.nc.info?.version ?? 'unknown',
+      postgres: `PostgreSQL ${pgVersion?.server_version ?? '?'}`,
+    };
+    const finishedAt = new Date();
+    const { natsUrl: _n, databaseUrl: _d, resultsPath: _r, ...settings } = cfg;
+    void _n;
+    void _d;
+    void _r;
+    const partial = {
+      baselines: { jetstream: jsBaseline, postgres: pgBaseline },
+      scenarios: { hubOnly, sdk, broadcast: bcast, openLoop: ol },
+    };
+    const ratios = ratiosOf(partial);
+    const results: BenchResults = {
+      version: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+      git: gitInfo(root),
+      machine,
+      settings: { ...settings, routerEnv: passThroughEnv(['LT_ROUTER_']), auditEnv: passThroughEnv(['LT_AUDIT_', 'LT_RECEIPT']) },
+      directory: {
+        agencies: dir.agencies.length,
+        tiers: dir.tiers,
+        senders: senders.length,
+        inboxConsumers: cfg.inboxConsumers ? dir.agencies.length : 0,
+        broadcastCommunes: bcast.result.copiesEach,
+      },
+      payload: { meanBytes: prepared.meanBytes, signPerSecOneThread: prepared.signPerSec },
+      ...partial,
+      ratios,
+      targets: targetsOf({ scenarios: partial.scenarios, ratios }),
+    };
+    writeResults(resultsPath, results);
+    process.stdout.write(`${renderSummary(results, resultsPath)}\n`);
+    return 0;
+  } catch (err) {
+    say(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    if (!exiting) {
+      say('cleaning up: stopping services, deleting the bench streams, bucket and database');
+      await watcher?.stop().catch(() => undefined);
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await Promise.all(connections.map((c) => c.drain().catch(() => undefined)));
+      await hub.cleanup();
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { insertMany } from '@lt/database';
+import type { NatsConnection } from '@lt/messaging';
+import type { BenchHub } from './hub';
+import { ProgressBar } from './progress';
+import { perSecond } from './stats';
+
+/**
+ * What the hub is compared with, measured in the same run on the same servers: raw JetStream
+ * (async publish of the very payloads the hub carries into a file stream, then a pull consumer
+ * that acks them) and raw PostgreSQL inserts into the bench database.
+ */
+
+export interface Payload {
+  subject: string;
+  bytes: Uint8Array;
+  id: string;
+}
+
+/**
+ * Publishes with at most `window` PubAcks outstanding (JetStream acks in order, so awaiting the
+ * oldest keeps the window full). `onAcked(i)` runs as each publish is confirmed.
+ */
+export async function publishWindowed(js: JetStreamClient, count: number, item: (i: number) => Payload, window: number, onAcked?: (i: number) => void): Promise<void> {
+  const inFlight: Array<Promise<PubAck>> = [];
+  for (let i = 0; i < count; i++) {
+    const p = item(i);
+    const idx = i;
+    const pub = js.publish(p.subject, p.bytes, { msgID: p.id });
+    inFlight.push(onAcked ? pub.then((a) => (onAcked(idx), a)) : pub);
+    if (inFlight.length >= window) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
+export interface JetStreamBaseline {
+  messages: number;
+  meanBytes: number;
+  publishPerSec: number;
+  consumePerSec: number;
+  publishMs: number;
+  consumeMs: number;
+}
+
+export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: readonly Payload[], window: number): Promise<JetStreamBaseline> {
+  const jsm = await jetstreamManager(hub.nc);
+  const stream = `${hub.topo.ns.toUpperCase()}_RAW`;
+  const prefix = `${hub.topo.ns}.raw`;
+  hub.trackStream(stream);
+  // the inbox stream's settings (file, limits, dedup window), without the hub around it
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(20 * 60_000), max_msg_size: 2 * 1024 * 1024 });
+  const js = jetstream(nc);
+  const n = payloads.length;
+  let bytes = 0;
+  for (const p of payloads) bytes += p.bytes.byteLength;
+
+  const pubBar = new ProgressBar('baseline: raw JetStream publish ', n, 'msgs');
+  let acked = 0;
+  const t0 = performance.now();
+  await publishWindowed(
+    js,
+    n,
+    (i) => {
+      const p = payloads[i]!;
+      // same bytes and message id, the submit subject's tokens under the raw prefix
+      return { subject: `${prefix}.${p.subject.split('.').slice(2).join('.')}`, bytes: p.bytes, id: p.id };
+    },
+    window,
+    () => pubBar.update(++acked),
+  );
+  const publishMs = performance.now() - t0;
+  pubBar.done(acked);
+
+  await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: 20_000 });
+  const consumer = await js.consumers.get(stream, 'raw');
+  const conBar = new ProgressBar('baseline: raw JetStream consume ', n, 'msgs');
+  let consumed = 0;
+  const t1 = performance.now();
+  const iter = await consumer.consume({ max_messages: 1_024 });
+  for await (const m of iter) {
+    m.ack();
+    consumed++;
+    conBar.update(consumed);
+    if (consumed >= n) break;
+  }
+  await iter.close();
+  const consumeMs = performance.now() - t1;
+  conBar.done(consumed);
+  await nc.flush();
+  await jsm.streams.delete(stream);
+  return { messages: n, meanBytes: bytes / n, publishPerSec: perSecond(n, publishMs), consumePerSec: perSecond(n, consumeMs), publishMs, consumeMs };
+}
+
+export interface PostgresBaseline {
+  /** one multi-row INSERT per 12,000 rows (libs/database insertMany) */
+  multiRowPerSec: number;
+  /** 512 rows per statement, the router's batch size */
+  batch512PerSec: number;
+  /** one INSERT per row, autocommit */
+  singleRowPerSec: number;
+  rows: number;
+}
+
+export async function rawPostgres(hub: BenchHub, rows: number): Promise<PostgresBaseline> {
+  const ds = hub.ds;
+  // the shape of the router's envelope register (uuid primary key, a few text columns, a timestamp)
+  await ds.query('CREATE TABLE bench_raw_envelopes (id uuid PRIMARY KEY, sender text NOT NULL, submit_seq bigint NOT NULL, digest text NOT NULL, received_at timestamptz NOT NULL)');
+  const cols = ['id', 'sender', 'submit_seq', 'digest', 'received_at'];
+  const now = new Date().toISOString();
+  const make = (n: number, offset: number) => Array.from({ length: n }, (_, i) => [randomUUID(), '000.00.05.H41', offset + i, 'ab'.repeat(32), now]);
+  try {
+    const bar = new ProgressBar('baseline: raw PostgreSQL INSERT ', rows, 'rows');
+    const data = make(rows, 0);
+    const t0 = performance.now();
+    await insertMany(ds, 'bench_raw_envelopes', cols, data);
+    const multiMs = performance.now() - t0;
+    bar.done(rows);
+
+    const batchRows = Math.min(rows, 51_200);
+    const batched = make(batchRows, rows);
+    const t1 = performance.now();
+    for (let i = 0; i < batched.length; i += 512) await insertMany(ds, 'bench_raw_envelopes', cols, batched.slice(i, i + 512));
+    const batchMs = performance.now() - t1;
+
+    const singles = make(1_000, rows + batchRows);
+    const t2 = performance.now();
+    for (const r of singles) await ds.query('INSERT INTO bench_raw_envelopes (id, sender, submit_seq, digest, received_at) VALUES ($1,$2,$3,$4,$5)', r);
+    const singleMs = performance.now() - t2;
+    return { rows, multiRowPerSec: perSecond(rows, multiMs), batch512PerSec: perSecond(batchRows, batchMs), singleRowPerSec: perSecond(singles.length, singleMs) };
+  } finally {
+    await ds.query('DROP TABLE IF EXISTS bench_raw_envelopes');
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Bench settings from the environment (all optional). A wrong value stops the bench before it
+ * touches anything, with a message naming the variable.
+ */
+export interface BenchConfig {
+  natsUrl: string | undefined;
+  databaseUrl: string | undefined;
+  quick: boolean;
+  /** BENCH_DOCS: single-recipient documents per throughput run (a) */
+  docs: number;
+  /** BENCH_RATE: documents per second of the open-loop run (c) */
+  rate: number;
+  /** BENCH_SECONDS: duration of the open-loop run (c) */
+  seconds: number;
+  /** BENCH_BROADCASTS: broadcasts to the 1,000 communes (b) */
+  broadcasts: number;
+  /** BENCH_COMMUNES: communes in the broadcast district */
+  communes: number;
+  /** BENCH_SENDERS: agencies that send in (a) and (c), each with its own key and SDK client */
+  senders: number;
+  /** BENCH_WINDOW: publishes in flight, for the raw baseline and the hub alike */
+  window: number;
+  /** BENCH_PG_ROWS: rows of the raw PostgreSQL multi-row INSERT baseline */
+  pgRows: number;
+  /** BENCH_AUDIT=0 runs the hub without the audit service (to see what the audit costs) */
+  audit: boolean;
+  /** BENCH_INBOX_CONSUMERS=0 skips creating one durable inbox consumer per agency */
+  inboxConsumers: boolean;
+  /** BENCH_TIMEOUT_S: longest wait for one scenario to complete */
+  scenarioTimeoutMs: number;
+  /** BENCH_RESULTS: where the JSON goes (default bench/results/latest.json) */
+  resultsPath: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class BenchConfigError extends Error {
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'BenchConfigError';
+  }
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min || n > max) throw new BenchConfigError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  throw new BenchConfigError(name, `must be 1 or 0 (got ${JSON.stringify(raw)})`);
+}
+
+export function loadBenchConfig(env: Env = process.env): BenchConfig {
+  const quick = flag(env, 'BENCH_QUICK', false);
+  return {
+    natsUrl: env.NATS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    quick,
+    docs: int(env, 'BENCH_DOCS', quick ? 3_000 : 30_000, 100, 2_000_000),
+    rate: int(env, 'BENCH_RATE', 500, 1, 100_000),
+    seconds: int(env, 'BENCH_SECONDS', quick ? 5 : 20, 1, 600),
+    broadcasts: int(env, 'BENCH_BROADCASTS', quick ? 2 : 5, 1, 100),
+    communes: int(env, 'BENCH_COMMUNES', 1_000, 1, 5_000),
+    senders: int(env, 'BENCH_SENDERS', quick ? 10 : 40, 2, 150),
+    window: int(env, 'BENCH_WINDOW', 1_024, 1, 65_536),
+    pgRows: int(env, 'BENCH_PG_ROWS', quick ? 20_000 : 100_000, 1_000, 10_000_000),
+    audit: flag(env, 'BENCH_AUDIT', true),
+    inboxConsumers: flag(env, 'BENCH_INBOX_CONSUMERS', true),
+    scenarioTimeoutMs: int(env, 'BENCH_TIMEOUT_S', quick ? 60 : 180, 5, 3_600) * 1000,
+    resultsPath: env.BENCH_RESULTS || undefined,
+  };
+}

@@ -1,0 +1,203 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { JetStreamBaseline, PostgresBaseline } from './baselines';
+import type { BenchConfig } from './config';
+import type { BroadcastResult, Measured, OpenLoopResult, ThroughputResult } from './scenarios';
+import { fmtInt, fmtMiB, fmtMs, fmtRatio, ratio, table } from './stats';
+
+/** What `npm run bench` prints on stdout and writes to bench/results/latest.json. */
+
+export interface MachineInfo {
+  os: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  loadavgStart: number[];
+  loadavgEnd: number[];
+  node: string;
+  natsServer: string;
+  postgres: string;
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  git: { commit: string | null; dirty: boolean | null };
+  machine: MachineInfo;
+  settings: Omit<BenchConfig, 'natsUrl' | 'databaseUrl' | 'resultsPath'> & { routerEnv: Record<string, string>; auditEnv: Record<string, string> };
+  directory: { agencies: number; tiers: Record<string, number>; senders: number; inboxConsumers: number; broadcastCommunes: number };
+  payload: { meanBytes: number; signPerSecOneThread: number };
+  baselines: { jetstream: JetStreamBaseline; postgres: PostgresBaseline };
+  scenarios: {
+    hubOnly: Measured<ThroughputResult>;
+    sdk: Measured<ThroughputResult>;
+    broadcast: Measured<BroadcastResult>;
+    openLoop: Measured<OpenLoopResult>;
+  };
+  ratios: Record<string, number | null>;
+  targets: Array<{ name: string; target: string; value: number; unit: string; met: boolean }>;
+}
+
+export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios'>): Record<string, number | null> {
+  const js = r.baselines.jetstream;
+  const pg = r.baselines.postgres;
+  const { hubOnly, sdk, broadcast } = r.scenarios;
+  return {
+    hubOnlyVsJetStreamPublish: ratio(hubOnly.result.docsPerSec, js.publishPerSec),
+    hubOnlyVsJetStreamConsume: ratio(hubOnly.result.docsPerSec, js.consumePerSec),
+    hubOnlyVsPostgresMultiRow: ratio(hubOnly.result.docsPerSec, pg.multiRowPerSec),
+    sdkVsJetStreamPublish: ratio(sdk.result.docsPerSec, js.publishPerSec),
+    sdkVsJetStreamConsume: ratio(sdk.result.docsPerSec, js.consumePerSec),
+    sdkVsPostgresMultiRow: ratio(sdk.result.docsPerSec, pg.multiRowPerSec),
+    broadcastCopiesVsJetStreamPublish: ratio(broadcast.result.copiesPerSec, js.publishPerSec),
+    broadcastCopiesVsJetStreamConsume: ratio(broadcast.result.copiesPerSec, js.consumePerSec),
+  };
+}
+
+export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios'>): BenchResults['targets'] {
+  const hubShare = r.ratios.hubOnlyVsJetStreamPublish ?? 0;
+  const p99 = r.scenarios.openLoop.result.latency.p99;
+  return [
+    { name: 'hub (pre-signed) vs raw JetStream publish, same payloads', target: '>= 25% (2 hops: 50% ceiling)', value: hubShare, unit: 'ratio', met: hubShare >= 0.25 },
+    { name: 'end-to-end signed delivery (SDK signs and sends)', target: '>= 3,000 docs/s', value: r.scenarios.sdk.result.docsPerSec, unit: 'docs/s', met: r.scenarios.sdk.result.docsPerSec >= 3_000 },
+    { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> inbox)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
+  ];
+}
+
+export function writeResults(path: string, results: BenchResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+const SCENARIO_LABELS: Array<[keyof BenchResults['scenarios'], string]> = [
+  ['hubOnly', '(a) hub only'],
+  ['sdk', '(a) SDK'],
+  ['broadcast', '(b) broadcast'],
+  ['openLoop', '(c) open loop'],
+];
+
+export function renderSummary(r: BenchResults, resultsPath: string): string {
+  const out: string[] = [];
+  const m = r.machine;
+  const js = r.baselines.jetstream;
+  const pg = r.baselines.postgres;
+  const { hubOnly, sdk, broadcast, openLoop } = r.scenarios;
+  out.push('');
+  out.push(`LienThong hub bench  ${r.startedAt}  commit ${r.git.commit?.slice(0, 10) ?? '?'}${r.git.dirty ? ' (uncommitted changes)' : ''}  took ${r.durationSeconds.toFixed(0)} s`);
+  out.push(
+    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}; node ${m.node}, nats-server ${m.natsServer}, ${m.postgres}`,
+  );
+  out.push(
+    `load average ${m.loadavgStart[0]!.toFixed(2)} at start, ${m.loadavgEnd[0]!.toFixed(2)} at end: other work on the machine shifts absolute figures; the ratios compare with baselines measured in this run`,
+  );
+  const tiers = Object.entries(r.directory.tiers)
+    .map(([t, n]) => `${t} ${fmtInt(n)}`)
+    .join(', ');
+  out.push(
+    `directory: ${fmtInt(r.directory.agencies)} agencies (${tiers}), ${r.directory.senders} senders with Ed25519 keys, ${fmtInt(r.directory.inboxConsumers)} durable inbox consumers; ` +
+      `documents ${fmtInt(r.payload.meanBytes)} bytes signed; audit ${r.settings.audit ? 'on' : 'OFF'}`,
+  );
+  out.push('');
+  out.push('Baselines (same run, same servers)');
+  out.push(
+    table([
+      ['', 'rate', ''],
+      [`raw JetStream async publish, file stream, ${r.settings.window} in flight`, `${fmtInt(js.publishPerSec)} msgs/s`, `${fmtInt(js.messages)} msgs of ${fmtInt(js.meanBytes)} B`],
+      ['raw JetStream pull consume + ack', `${fmtInt(js.consumePerSec)} msgs/s`, ''],
+      ['raw PostgreSQL multi-row INSERT (12,000 rows/statement)', `${fmtInt(pg.multiRowPerSec)} rows/s`, `${fmtInt(pg.rows)} rows`],
+      ['raw PostgreSQL INSERT, 512 rows/statement', `${fmtInt(pg.batch512PerSec)} rows/s`, ''],
+      ['raw PostgreSQL single-row INSERT, autocommit', `${fmtInt(pg.singleRowPerSec)} rows/s`, ''],
+      ['SDK prepare() (validate, sign, serialise), one thread', `${fmtInt(r.payload.signPerSecOneThread)} docs/s`, ''],
+    ]),
+  );
+  out.push('');
+  out.push('Throughput (until every copy is in the recipient inbox stream)');
+  out.push(
+    table([
+      ['scenario', 'docs/s', 'vs JS publish', 'vs JS consume', 'vs PG insert', 'accepted/s', 'docs'],
+      [
+        '(a) hub only: pre-signed, raw async publish',
+        fmtInt(hubOnly.result.docsPerSec),
+        fmtRatio(r.ratios.hubOnlyVsJetStreamPublish ?? null),
+        fmtRatio(r.ratios.hubOnlyVsJetStreamConsume ?? null),
+        fmtRatio(r.ratios.hubOnlyVsPostgresMultiRow ?? null),
+        fmtInt(hubOnly.result.acceptedPerSec),
+        fmtInt(hubOnly.result.docs),
+      ],
+      [
+        '(a) end to end: SDK signs + sendDocumentBatch',
+        fmtInt(sdk.result.docsPerSec),
+        fmtRatio(r.ratios.sdkVsJetStreamPublish ?? null),
+        fmtRatio(r.ratios.sdkVsJetStreamConsume ?? null),
+        fmtRatio(r.ratios.sdkVsPostgresMultiRow ?? null),
+        fmtInt(sdk.result.acceptedPerSec),
+        fmtInt(sdk.result.docs),
+      ],
+      [
+        `(b) broadcast to ${fmtInt(broadcast.result.copiesEach)} communes (copies/s)`,
+        fmtInt(broadcast.result.copiesPerSec),
+        fmtRatio(r.ratios.broadcastCopiesVsJetStreamPublish ?? null),
+        fmtRatio(r.ratios.broadcastCopiesVsJetStreamConsume ?? null),
+        '',
+        '',
+        `${broadcast.result.broadcasts} x ${fmtInt(broadcast.result.copiesEach)}`,
+      ],
+    ]),
+  );
+  out.push(
+    `(b) all ${fmtInt(broadcast.result.copiesEach)} copies in inboxes after: ${broadcast.result.allCopiesMs.map((ms) => fmtMs(ms)).join(', ')} (median ${fmtMs(broadcast.result.median)})`,
+  );
+  out.push('');
+  const ol = openLoop.result;
+  out.push(`Latency: (c) open loop at ${fmtInt(ol.rate)} docs/s for ${ol.seconds} s (${fmtInt(ol.docs)} docs, sent at ${fmtInt(ol.sentPerSec)}/s), measured from each document's due time`);
+  out.push(
+    table([
+      ['', 'p50', 'p95', 'p99', 'max'],
+      ['copy in the recipient inbox stream', fmtMs(ol.latency.p50), fmtMs(ol.latency.p95), fmtMs(ol.latency.p99), fmtMs(ol.latency.max)],
+      ['submission accepted (PubAck to the SDK)', fmtMs(ol.accepted.p50), fmtMs(ol.accepted.p95), fmtMs(ol.accepted.p99), fmtMs(ol.accepted.max)],
+    ]),
+  );
+  out.push('');
+  out.push('CPU (% of one core) while each scenario ran, and peak RSS over the run');
+  const names = hubOnly.usage.map((u) => u.name);
+  const rows: string[][] = [['process', ...SCENARIO_LABELS.map(([, l]) => l), 'peak RSS']];
+  for (const name of names) {
+    const per = SCENARIO_LABELS.map(([k]) => r.scenarios[k].usage.find((u) => u.name === name));
+    const measured = per.some((u) => u?.measured);
+    rows.push([
+      name,
+      ...per.map((u) => (u?.measured ? `${u.cpuPercent.toFixed(0)}%` : '-')),
+      measured ? fmtMiB(Math.max(...per.map((u) => u?.peakRssBytes ?? 0))) : '-',
+    ]);
+  }
+  out.push(table(rows));
+  out.push('');
+  out.push('Per document (broadcast: per broadcast): JetStream messages stored and PostgreSQL rows inserted, after the hub settled');
+  const keys = (pick: (s: Measured<unknown>) => Record<string, number>) =>
+    [...new Set(SCENARIO_LABELS.flatMap(([k]) => Object.keys(pick(r.scenarios[k] as Measured<unknown>))))].filter((k) =>
+      SCENARIO_LABELS.some(([s]) => (pick(r.scenarios[s] as Measured<unknown>)[k] ?? 0) !== 0),
+    );
+  const perRows: string[][] = [['', ...SCENARIO_LABELS.map(([, l]) => l)]];
+  for (const k of keys((s) => s.perDoc.messages)) perRows.push([`stream ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtPer(r.scenarios[s].perDoc.messages[k]))]);
+  for (const k of keys((s) => s.perDoc.rows)) perRows.push([`table ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtPer(r.scenarios[s].perDoc.rows[k]))]);
+  perRows.push(['hub settled (router+audit idle) after', ...SCENARIO_LABELS.map(([s]) => (r.scenarios[s].settled ? fmtMs(r.scenarios[s].settleMs) : 'not settled'))]);
+  out.push(table(perRows));
+  out.push('');
+  out.push('Targets');
+  out.push(
+    table([
+      ['', 'target', 'measured', ''],
+      ...r.targets.map((t) => [t.name, t.target, t.unit === 'ratio' ? fmtRatio(t.value) : t.unit === 'ms' ? fmtMs(t.value) : `${fmtInt(t.value)} ${t.unit}`, t.met ? 'met' : 'MISSED']),
+    ]),
+  );
+  out.push('');
+  out.push(`results written to ${resultsPath}`);
+  return out.join('\n');
+}
+
+function fmtPer(v: number | undefined): string {
+  if (v === undefined || v === 0) return '0';
+  return v >= 100 ? fmtInt(v) : v.toFixed(2);
+}
