@@ -218,7 +218,8 @@ async function largePhase(nc: NatsConnection): Promise<void> {
     const spanMs = 182 * 86_400_000;
     for (let m = 0; m < 7; m++) await db.ds.query('SELECT audit_ensure_month_partition($1::date)', [new Date(Date.UTC(2026, m, 1)).toISOString().slice(0, 10)]);
     // bulk load without the indexes, then build them (what a restore would do)
-    await db.ds.query('DROP INDEX audit_entries_seq_idx, audit_entries_message_idx, audit_entries_agencies_idx');
+    await db.ds.query('DROP INDEX audit_entries_seq_idx, audit_entries_agencies_idx, audit_entry_ids_message_idx');
+    await db.ds.query('ALTER TABLE audit_entry_ids DROP CONSTRAINT audit_entry_ids_pkey');
     let t = performance.now();
     const CHUNK = 500_000;
     for (let lo = 0; lo < LARGE; lo += CHUNK) {
@@ -237,18 +238,21 @@ async function largePhase(nc: NatsConnection): Promise<void> {
                 sha256(int8send(g))
            FROM generate_series($1::bigint, $2::bigint - 1) g,
                 LATERAL (SELECT overlay(overlay(md5('m' || (g / 4)) placing '4' from 13) placing '8' from 17)::uuid AS mid) m,
-                LATERAL (SELECT '000.' || lpad(((g / 4) % 100)::text, 2, '0') || '.00.H' || lpad(((g / 4) % 63 + 1)::text, 2, '0') AS a1,
-                                '000.' || lpad(((g / 4 + g % 2) % 97)::text, 2, '0') || '.05.H' || lpad(((g / 4) % 61 + 1)::text, 2, '0') AS a2) ag`,
+                LATERAL (SELECT '000.00.' || lpad(((g / 4) % 99 + 1)::text, 2, '0') || '.H' || lpad(((g / 4) % 63 + 1)::text, 2, '0') AS a1,
+                                '000.' || lpad(((g / 4 + g % 2) % 97 + 1)::text, 2, '0') || '.05.H' || lpad(((g / 4) % 61 + 1)::text, 2, '0') AS a2) ag`,
         [lo, hi, start, spanMs, LARGE],
       );
     }
     rate('(setup) generate entries in SQL (no index)', LARGE, performance.now() - t);
     t = performance.now();
     await db.ds.query('CREATE INDEX audit_entries_seq_idx ON audit_entries (seq)');
-    await db.ds.query('CREATE INDEX audit_entries_message_idx ON audit_entries (message_id) WHERE message_id IS NOT NULL');
+    await db.ds.query('INSERT INTO audit_entry_ids (entry_id, seq, message_id, at) SELECT entry_id, seq, message_id, at FROM audit_entries');
+    await db.ds.query('ALTER TABLE audit_entry_ids ADD PRIMARY KEY (entry_id)');
+    await db.ds.query('CREATE INDEX audit_entry_ids_message_idx ON audit_entry_ids (message_id) WHERE message_id IS NOT NULL');
     await db.ds.query('CREATE INDEX audit_entries_agencies_idx ON audit_entries USING gin (agencies)');
     await db.ds.query('ANALYZE audit_entries');
-    say(`(setup) build the three indexes + ANALYZE: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await db.ds.query('ANALYZE audit_entry_ids');
+    say(`(setup) audit_entry_ids, the indexes, ANALYZE: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     // stored hashes for the same number of records, and one signed checkpoint over them
     t = performance.now();
@@ -264,7 +268,10 @@ async function largePhase(nc: NatsConnection): Promise<void> {
       });
       const r = mem.appendLeafHashes(leaves);
       const rows = groupByRecord(lo, r.hashes);
-      await db.ds.query('INSERT INTO audit_hashes (seq, hashes) SELECT * FROM unnest($1::bigint[], $2::bytea[])', [rows.map((_, i) => lo + i), rows]);
+      await db.ds.query(
+        'INSERT INTO audit_hashes (seq, hashes, at) SELECT s, h, to_timestamp(($3::bigint + (s * $4::bigint) / $5::bigint) / 1000.0) FROM unnest($1::bigint[], $2::bytea[]) AS u(s, h)',
+        [rows.map((_, i) => lo + i), rows, start, spanMs, LARGE],
+      );
     }
     const note = signCheckpoint({ origin: keys.origin, treeSize: LARGE, rootHash: mem.rootHash() }, keys.signer);
     await db.ds.query('INSERT INTO audit_checkpoints (tree_size, root_hash, note, created_at) VALUES ($1, $2, $3, now())', [LARGE, mem.rootHash(), note]);
@@ -309,7 +316,7 @@ async function largePhase(nc: NatsConnection): Promise<void> {
         const p = await svc.proveInclusion({ seq });
         proofMs.push(performance.now() - t0);
         // the synthetic leaves are not hashes of the SQL-generated rows: check the path, not the entry
-      if (i % 100 === 0) verifyInclusionProof({ ...p, entry: undefined as never }, keys.vkey);
+        if (i % 100 === 0) verifyInclusionProof({ ...p, entry: undefined as never }, keys.vkey);
       }
       percentiles(`inclusion proof at tree size ${fmt(LARGE)} (proof checked before reply)`, proofMs);
       const consMs: number[] = [];
@@ -321,7 +328,8 @@ async function largePhase(nc: NatsConnection): Promise<void> {
       }
       percentiles('consistency proof (random old size -> latest)', consMs);
 
-      const agency = '000.07.00.H08';
+      // a1 of every document k with k = 7 (mod 693): a sender of about 150 documents a month
+      const agency = '000.00.08.H08';
       const reportMs: number[] = [];
       for (let i = 0; i < 20; i++) {
         const t0 = performance.now();
@@ -335,7 +343,8 @@ async function largePhase(nc: NatsConnection): Promise<void> {
       await destroyTopology(nc, topo);
     }
   } finally {
-    await db.drop();
+    if (process.env.BENCH_KEEP_DB) say(`kept database ${db.name}`);
+    else await db.drop();
   }
 }
 

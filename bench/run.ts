@@ -18,14 +18,14 @@ import { join } from 'node:path';
 import { connect, type LienThongClient } from '@lt/sdk';
 import type { NatsConnection } from '@lt/messaging';
 import pino from 'pino';
-import { rawJetStream, rawPostgres } from './suite/baselines';
+import { PUBLISH_TIMEOUT_MS, rawJetStream, rawPostgres } from './suite/baselines';
 import { loadBenchConfig, type BenchConfig } from './suite/config';
 import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './suite/directory';
 import { BenchHub, repoRoot } from './suite/hub';
 import { InboxWatcher } from './suite/inbox-watch';
 import { findProcesses, type TrackedProcess } from './suite/procstat';
 import { say } from './suite/progress';
-import { renderSummary, ratiosOf, targetsOf, writeResults, type BenchResults, type MachineInfo } from './suite/report';
+import { combineBaselines, renderSummary, ratiosOf, targetsOf, writeResults, type BenchResults, type MachineInfo } from './suite/report';
 import { broadcast, hubOnlyThroughput, openLoop, prepareDocuments, sdkThroughput, warmUp, type BenchContext } from './suite/scenarios';
 
 function gitInfo(root: string): BenchResults['git'] {
@@ -80,6 +80,16 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // a bug or an unexpected rejection must not leave services running and the namespace behind
+  const onFatal = (err: unknown) => {
+    if (exiting) return;
+    exiting = true;
+    say(`FAILED (unexpected): ${(err as Error)?.stack ?? String(err)}`);
+    void hub.cleanup().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  process.once('exit', () => hub.killServicesNow());
 
   const clients: LienThongClient[] = [];
   const connections: NatsConnection[] = [];
@@ -118,6 +128,7 @@ async function main(): Promise<number> {
           alg: s.key.alg,
           ensureInbox: false,
           autoArrived: false,
+          publishTimeoutMs: PUBLISH_TIMEOUT_MS,
           logger: sdkLog,
         }),
       );
@@ -130,7 +141,7 @@ async function main(): Promise<number> {
     const processes: TrackedProcess[] = [
       ...services.map((name) => ({ name, pids: () => hub.pidOf(name) })),
       { name: 'bench (agencies, inbox watcher)', pids: () => [process.pid] },
-      { name: 'nats-server (shared)', pids: () => natsPids },
+      { name: 'nats-server (shared)', pids: () => natsPids, waitOf: 'all-threads' },
       { name: 'postgres (bench db backends)', pids: () => pgPids },
     ];
     const ctx: BenchContext = {
@@ -150,9 +161,13 @@ async function main(): Promise<number> {
     await warmUp(ctx);
     const prepared = prepareDocuments(ctx, cfg.docs, 1);
     say(`signed ${cfg.docs} documents of ${Math.round(prepared.meanBytes)} bytes at ${Math.round(prepared.signPerSec)}/s (one thread)`);
-    const jsBaseline = await rawJetStream(hub, agencyNc, prepared.payloads, cfg.window);
+    // raw JetStream right before and right after the hub on the same payloads: load from other
+    // work on the machine drifts, the mean of the two brackets the hub's measurement
+    const jsBefore = await rawJetStream(hub, agencyNc, prepared.payloads, cfg.window, processes);
     const pgBaseline = await rawPostgres(hub, cfg.pgRows);
     const hubOnly = await hubOnlyThroughput(ctx, prepared);
+    const jsAfter = await rawJetStream(hub, agencyNc, prepared.payloads, cfg.window, processes);
+    const jsBaseline = combineBaselines([jsBefore, jsAfter]);
     prepared.payloads.length = 0;
     const sdk = await sdkThroughput(ctx, cfg.docs, 2);
     const bcast = await broadcast(ctx);

@@ -4,6 +4,7 @@ import { nanos } from '@nats-io/nats-core';
 import { insertMany } from '@lt/database';
 import type { NatsConnection } from '@lt/messaging';
 import type { BenchHub } from './hub';
+import { startSampling, type ProcessUsage, type TrackedProcess } from './procstat';
 import { ProgressBar } from './progress';
 import { perSecond } from './stats';
 
@@ -24,16 +25,25 @@ export interface Payload {
  * oldest keeps the window full). `onAcked(i)` runs as each publish is confirmed.
  */
 export async function publishWindowed(js: JetStreamClient, count: number, item: (i: number) => Payload, window: number, onAcked?: (i: number) => void): Promise<void> {
-  const inFlight: Array<Promise<PubAck>> = [];
-  for (let i = 0; i < count; i++) {
+  const inFlight: Array<Promise<PubAck | undefined>> = [];
+  let failure: unknown;
+  // every publish gets a handler at once, so a failure never surfaces as an unhandled rejection
+  const settle = (p: Promise<PubAck>, idx: number) =>
+    p.then(
+      (a) => (onAcked?.(idx), a),
+      (err) => ((failure ??= err), undefined),
+    );
+  for (let i = 0; i < count && failure === undefined; i++) {
     const p = item(i);
-    const idx = i;
-    const pub = js.publish(p.subject, p.bytes, { msgID: p.id });
-    inFlight.push(onAcked ? pub.then((a) => (onAcked(idx), a)) : pub);
+    inFlight.push(settle(js.publish(p.subject, p.bytes, { msgID: p.id }), i));
     if (inFlight.length >= window) await inFlight.shift();
   }
   await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
 }
+
+/** Publishes wait this long for their PubAck: a busy shared machine can stall the server for seconds. */
+export const PUBLISH_TIMEOUT_MS = 30_000;
 
 export interface JetStreamBaseline {
   messages: number;
@@ -42,22 +52,26 @@ export interface JetStreamBaseline {
   consumePerSec: number;
   publishMs: number;
   consumeMs: number;
+  /** CPU and RSS of the hub's processes (nats-server, the bench) while publishing and while consuming */
+  publishUsage: ProcessUsage[];
+  consumeUsage: ProcessUsage[];
 }
 
-export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: readonly Payload[], window: number): Promise<JetStreamBaseline> {
+export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: readonly Payload[], window: number, processes: readonly TrackedProcess[]): Promise<JetStreamBaseline> {
   const jsm = await jetstreamManager(hub.nc);
   const stream = `${hub.topo.ns.toUpperCase()}_RAW`;
   const prefix = `${hub.topo.ns}.raw`;
   hub.trackStream(stream);
   // the inbox stream's settings (file, limits, dedup window), without the hub around it
   await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(20 * 60_000), max_msg_size: 2 * 1024 * 1024 });
-  const js = jetstream(nc);
+  const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
   const n = payloads.length;
   let bytes = 0;
   for (const p of payloads) bytes += p.bytes.byteLength;
 
   const pubBar = new ProgressBar('baseline: raw JetStream publish ', n, 'msgs');
   let acked = 0;
+  let sampler = startSampling(processes);
   const t0 = performance.now();
   await publishWindowed(
     js,
@@ -71,12 +85,14 @@ export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: 
     () => pubBar.update(++acked),
   );
   const publishMs = performance.now() - t0;
+  const publishUsage = sampler.stop();
   pubBar.done(acked);
 
   await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: 20_000 });
   const consumer = await js.consumers.get(stream, 'raw');
   const conBar = new ProgressBar('baseline: raw JetStream consume ', n, 'msgs');
   let consumed = 0;
+  sampler = startSampling(processes);
   const t1 = performance.now();
   const iter = await consumer.consume({ max_messages: 1_024 });
   for await (const m of iter) {
@@ -87,10 +103,11 @@ export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: 
   }
   await iter.close();
   const consumeMs = performance.now() - t1;
+  const consumeUsage = sampler.stop();
   conBar.done(consumed);
   await nc.flush();
   await jsm.streams.delete(stream);
-  return { messages: n, meanBytes: bytes / n, publishPerSec: perSecond(n, publishMs), consumePerSec: perSecond(n, consumeMs), publishMs, consumeMs };
+  return { messages: n, meanBytes: bytes / n, publishPerSec: perSecond(n, publishMs), consumePerSec: perSecond(n, consumeMs), publishMs, consumeMs, publishUsage, consumeUsage };
 }
 
 export interface PostgresBaseline {

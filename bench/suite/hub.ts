@@ -8,7 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { topology, type Topology } from '@lt/contracts';
 import { ensureDatabase, migrate, openDataSource } from '@lt/database';
-import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
+import { connectNats, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { loadOrCreateHubKey } from '@lt/platform';
 import { ensureNats, ensurePostgres, type Started } from '../../scripts/lib/infra';
 import { say } from './progress';
@@ -118,7 +118,9 @@ export class BenchHub {
   async start(name: ServiceName, timeoutMs = 60_000): Promise<RunningService> {
     const script = join(BUILD_ROOT, 'apps', name, 'src', 'main.js');
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm run bench does)`);
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...this.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services (not allowed in NODE_OPTIONS)
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...this.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const svc: RunningService = { name, child, tail, exited: Promise.resolve(null) };
     svc.exited = new Promise<number | null>((r) =>
@@ -152,6 +154,11 @@ export class BenchHub {
       throw err;
     });
     return svc;
+  }
+
+  /** Last resort when the bench itself dies: no service may outlive it (synchronous, for process 'exit'). */
+  killServicesNow(): void {
+    for (const s of this.services.values()) if (s.exitCode === undefined) s.child.kill('SIGKILL');
   }
 
   /** Throws when a service died: a scenario waiting for copies would otherwise wait in vain. */
@@ -199,11 +206,18 @@ export class BenchHub {
       }),
     );
     if (this.nc && !this.nc.isClosed()) {
-      await attempt('deleting the streams and bucket', async () => {
-        await destroyTopology(this.nc, this.topo);
-        const jsm = await jetstreamManager(this.nc);
-        for (const s of this.extraStreams) await jsm.streams.delete(s).catch(() => undefined);
-      });
+      // one by one with a long timeout: deleting an inbox stream with a thousand consumers takes a while on a busy server
+      const jsm = await jetstreamManager(this.nc, { timeout: 60_000 });
+      const names = [...Object.values(this.topo.streams), `KV_${this.topo.kvAgencies}`, ...this.extraStreams];
+      for (const name of names) {
+        await attempt(`deleting stream ${name}`, async () => {
+          try {
+            await jsm.streams.delete(name);
+          } catch (err) {
+            if (!/not found/i.test((err as Error).message)) throw err;
+          }
+        });
+      }
       await attempt('closing NATS', () => this.nc.drain());
     }
     if (this.ds?.isInitialized) await attempt('closing the database pool', () => this.ds.destroy());

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuPercent, parseProcStatTicks, parseProcStatusRss } from './stats';
+import { cpuPercent, parseProcStatTicks, parseProcStatusRss, parseSchedstatWait } from './stats';
 
 /**
  * CPU and memory of the processes that make up the hub, read from /proc (Linux). A process that
@@ -11,12 +11,20 @@ export interface TrackedProcess {
   /** label in the report, e.g. `router` or `nats-server (shared)` */
   name: string;
   pids: () => number[];
+  /** run-queue wait of the first thread (node: the event loop; default) or of all threads (Go's nats-server) */
+  waitOf?: 'main' | 'all-threads';
 }
 
 export interface ProcessUsage {
   name: string;
   /** % of one core over the interval (200% = both cores of a 2-core machine) */
   cpuPercent: number;
+  /**
+   * time its first thread (the event loop of a node service) was runnable but waiting for a CPU,
+   * in % of the interval (/proc/<pid>/schedstat; summed over pids, e.g. database backends): high
+   * values mean the machine, not the process, set the pace
+   */
+  runQueueWaitPercent: number;
   /** highest resident set size seen (summed over the process's pids) */
   peakRssBytes: number;
   /** false when /proc could not be read for it at all */
@@ -40,6 +48,28 @@ export function clockTicksPerSecond(): number {
 function readTicks(pid: number): number | undefined {
   try {
     return parseProcStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Nanoseconds the process's first thread (a node service's event loop) spent runnable but waiting
+ * for a CPU. Other threads (GC helpers, libuv pool) would inflate a sum without saying whether
+ * the event loop itself was held up.
+ */
+function readRunQueueWait(pid: number, allThreads: boolean): number | undefined {
+  try {
+    if (!allThreads) return parseSchedstatWait(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+    let sum = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        sum += parseSchedstatWait(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+      } catch {
+        // thread gone meanwhile
+      }
+    }
+    return sum;
   } catch {
     return undefined;
   }
@@ -85,11 +115,15 @@ export function startSampling(processes: readonly TrackedProcess[], everyMs = 25
   const first = new Map<string, Map<number, number>>();
   const last = new Map<string, Map<number, number>>();
   const peak = new Map<string, number>();
+  const waitFirst = new Map<string, Map<number, number>>();
+  const waitLast = new Map<string, Map<number, number>>();
   const pidsOf = new Map<string, number[]>();
   for (const p of processes) {
     first.set(p.name, new Map());
     last.set(p.name, new Map());
     peak.set(p.name, 0);
+    waitFirst.set(p.name, new Map());
+    waitLast.set(p.name, new Map());
     pidsOf.set(p.name, p.pids());
   }
   const sample = () => {
@@ -101,6 +135,11 @@ export function startSampling(processes: readonly TrackedProcess[], everyMs = 25
         if (!first.get(p.name)!.has(pid)) first.get(p.name)!.set(pid, t);
         last.get(p.name)!.set(pid, t);
         rss += readRss(pid);
+        const w = readRunQueueWait(pid, p.waitOf === 'all-threads');
+        if (w !== undefined) {
+          if (!waitFirst.get(p.name)!.has(pid)) waitFirst.get(p.name)!.set(pid, w);
+          waitLast.get(p.name)!.set(pid, w);
+        }
       }
       peak.set(p.name, Math.max(peak.get(p.name)!, rss));
     }
@@ -116,9 +155,12 @@ export function startSampling(processes: readonly TrackedProcess[], everyMs = 25
       return processes.map((p) => {
         let ticks = 0;
         for (const [pid, t0] of first.get(p.name)!) ticks += (last.get(p.name)!.get(pid) ?? t0) - t0;
+        let waitNs = 0;
+        for (const [pid, w0] of waitFirst.get(p.name)!) waitNs += Math.max(0, (waitLast.get(p.name)!.get(pid) ?? w0) - w0);
         return {
           name: p.name,
           cpuPercent: cpuPercent(ticks, clockTicksPerSecond(), wallMs),
+          runQueueWaitPercent: wallMs > 0 ? (waitNs / 1e6 / wallMs) * 100 : 0,
           peakRssBytes: peak.get(p.name)!,
           measured: first.get(p.name)!.size > 0,
         };

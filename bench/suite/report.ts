@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JetStreamBaseline, PostgresBaseline } from './baselines';
+import type { ProcessUsage } from './procstat';
 import type { BenchConfig } from './config';
 import type { BroadcastResult, Measured, OpenLoopResult, ThroughputResult } from './scenarios';
 import { fmtInt, fmtMiB, fmtMs, fmtRatio, ratio, table } from './stats';
@@ -19,6 +20,20 @@ export interface MachineInfo {
   postgres: string;
 }
 
+/** The raw JetStream baseline, run before and after the hub-only scenario; ratios use the mean. */
+export interface JetStreamBaselines {
+  messages: number;
+  meanBytes: number;
+  publishPerSec: number;
+  consumePerSec: number;
+  runs: JetStreamBaseline[];
+}
+
+export function combineBaselines(runs: JetStreamBaseline[]): JetStreamBaselines {
+  const mean = (f: (b: JetStreamBaseline) => number) => runs.reduce((a, b) => a + f(b), 0) / runs.length;
+  return { messages: runs[0]!.messages, meanBytes: runs[0]!.meanBytes, publishPerSec: mean((b) => b.publishPerSec), consumePerSec: mean((b) => b.consumePerSec), runs };
+}
+
 export interface BenchResults {
   version: 1;
   startedAt: string;
@@ -29,7 +44,7 @@ export interface BenchResults {
   settings: Omit<BenchConfig, 'natsUrl' | 'databaseUrl' | 'resultsPath'> & { routerEnv: Record<string, string>; auditEnv: Record<string, string> };
   directory: { agencies: number; tiers: Record<string, number>; senders: number; inboxConsumers: number; broadcastCommunes: number };
   payload: { meanBytes: number; signPerSecOneThread: number };
-  baselines: { jetstream: JetStreamBaseline; postgres: PostgresBaseline };
+  baselines: { jetstream: JetStreamBaselines; postgres: PostgresBaseline };
   scenarios: {
     hubOnly: Measured<ThroughputResult>;
     sdk: Measured<ThroughputResult>;
@@ -100,12 +115,16 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
       `documents ${fmtInt(r.payload.meanBytes)} bytes signed; audit ${r.settings.audit ? 'on' : 'OFF'}`,
   );
   out.push('');
-  out.push('Baselines (same run, same servers)');
+  out.push('Baselines (same run, same servers; raw JetStream measured before and after (a) hub only, ratios use the mean)');
   out.push(
     table([
       ['', 'rate', ''],
-      [`raw JetStream async publish, file stream, ${r.settings.window} in flight`, `${fmtInt(js.publishPerSec)} msgs/s`, `${fmtInt(js.messages)} msgs of ${fmtInt(js.meanBytes)} B`],
-      ['raw JetStream pull consume + ack', `${fmtInt(js.consumePerSec)} msgs/s`, ''],
+      [
+        `raw JetStream async publish, file stream, ${r.settings.window} in flight`,
+        `${fmtInt(js.publishPerSec)} msgs/s`,
+        `${fmtInt(js.messages)} msgs of ${fmtInt(js.meanBytes)} B; runs ${js.runs.map((b) => fmtInt(b.publishPerSec)).join(' and ')}`,
+      ],
+      ['raw JetStream pull consume + ack', `${fmtInt(js.consumePerSec)} msgs/s`, `runs ${js.runs.map((b) => fmtInt(b.consumePerSec)).join(' and ')}`],
       ['raw PostgreSQL multi-row INSERT (12,000 rows/statement)', `${fmtInt(pg.multiRowPerSec)} rows/s`, `${fmtInt(pg.rows)} rows`],
       ['raw PostgreSQL INSERT, 512 rows/statement', `${fmtInt(pg.batch512PerSec)} rows/s`, ''],
       ['raw PostgreSQL single-row INSERT, autocommit', `${fmtInt(pg.singleRowPerSec)} rows/s`, ''],
@@ -160,21 +179,45 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
     ]),
   );
   out.push('');
-  out.push('CPU (% of one core) while each scenario ran, and peak RSS over the run');
-  const names = hubOnly.usage.map((u) => u.name);
-  const rows: string[][] = [['process', ...SCENARIO_LABELS.map(([, l]) => l), 'peak RSS']];
+  const phases = usagePhases(r);
+  out.push('CPU while each phase ran: % of one core / % of the time its main thread waited for a CPU (run queue), and peak RSS');
+  const names = phases[0]!.usage.map((u) => u.name);
+  const cpuRows: string[][] = [['process', ...phases.map((p) => p.label), 'peak RSS']];
   for (const name of names) {
-    const per = SCENARIO_LABELS.map(([k]) => r.scenarios[k].usage.find((u) => u.name === name));
+    const per = phases.map((p) => p.usage.find((u) => u.name === name));
     const measured = per.some((u) => u?.measured);
-    rows.push([
+    cpuRows.push([
       name,
-      ...per.map((u) => (u?.measured ? `${u.cpuPercent.toFixed(0)}%` : '-')),
+      ...per.map((u) => (u?.measured ? `${u.cpuPercent.toFixed(0)}/${u.runQueueWaitPercent.toFixed(0)}%` : '-')),
       measured ? fmtMiB(Math.max(...per.map((u) => u?.peakRssBytes ?? 0))) : '-',
     ]);
   }
-  out.push(table(rows));
+  out.push(table(cpuRows));
   out.push('');
-  out.push('Per document (broadcast: per broadcast): JetStream messages stored and PostgreSQL rows inserted, after the hub settled');
+  out.push('CPU time per unit of work: ms per message (baselines), per document (a, c), per copy (b)');
+  const msRows: string[][] = [['process', ...phases.map((p) => p.label)]];
+  for (const name of names) {
+    const per = phases.map((p) => {
+      const u = p.usage.find((x) => x.name === name);
+      return u?.measured ? cpuMsPerUnit(u.cpuPercent, p.wallMs, p.units) : Number.NaN;
+    });
+    if (per.every((v) => !Number.isFinite(v))) continue;
+    msRows.push([name, ...per.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '-'))]);
+  }
+  const hubNames = names.filter((n) => !n.startsWith('bench'));
+  msRows.push([
+    'total without the bench process',
+    ...phases.map((p) =>
+      cpuMsPerUnit(
+        p.usage.filter((u) => hubNames.includes(u.name) && u.measured).reduce((a, u) => a + u.cpuPercent, 0),
+        p.wallMs,
+        p.units,
+      ).toFixed(3),
+    ),
+  ]);
+  out.push(table(msRows));
+  out.push('');
+  out.push('Per document (broadcast: per broadcast): JetStream messages stored and PostgreSQL rows inserted after the hub settled; largest consumer backlogs seen');
   const keys = (pick: (s: Measured<unknown>) => Record<string, number>) =>
     [...new Set(SCENARIO_LABELS.flatMap(([k]) => Object.keys(pick(r.scenarios[k] as Measured<unknown>))))].filter((k) =>
       SCENARIO_LABELS.some(([s]) => (pick(r.scenarios[s] as Measured<unknown>)[k] ?? 0) !== 0),
@@ -182,6 +225,8 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   const perRows: string[][] = [['', ...SCENARIO_LABELS.map(([, l]) => l)]];
   for (const k of keys((s) => s.perDoc.messages)) perRows.push([`stream ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtPer(r.scenarios[s].perDoc.messages[k]))]);
   for (const k of keys((s) => s.perDoc.rows)) perRows.push([`table ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtPer(r.scenarios[s].perDoc.rows[k]))]);
+  const backlogKeys = [...new Set(SCENARIO_LABELS.flatMap(([k]) => Object.keys(r.scenarios[k].maxBacklog)))].sort();
+  for (const k of backlogKeys) perRows.push([`max backlog of consumer ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtInt(r.scenarios[s].maxBacklog[k] ?? 0))]);
   perRows.push(['hub settled (router+audit idle) after', ...SCENARIO_LABELS.map(([s]) => (r.scenarios[s].settled ? fmtMs(r.scenarios[s].settleMs) : 'not settled'))]);
   out.push(table(perRows));
   out.push('');
@@ -195,6 +240,32 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   out.push('');
   out.push(`results written to ${resultsPath}`);
   return out.join('\n');
+}
+
+interface UsagePhase {
+  label: string;
+  usage: ProcessUsage[];
+  wallMs: number;
+  /** messages, documents or copies handled in the phase */
+  units: number;
+}
+
+function usagePhases(r: BenchResults): UsagePhase[] {
+  const js = r.baselines.jetstream.runs[0]!;
+  const { hubOnly, sdk, broadcast, openLoop } = r.scenarios;
+  return [
+    { label: 'JS publish', usage: js.publishUsage, wallMs: js.publishMs, units: js.messages },
+    { label: 'JS consume', usage: js.consumeUsage, wallMs: js.consumeMs, units: js.messages },
+    { label: '(a) hub only', usage: hubOnly.usage, wallMs: hubOnly.wallMs, units: hubOnly.result.docs },
+    { label: '(a) SDK', usage: sdk.usage, wallMs: sdk.wallMs, units: sdk.result.docs },
+    { label: '(b) broadcast', usage: broadcast.usage, wallMs: broadcast.wallMs, units: broadcast.result.broadcasts * broadcast.result.copiesEach },
+    { label: '(c) open loop', usage: openLoop.usage, wallMs: openLoop.wallMs, units: openLoop.result.docs },
+  ];
+}
+
+/** CPU milliseconds per unit from a CPU % (of one core) held over wallMs. */
+export function cpuMsPerUnit(cpuPct: number, wallMs: number, units: number): number {
+  return units > 0 ? ((cpuPct / 100) * wallMs) / units : Number.NaN;
 }
 
 function fmtPer(v: number | undefined): string {

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { uuidv7, type DocumentBody } from '@lt/contracts';
 import type { NatsConnection } from '@lt/messaging';
 import type { LienThongClient, SendDocumentInput } from '@lt/sdk';
-import { publishWindowed, type Payload } from './baselines';
+import { publishWindowed, PUBLISH_TIMEOUT_MS, type Payload } from './baselines';
 import type { BenchConfig } from './config';
 import type { BenchDirectory, Sender } from './directory';
 import { documentBody } from './documents';
@@ -42,6 +42,42 @@ export interface Measured<T> {
   settled: boolean;
   /** per document: JetStream messages stored per stream, rows inserted per table */
   perDoc: { messages: Record<string, number>; rows: Record<string, number> };
+  /**
+   * largest backlog (not yet delivered + delivered but unacked) seen per service consumer while the
+   * scenario ran, sampled every 250 ms: where work piles up is where the pipeline is slowest
+   */
+  maxBacklog: Record<string, number>;
+}
+
+/** Samples the backlog of the hub's own durable consumers (agencies' inbox consumers excluded) until stopped. */
+function sampleBacklogs(ctx: BenchContext): { stop(): Promise<Record<string, number>> } {
+  const max: Record<string, number> = {};
+  let running = true;
+  const loop = (async () => {
+    const jsm = await jetstreamManager(ctx.hub.nc);
+    const { submit, inbox, events } = ctx.hub.topo.streams;
+    while (running) {
+      try {
+        for (const [label, stream] of [['submit', submit], ['inbox', inbox], ['events', events]] as const) {
+          for await (const c of jsm.consumers.list(stream)) {
+            if (!isServiceConsumer(c.name, c.config.durable_name)) continue;
+            const key = `${label}/${c.name}`;
+            max[key] = Math.max(max[key] ?? 0, c.num_pending + c.num_ack_pending);
+          }
+        }
+      } catch {
+        // a slow answer under load: try again at the next tick
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
 }
 
 // ------------------------------------------------------------------ helpers
@@ -70,6 +106,11 @@ function recipientPicker(dir: BenchDirectory, seed: number): (sender: string) =>
   };
 }
 
+/** The hub services' durable consumers: not the agencies' inbox consumers, not the bench's own ordered consumer. */
+function isServiceConsumer(name: string, durable: string | undefined): boolean {
+  return Boolean(durable) && !name.startsWith('inbox_');
+}
+
 async function streamSeqs(ctx: BenchContext): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const [label, name] of Object.entries({ submit: ctx.hub.topo.streams.submit, inbox: ctx.hub.topo.streams.inbox, events: ctx.hub.topo.streams.events })) {
@@ -79,8 +120,9 @@ async function streamSeqs(ctx: BenchContext): Promise<Record<string, number>> {
 }
 
 async function tableRows(ctx: BenchContext): Promise<Record<string, number>> {
+  // plain tables and partitions; a partitioned parent would count its partitions' rows again
   const tables: Array<{ tablename: string }> = await ctx.hub.ds.query(
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('lt_migrations') ORDER BY tablename",
+    "SELECT c.relname AS tablename FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'lt_migrations' ORDER BY 1",
   );
   const out: Record<string, number> = {};
   for (const { tablename } of tables) {
@@ -100,7 +142,7 @@ async function settle(ctx: BenchContext, timeoutMs: number): Promise<boolean> {
     let pending = 0;
     for (const stream of [submit, inbox, events]) {
       for await (const c of jsm.consumers.list(stream)) {
-        if (c.name.startsWith('inbox_')) continue;
+        if (!isServiceConsumer(c.name, c.config.durable_name)) continue;
         pending += c.num_pending + c.num_ack_pending;
       }
     }
@@ -115,10 +157,12 @@ export async function measure<T>(ctx: BenchContext, docs: number, fn: () => Prom
   const rows0 = await tableRows(ctx);
   await ctx.refreshProcesses();
   const sampler = startSampling(ctx.processes);
+  const backlogs = sampleBacklogs(ctx);
   const t0 = performance.now();
   const result = await fn();
   const wallMs = performance.now() - t0;
   const usage = sampler.stop();
+  const maxBacklog = await backlogs.stop();
   const s0 = performance.now();
   const settled = await settle(ctx, ctx.cfg.quick ? 30_000 : 90_000);
   const settleMs = performance.now() - s0;
@@ -127,7 +171,7 @@ export async function measure<T>(ctx: BenchContext, docs: number, fn: () => Prom
   const per = (a: Record<string, number>, b: Record<string, number>) =>
     Object.fromEntries(Object.keys(b).map((k) => [k, Math.round((((b[k] ?? 0) - (a[k] ?? 0)) / docs) * 1000) / 1000]));
   ctx.watcher.clear();
-  return { result, usage, wallMs, settleMs, settled, perDoc: { messages: per(seq0, seq1), rows: per(rows0, rows1) } };
+  return { result, usage, wallMs, settleMs, settled, perDoc: { messages: per(seq0, seq1), rows: per(rows0, rows1) }, maxBacklog };
 }
 
 /** The reason of the first refusal seen (its hub-signed status body), for the error message. */
@@ -236,7 +280,7 @@ export async function hubOnlyThroughput(ctx: BenchContext, prepared: PreparedDoc
     for (const p of payloads) ctx.watcher.expect(p.id, 1);
     const start = ctx.watcher.counts.copies;
     const bar = new ProgressBar('(a) hub only: copies in inboxes   ', n, 'docs');
-    const js = jetstream(ctx.agencyNc);
+    const js = jetstream(ctx.agencyNc, { timeout: PUBLISH_TIMEOUT_MS });
     const t0 = performance.now();
     let acceptedMs = 0;
     const publishing = publishWindowed(js, n, (i) => payloads[i]!, ctx.cfg.window).then(() => (acceptedMs = performance.now() - t0));

@@ -119,3 +119,10 @@ export function parseProcStatusRss(status: string): number {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   return m ? Number(m[1]) * 1024 : 0;
 }
+
+/** Run-queue wait (ns, second field) from the text of /proc/<pid>/task/<tid>/schedstat. */
+export function parseSchedstatWait(schedstat: string): number {
+  const wait = Number(schedstat.trim().split(/\s+/)[1]);
+  if (!Number.isFinite(wait)) throw new Error(`unexpected schedstat line: ${schedstat.slice(0, 80)}`);
+  return wait;
+}

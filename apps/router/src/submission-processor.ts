@@ -80,15 +80,20 @@ export class SubmissionProcessor {
     private readonly crash: CrashPoints = {},
   ) {}
 
-  /** the commit stage of the batch handed over last; commits run strictly one after another */
-  private tail: Promise<void> = Promise.resolve();
+  /** the register stage of the batch handed over last: statements run one after another */
+  private registerTail: Promise<unknown> = Promise.resolve();
+  /** the publish stage of the batch handed over last: publishes run one after another */
+  private publishTail: Promise<void> = Promise.resolve();
+  /** publish stage of the batch before the last one, for backpressure */
+  private previousPublish: Promise<void> = Promise.resolve();
 
   /**
    * BatchHandler for DurableConsumerRunner. Settles every message itself and never throws.
-   * Two-stage pipeline: this batch is decided (CPU: decode, verify, validate) while the previous
-   * batch is still committing (I/O: Postgres, PubAcks, acks); commits stay in stream order, so
-   * copies never overtake each other and the register always holds every earlier batch. Returns
-   * once the previous commit is done: at most one batch waits for I/O while the next is decided.
+   * A three-stage pipeline: while this batch is decided (CPU: decode, verify, validate), the
+   * previous one may be in Postgres and the one before it publishing. Each stage runs its batches
+   * strictly in stream order, so the register always holds every earlier batch when a batch is
+   * registered, and copies never overtake each other. Returns once the previous batch is
+   * registered and the one before it published: at most three batches are in hand.
    */
   readonly handle = async (batch: JsMsg[]): Promise<void> => {
     const items = batch.map((m) => ({ m, sub: toSubmission(m) }));
@@ -98,29 +103,42 @@ export class SubmissionProcessor {
     } catch (err) {
       decided = err instanceof Error ? err : toLtError(err);
     }
-    const previous = this.tail;
-    this.tail = previous.then(() => this.finish(items, decided));
-    await previous;
+    const previousRegister = this.registerTail;
+    const registered: Promise<Outcome[]> =
+      decided instanceof Error ? Promise.reject(decided) : previousRegister.then(() => this.registerStage(decided as Decided));
+    registered.catch(() => undefined); // observed by finish()
+    this.registerTail = registered.catch(() => undefined);
+    const beforePrevious = this.previousPublish;
+    const previousPublish = this.publishTail;
+    this.previousPublish = previousPublish;
+    this.publishTail = previousPublish.then(() => this.finish(items, decided, registered));
+    await Promise.all([previousRegister, beforePrevious]);
   };
 
   /** Resolves when every batch handed over so far has been settled. */
   async drain(): Promise<void> {
     let seen: Promise<void>;
     do {
-      seen = this.tail;
+      seen = this.publishTail;
       await seen;
-    } while (seen !== this.tail);
+    } while (seen !== this.publishTail);
     await Promise.all([...this.acking]);
   }
 
-  private async finish(items: Item[], decided: Decided | Error): Promise<void> {
-    const r = await this.attempt(() => (decided instanceof Error ? Promise.reject(decided) : this.commit(decided)));
+  private async finish(items: Item[], decided: Decided | Error, registered: Promise<Outcome[]>): Promise<void> {
+    const r = await this.attempt(async () => {
+      if (decided instanceof Error) throw decided;
+      await this.publishStage(decided, await registered);
+    });
     if (r.ok) return;
     if (!isTransient(r.err) && items.length > 1) {
       // one bad submission must not hold back the others: retry them one by one
       this.log.warn({ err: r.err.message, size: items.length }, 'batch failed; isolating its submissions');
       for (const item of items) {
-        const one = await this.attempt(async () => this.commit(await this.decide([item])));
+        const one = await this.attempt(async () => {
+          const d = await this.decide([item]);
+          await this.publishStage(d, await this.registerStage(d));
+        });
         if (!one.ok) await this.settleFailure(item, one.err);
       }
       return;
@@ -169,20 +187,23 @@ export class SubmissionProcessor {
     return { items, live, decisions, failed };
   }
 
-  /** 2.-4. register, publish, ack. Throws when the batch as a whole could not be committed. */
-  private async commit(d: Decided): Promise<void> {
-    this.stats.batches++;
-    const { items, live, decisions, failed } = d;
-    // 2. registers, one statement: replays, redeliveries, Decree 30 numbers
-    const records = envelopeRecordsOf(decisions);
-    const registered = await this.register.record(records, numberCandidatesOf(decisions), this.clock.now());
+  /** 2. registers, one statement: replays, redeliveries, Decree 30 numbers. */
+  private async registerStage(d: Decided): Promise<Outcome[]> {
+    const records = envelopeRecordsOf(d.decisions);
+    const registered = await this.register.record(records, numberCandidatesOf(d.decisions), this.clock.now());
     for (const r of records) {
       const p = registered.priors.get(r.id);
       if (p && p.seq === r.seq && p.digest === r.digest) this.stats.redelivered++;
     }
-    const outcomes = applyNumberRegister(applyEnvelopeRegister(decisions, registered.priors), registered.numbers);
-    await this.crash.afterRecord?.(items.map((i) => i.m));
+    const outcomes = applyNumberRegister(applyEnvelopeRegister(d.decisions, registered.priors), registered.numbers);
+    await this.crash.afterRecord?.(d.items.map((i) => i.m));
+    return outcomes;
+  }
 
+  /** 3.-4. publish and ack. Throws when the batch as a whole could not be published. */
+  private async publishStage(d: Decided, outcomes: Outcome[]): Promise<void> {
+    this.stats.batches++;
+    const { items, live, failed } = d;
     // 3. every publish of the batch in flight together
     const routedAt = this.clock.now();
     const pending: Promise<unknown>[] = [];

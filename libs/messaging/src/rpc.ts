@@ -66,9 +66,16 @@ export class RpcClient {
   ) {}
 
   async call<T>(subject: string, payload?: unknown, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+    let body: Uint8Array;
+    try {
+      body = enc.encode(payload === undefined ? '' : JSON.stringify(payload));
+    } catch (err) {
+      // a local problem (cyclic or absurdly deep value): retrying cannot help, so never UNAVAILABLE
+      throw new LtError('BAD_REQUEST', `request for ${subject} cannot be encoded as JSON: ${(err as Error).message}`, { subject });
+    }
     let data: Uint8Array;
     try {
-      const m = await this.nc.request(subject, enc.encode(payload === undefined ? '' : JSON.stringify(payload)), { timeout: timeoutMs });
+      const m = await this.nc.request(subject, body, { timeout: timeoutMs });
       data = m.data;
     } catch (err) {
       const e = err as Error;

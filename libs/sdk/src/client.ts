@@ -443,7 +443,7 @@ export class LienThongClient {
     const headers = headerRecord(m);
     let verified;
     try {
-      verified = verifyInbound(m.data, this.directory);
+      verified = verifyInbound(m.data, this.directory, headers);
     } catch (e) {
       const error = toLtError(e);
       const keyMissing = error.code === 'UNKNOWN_KEY' && error.details?.reason === undefined;

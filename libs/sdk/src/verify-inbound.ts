@@ -1,5 +1,6 @@
 import {
   ENVELOPE_KINDS,
+  HEADERS,
   HUB_KID_PREFIX,
   JWS_TYP,
   LtError,
@@ -36,7 +37,33 @@ export interface VerifiedInbound {
   hubSigned: boolean;
 }
 
-export function verifyInbound(bytes: Uint8Array, dir: AgencyDirectory): VerifiedInbound {
+export function verifyInbound(bytes: Uint8Array, dir: AgencyDirectory, headers?: Record<string, string>): VerifiedInbound {
+  const verified = verifySignedCopy(bytes, dir);
+  if (headers) checkRoutingHeaders(verified, headers);
+  return verified;
+}
+
+/**
+ * The hub's routing headers are not signed, so they must agree with the signed content: the
+ * audit reads them, and an agency system that trusted `Lt-From` over the signature could be fooled.
+ */
+export function checkRoutingHeaders(v: VerifiedInbound, headers: Record<string, string>): void {
+  const id = headers[HEADERS.envelopeId];
+  if (id !== undefined && id !== v.envelope.id) {
+    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.envelopeId} ${id} does not match the signed envelope id ${v.envelope.id}`, { field: HEADERS.envelopeId });
+  }
+  if (v.hubSigned) return;
+  const from = headers[HEADERS.from];
+  if (from !== undefined && from !== v.envelope.from) {
+    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.from} says ${from} but the copy is signed by ${v.envelope.from}`, { field: HEADERS.from, signer: v.envelope.from });
+  }
+  const kid = headers[HEADERS.kid];
+  if (kid !== undefined && kid !== v.kid) {
+    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.kid} says ${kid} but the copy is signed with ${v.kid}`, { field: HEADERS.kid, signer: v.kid });
+  }
+}
+
+function verifySignedCopy(bytes: Uint8Array, dir: AgencyDirectory): VerifiedInbound {
   const jws = parseJsonBytes(bytes);
   const kid = peekKid(jws);
   if (kid !== undefined && kid.startsWith(HUB_KID_PREFIX)) return verifyHubSigned(jws, kid, dir);

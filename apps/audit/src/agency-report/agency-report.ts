@@ -17,9 +17,9 @@ function bound(value: unknown, field: string): number | null {
 }
 
 /**
- * GET /v1/reports/agencies/:code?from=&to=. Two indexed reads: entries of the period that name
+ * GET /v1/reports/agencies/:code?from=&to=. Indexed reads only: entries of the period that name
  * the agency (GIN on agencies, month partitions pruned by time), then the later statuses about
- * those documents (message_id index, partitions from `to` on).
+ * those documents (message index of audit_entry_ids, each row from its own partition).
  */
 export async function agencyReport(store: AuditStore, req: AgencyReportRequest, now: Date): Promise<AgencyReport> {
   if (!isAgencyCode(req?.code)) throw new LtError('INVALID_AGENCY_CODE', `code ${JSON.stringify(req?.code)} is not an agency code`, { field: 'code' });
@@ -38,12 +38,7 @@ export async function agencyReport(store: AuditStore, req: AgencyReportRequest, 
     [req.code, from, to],
   );
   const messageIds = [...new Set(inPeriod.filter((r) => r.type.startsWith('delivery.') && r.message_id).map((r) => r.message_id as string))];
-  const later: EntryRow[] = messageIds.length
-    ? await store.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = ANY($1::uuid[]) AND at >= $2 AND type LIKE 'status.%' ORDER BY seq`, [
-        messageIds,
-        to,
-      ])
-    : [];
+  const later = (await store.entryRowsForMessages(messageIds, to)).filter((r) => r.type.startsWith('status.') && r.at.getTime() >= toMs);
   const entries = [...inPeriod, ...later].map(rowToEntry);
   const counterparts = new Set<string>();
   for (const e of entries) for (const a of e.agencies) counterparts.add(a);

@@ -244,8 +244,8 @@ export class LogWriter {
       await insertMany(
         qr,
         'audit_entry_ids',
-        ['entry_id', 'seq'],
-        entries.map((e) => [e.id, e.seq]),
+        ['entry_id', 'seq', 'message_id', 'at'],
+        entries.map((e) => [e.id, e.seq, e.messageId, e.at]),
       );
       await insertMany(
         qr,
@@ -256,8 +256,8 @@ export class LogWriter {
       await insertMany(
         qr,
         'audit_hashes',
-        ['seq', 'hashes'],
-        rows.map((h, i) => [entries[0].seq + i, h]),
+        ['seq', 'hashes', 'at'],
+        rows.map((h, i) => [entries[i].seq, h, entries[i].at]),
       );
       await this.recordTiers(qr, entries);
       if (frontier.size - this.lastCheckpointSize >= this.opts.checkpointEvery) checkpoint = await this.insertCheckpoint(qr, frontier);

@@ -28,25 +28,32 @@ export async function proveInclusion(
 ): Promise<InclusionProofResponse> {
   const seq = seqParam(req?.seq, 'seq', true)!;
   const asked = seqParam(req?.treeSize, 'treeSize', false);
-  const size = await store.treeSize();
-  if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
   let treeSize: number;
   let cp: CheckpointRow | null;
   if (asked === undefined) {
+    // the latest checkpoint bounds the proof: no need to read the log size
     cp = await store.latestCheckpoint();
     if (!cp || cp.treeSize <= seq) cp = (await cutCheckpoint?.()) ?? cp;
     if (!cp || cp.treeSize <= seq) {
+      const size = await store.treeSize();
+      if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
       throw new LtError('NOT_FOUND', `entry ${seq} is not covered by a signed checkpoint yet (latest: ${cp?.treeSize ?? 0}); retry in a few seconds`, { seq });
     }
     treeSize = cp.treeSize;
   } else {
+    const size = await store.treeSize();
+    if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
     if (asked <= seq || asked > size)
       throw new LtError('VALIDATION_FAILED', `treeSize must be greater than seq ${seq} and at most ${size}, got ${asked}`, { field: 'treeSize' });
     treeSize = asked;
     cp = await store.checkpointAt(treeSize);
   }
-  const [proof, row, leaf] = await Promise.all([proveRecord(treeSize, seq, store.hashes), store.entryRow(seq), store.storedLeaf(seq)]);
-  if (!row || !leaf) throw new LtError('INTERNAL', `entry ${seq} or its stored leaf hash is missing from the log; run audit verify`, { seq });
+  const [proof, row] = await Promise.all([
+    proveRecord(treeSize, seq, store.hashes),
+    store.storedLeaf(seq).then(async (stored) => stored && { stored, row: await store.entryRow(seq, stored.at) }),
+  ]);
+  if (!row?.row) throw new LtError('INTERNAL', `entry ${seq} or its stored leaf hash is missing from the log; run audit verify`, { seq });
+  const leaf = row.stored.leaf;
   const rootHash = cp ? cp.rootHash : await treeHash(treeSize, store.hashes);
   try {
     checkRecord(proof, treeSize, rootHash, seq, leaf);
@@ -65,6 +72,6 @@ export async function proveInclusion(
     rootHash: encodeHash(rootHash),
     proof: proof.map((h) => encodeHash(h)),
     checkpoint: cp?.note ?? null,
-    entry: rowToEntry(row),
+    entry: rowToEntry(row.row),
   };
 }

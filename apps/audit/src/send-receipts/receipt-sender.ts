@@ -2,7 +2,7 @@ import { HEADERS, type Topology } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import type { JetStreamPublisher } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
-import { ENTRY_COLUMNS, rowToEntry, type AuditStore, type CheckpointRow, type EntryRow } from '../store/audit-store';
+import { rowToEntry, type AuditStore, type CheckpointRow, type EntryRow } from '../store/audit-store';
 import { planReceipt, receiptTypes } from './build-receipt';
 import type { HubEnvelopeSigner } from './hub-envelope-signer';
 
@@ -84,10 +84,7 @@ export class ReceiptSender {
     const lo = Number(sent_upto);
     if (lo >= cp.treeSize) return true;
     const hi = Math.min(cp.treeSize, lo + this.opts.batch);
-    const rows: EntryRow[] = await this.store.db.query(
-      `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 AND type = ANY($3::text[]) ORDER BY seq`,
-      [lo, hi, this.types],
-    );
+    const rows: EntryRow[] = await this.store.entryRows(lo, hi, this.types);
     const now = this.clock.now();
     const pending: Promise<unknown>[] = [];
     for (const row of rows) {

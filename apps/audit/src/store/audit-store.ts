@@ -129,14 +129,41 @@ export class AuditStore {
     return rows.map(toCheckpoint);
   }
 
-  async entryRow(seq: number): Promise<EntryRow | null> {
-    const rows: EntryRow[] = await this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq = $1 ORDER BY at LIMIT 1`, [seq]);
+  /**
+   * Entries at known positions, each read from the one month partition that holds it: `at = ANY`
+   * lets the planner prune every other partition before planning, so the cost does not grow with
+   * years of partitions.
+   */
+  entryRowsAt(keys: ReadonlyArray<{ seq: number; at: Date }>): Promise<EntryRow[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE at = ANY($1::timestamptz[]) AND seq = ANY($2::bigint[]) ORDER BY seq`, [
+      keys.map((k) => k.at),
+      keys.map((k) => k.seq),
+    ]);
+  }
+
+  /** The entry at a position (its `at`, when not given, comes from its stored hashes row). */
+  async entryRow(seq: number, at?: Date): Promise<EntryRow | null> {
+    const when = at ?? (await this.storedLeaf(seq))?.at;
+    if (!when) return null;
+    const rows = await this.entryRowsAt([{ seq, at: when }]);
     return rows[0] ?? null;
   }
 
-  /** Entry rows with lo <= seq < hi, by seq (a deleted row leaves a gap; a forged one a repeat). */
-  entryRows(lo: number, hi: number): Promise<EntryRow[]> {
-    return this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq`, [lo, hi]);
+  /**
+   * Entry rows with lo <= seq < hi, by seq (a deleted row leaves a gap; a forged one a repeat),
+   * optionally only some types. The range's times come from audit_hashes, to prune partitions.
+   */
+  async entryRows(lo: number, hi: number, types?: readonly string[]): Promise<EntryRow[]> {
+    const [span]: Array<{ lo: Date | null; hi: Date | null; n: number }> = await this.db.query(
+      'SELECT min(at) AS lo, max(at) AS hi, count(*)::int AS n FROM audit_hashes WHERE seq >= $1 AND seq < $2',
+      [lo, hi],
+    );
+    const typeFilter = types ? 'AND type = ANY($3::text[])' : '';
+    const params: unknown[] = [lo, hi, ...(types ? [types] : [])];
+    // every position has its hashes row: its times bound the partitions to read
+    const timeFilter = span && span.n === hi - lo && span.lo && span.hi ? `AND at >= $${params.push(span.lo)} AND at <= $${params.push(span.hi)}` : '';
+    return this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= $1 AND seq < $2 ${typeFilter} ${timeFilter} ORDER BY seq`, params);
   }
 
   /** Stored hash rows with lo <= seq < hi. */
@@ -148,17 +175,19 @@ export class AuditStore {
     return rows.map((r) => ({ seq: Number(r.seq), hashes: r.hashes }));
   }
 
-  /** Stored leaf hash of one record. */
-  async storedLeaf(seq: number): Promise<Buffer | null> {
-    const rows: Array<{ hashes: Buffer }> = await this.db.query('SELECT hashes FROM audit_hashes WHERE seq = $1', [seq]);
-    return rows.length ? Buffer.from(slotOf(rows[0].hashes, 0)) : null;
+  /** Stored leaf hash of one record, and the time (partition) of its entry. */
+  async storedLeaf(seq: number): Promise<{ leaf: Buffer; at: Date } | null> {
+    const rows: Array<{ hashes: Buffer; at: Date }> = await this.db.query('SELECT hashes, at FROM audit_hashes WHERE seq = $1', [seq]);
+    return rows.length ? { leaf: Buffer.from(slotOf(rows[0].hashes, 0)), at: rows[0].at } : null;
   }
 
-  /** Every entry about a message; notBefore prunes partitions older than the message can be. */
-  entryRowsForMessage(messageId: string, notBefore: Date | null): Promise<EntryRow[]> {
-    return notBefore
-      ? this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = $1 AND at >= $2 ORDER BY seq`, [messageId, notBefore])
-      : this.db.query(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE message_id = $1 ORDER BY seq`, [messageId]);
+  /** Every entry about a message, through the message index of audit_entry_ids. */
+  async entryRowsForMessages(messageIds: readonly string[], notBefore?: Date): Promise<EntryRow[]> {
+    if (messageIds.length === 0) return [];
+    const keys: Array<{ seq: string; at: Date }> = notBefore
+      ? await this.db.query('SELECT seq, at FROM audit_entry_ids WHERE message_id = ANY($1::uuid[]) AND at >= $2', [messageIds, notBefore])
+      : await this.db.query('SELECT seq, at FROM audit_entry_ids WHERE message_id = ANY($1::uuid[])', [messageIds]);
+    return this.entryRowsAt(keys.map((k) => ({ seq: Number(k.seq), at: k.at })));
   }
 
   async tiersOf(codes: string[]): Promise<Map<string, string>> {

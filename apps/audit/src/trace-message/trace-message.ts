@@ -4,16 +4,17 @@ import type { MessageTrace } from '../rpc-contract';
 import { buildTrace } from './build-trace';
 
 /**
- * GET /v1/messages/:id/trace. One index probe per month partition on message_id (entries of a
- * status or recall carry the id of the document they answer). No time pruning from the UUIDv7
- * timestamp: the sender chooses the id, so its time proves nothing about where the entries are.
+ * GET /v1/messages/:id/trace. Two indexed reads: the message index of audit_entry_ids gives the
+ * (seq, at) of every entry about the message (a status or recall carries the id of the document
+ * it answers), then each entry is read from the one month partition holding it. Not the UUIDv7
+ * timestamp of the id: the sender chooses the id, so its time proves nothing about where entries are.
  */
 export async function traceMessage(store: AuditStore, messageId: unknown): Promise<MessageTrace> {
   if (typeof messageId !== 'string' || !isUuid(messageId.toLowerCase())) {
     throw new LtError('VALIDATION_FAILED', `messageId must be a UUID, got ${JSON.stringify(messageId)}`, { field: 'messageId' });
   }
   const id = messageId.toLowerCase();
-  const rows = await store.entryRowsForMessage(id, null);
+  const rows = await store.entryRowsForMessages([id]);
   if (rows.length === 0) throw new LtError('UNKNOWN_MESSAGE', `the audit log has no entry about message ${id}`, { messageId: id });
   return buildTrace(
     id,

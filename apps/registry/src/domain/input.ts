@@ -27,9 +27,24 @@ export function parseActor(value: unknown): Actor {
   return { sub, role };
 }
 
-/** A non-empty string (trimmed), at most `max` characters. */
+// same rule as free text in envelopes: no C0/C1 controls (tab excepted), no DEL, no lone surrogates;
+// Postgres refuses NUL outright and CR/LF in a directory field is a header-injection vector
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+/** Throws VALIDATION_FAILED naming the first control/invalid character of a text field. */
+export function checkText(v: string, field: string): void {
+  const m = FORBIDDEN_TEXT.exec(v);
+  if (m) {
+    const cp = m[0].codePointAt(0)!;
+    throw invalid(field, `contains control or invalid character U+${cp.toString(16).toUpperCase().padStart(4, '0')} at position ${m.index}`);
+  }
+}
+
+/** A non-empty string (trimmed), at most `max` characters, without control characters. */
 export function requiredString(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describe(value)}`);
+  checkText(value, field);
   const v = value.trim();
   if (v.length === 0) throw invalid(field, 'must not be empty');
   if (v.length > max) throw invalid(field, `must be at most ${max} characters, got ${v.length}`);
@@ -40,6 +55,7 @@ export function requiredString(value: unknown, field: string, max: number): stri
 export function optionalString(value: unknown, field: string, max: number): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalid(field, `must be a string or null, got ${describe(value)}`);
+  checkText(value, field);
   const v = value.trim();
   if (v.length === 0) return null;
   if (v.length > max) throw invalid(field, `must be at most ${max} characters, got ${v.length}`);

@@ -4,6 +4,20 @@ import type { EnvelopeRecord, NumberRecord, NumberResult, PriorEnvelope, Registe
 
 type Queryable = Pick<DataSource | EntityManager, 'query'>;
 
+/** node-postgres pool (what TypeORM's postgres driver keeps as `driver.master`). */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * The pg pool behind a TypeORM DataSource, when there is one: through it the statement is
+ * prepared once per connection (named) instead of planned on every batch (about 1 ms saved).
+ */
+function pgPoolOf(db: Queryable): PgPool | null {
+  const master = (db as { driver?: { master?: unknown } }).driver?.master as Partial<PgPool> | undefined;
+  return master && typeof master.query === 'function' ? (master as PgPool) : null;
+}
+
 /**
  * Both registers (migration 1732000000300-router) written by ONE statement per batch: arrays
  * travel as ten parameters whatever the batch size, and one statement is one commit (one WAL
@@ -60,12 +74,21 @@ interface Row {
 }
 
 export class PostgresRoutingRegister implements RoutingRegister {
-  constructor(private readonly db: Queryable) {}
+  private readonly pool: PgPool | null;
+
+  constructor(private readonly db: Queryable) {
+    this.pool = pgPoolOf(db);
+  }
+
+  private async query(values: unknown[]): Promise<Row[]> {
+    if (this.pool) return (await this.pool.query({ name: 'lt_router_record_v1', text: RECORD_SQL, values })).rows as Row[];
+    return this.db.query(RECORD_SQL, values);
+  }
 
   async record(envelopes: readonly EnvelopeRecord[], numbers: readonly NumberRecord[], receivedAt: Date): Promise<RegisterResult> {
     const result: RegisterResult = { priors: new Map<string, PriorEnvelope>(), numbers: new Map<string, NumberResult>() };
     if (envelopes.length === 0) return result;
-    const rows: Row[] = await this.db.query(RECORD_SQL, [
+    const rows = await this.query([
       envelopes.map((r) => r.id),
       envelopes.map((r) => r.sender),
       envelopes.map((r) => r.seq),

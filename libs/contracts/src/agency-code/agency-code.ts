@@ -40,7 +40,9 @@ function invalid(input: string, message: string, segment?: string, reason?: stri
 
 function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
-  return `"${ch}" (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  // controls, format and bidi characters are named, never echoed raw (messages travel into statuses and logs)
+  return /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(ch) ? u : `"${ch}" (${u})`;
 }
 
 const SEGMENT_NAMES_LEFT_TO_RIGHT = ['level-4 unit (DDD)', 'level-3 unit (CC)', 'level-2 unit (BB)', 'level-1 unit (AXX)'] as const;

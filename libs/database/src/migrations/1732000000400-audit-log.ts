@@ -8,10 +8,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   DEFAULT partition catches absurd times). A unique key on a partitioned table must contain
  *   the partition key, so uniqueness of entry ids lives in audit_entry_ids, a plain table.
  * - audit_entry_ids: entry id -> seq. A redelivered event or inbox copy finds its id here and is
- *   absorbed, never doubled.
+ *   absorbed, never doubled. It also indexes message_id -> (seq, at): a trace finds its entries
+ *   here, then reads them from exactly the month partitions that hold them (plan-time pruning on
+ *   `at`), so its cost does not grow with years of partitions.
  * - audit_hashes: the Merkle tree's stored hashes (Go sumdb/tlog layout), one row per record: the
- *   record's leaf hash followed by the hashes of the subtrees it completes (32 bytes each). Proofs
- *   read O(log n) rows by primary key, never the whole log.
+ *   record's leaf hash followed by the hashes of the subtrees it completes (32 bytes each), and
+ *   the entry's `at` (where its row lives). Proofs read O(log n) rows by primary key, never the
+ *   whole log.
  * - audit_checkpoints: C2SP signed-note checkpoints, one per tree size.
  * Append-only is enforced here: triggers refuse UPDATE, DELETE and TRUNCATE on all four (a
  * superuser can still disable triggers; the verifier detects what they then change).
@@ -43,19 +46,22 @@ export class AuditLog1732000000400 implements MigrationInterface {
         leaf_hash  bytea       NOT NULL CHECK (length(leaf_hash) = 32)
       ) PARTITION BY RANGE (at)`);
     await q.query(`CREATE INDEX audit_entries_seq_idx ON audit_entries (seq)`);
-    await q.query(`CREATE INDEX audit_entries_message_idx ON audit_entries (message_id) WHERE message_id IS NOT NULL`);
     await q.query(`CREATE INDEX audit_entries_agencies_idx ON audit_entries USING gin (agencies)`);
     await q.query(`CREATE TABLE audit_entries_default PARTITION OF audit_entries DEFAULT`);
 
     await q.query(`
       CREATE TABLE audit_entry_ids (
-        entry_id text   PRIMARY KEY,
-        seq      bigint NOT NULL
+        entry_id   text        PRIMARY KEY,
+        seq        bigint      NOT NULL,
+        message_id uuid,
+        at         timestamptz NOT NULL
       )`);
+    await q.query(`CREATE INDEX audit_entry_ids_message_idx ON audit_entry_ids (message_id) WHERE message_id IS NOT NULL`);
     await q.query(`
       CREATE TABLE audit_hashes (
-        seq    bigint PRIMARY KEY CHECK (seq >= 0),
-        hashes bytea  NOT NULL CHECK (length(hashes) >= 32 AND length(hashes) % 32 = 0)
+        seq    bigint      PRIMARY KEY CHECK (seq >= 0),
+        hashes bytea       NOT NULL CHECK (length(hashes) >= 32 AND length(hashes) % 32 = 0),
+        at     timestamptz NOT NULL
       )`);
     await q.query(`
       CREATE TABLE audit_checkpoints (

@@ -37,7 +37,7 @@ describe('AddKeyUseCase and RevokeKeyUseCase', () => {
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'notAfter' } });
   });
 
-  it('revokes by key id or full kid; KEY_REVOKED the second time, UNKNOWN_KEY when absent; the KV entry drops it', async () => {
+  it('revokes by key id or full kid; KEY_REVOKED the second time, UNKNOWN_KEY when absent; the KV entry marks it revoked', async () => {
     const { uc, repo, clock } = await withAgency();
     await uc.addKey.execute(ADMIN, '000.00.00.H41', { keyId: 'k1', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') });
     await uc.addKey.execute(ADMIN, '000.00.00.H41', { keyId: 'k2', alg: 'ES256', publicJwk: publicJwk('ES256') });
@@ -50,7 +50,11 @@ describe('AddKeyUseCase and RevokeKeyUseCase', () => {
     await expect(uc.revokeKey.execute(ADMIN, '000.00.00.H41', '000.00.00.H49#k2', 'x')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const last = repo.state.changes[repo.state.changes.length - 1]!;
     expect(last.type).toBe('registry.key.revoked');
-    expect(toKvEntry(last.snapshot).keys.map((k) => k.kid)).toEqual(['000.00.00.H41#k2']);
+    // the mirror keeps the revoked key with its revocation time, so routers answer KEY_REVOKED
+    expect(toKvEntry(last.snapshot).keys.map((k) => [k.kid, k.revokedAt !== null])).toEqual([
+      ['000.00.00.H41#k1', true],
+      ['000.00.00.H41#k2', false],
+    ]);
     expect((await uc.listKeys.execute('000.00.00.H41')).length).toBe(2);
     expect((await uc.listKeys.execute('000.00.00.H41', true)).map((k) => k.keyId)).toEqual(['k2']);
   });

@@ -1,6 +1,6 @@
 import { LtError, isTier, tryParseAgencyCode, type AgencyCode, type AgencyContact, type ImportLineError, type Tier } from '@lt/contracts';
 import type { ContactField } from '../../domain/agency';
-import { CONTACT_MAX } from '../../domain/input';
+import { CONTACT_MAX, checkText } from '../../domain/input';
 import { NAME_MAX } from '../create-agency/create-agency.use-case';
 import type { CsvRecord } from './csv-parser';
 
@@ -92,6 +92,8 @@ export function readRow(header: CsvHeader, record: CsvRecord): ImportRow | Impor
   const name = cell('name') ?? '';
   if (name === '') return lineError(line, 'VALIDATION_FAILED', 'name must not be empty', code.code);
   if (name.length > NAME_MAX) return lineError(line, 'VALIDATION_FAILED', `name must be at most ${NAME_MAX} characters, got ${name.length}`, code.code);
+  const textProblem = firstTextProblem([['name', name], ...Object.keys(CONTACT_BY_COLUMN).map((c) => [c, cell(c as Column) ?? ''] as [string, string])]);
+  if (textProblem) return lineError(line, 'VALIDATION_FAILED', textProblem, code.code);
   const tier = cell('tier') ?? '';
   if (!isTier(tier)) return lineError(line, 'VALIDATION_FAILED', `tier must be one of central, province, district, commune, got ${JSON.stringify(tier)}`, code.code);
   const rawParent = cell('parent_code') ?? '';
@@ -110,6 +112,17 @@ export function readRow(header: CsvHeader, record: CsvRecord): ImportRow | Impor
   }
   if (contact.email && !/^[^\s@]+@[^\s@]+$/.test(contact.email)) return lineError(line, 'VALIDATION_FAILED', `email is not an e-mail address: ${JSON.stringify(contact.email)}`, code.code);
   return { line, code: code.code, name, tier, parentCode, contact };
+}
+
+function firstTextProblem(cells: Array<[string, string]>): string | null {
+  for (const [column, value] of cells) {
+    try {
+      checkText(value, column);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return null;
 }
 
 export function isLineError(r: ImportRow | ImportLineError): r is ImportLineError {

@@ -1,0 +1,104 @@
+import { parseAgencyCode } from '@lt/contracts';
+import { loadBenchConfig } from './config';
+import { benchDirectory, toCsv } from './directory';
+import { cpuMsPerUnit } from './report';
+import { prng } from './scenarios';
+import {
+  cpuPercent,
+  fmtInt,
+  fmtMs,
+  fmtRatio,
+  parseProcStatTicks,
+  parseProcStatusRss,
+  parseSchedstatWait,
+  percentile,
+  progressLine,
+  ratio,
+  summarize,
+  table,
+} from './stats';
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles of a sorted array', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 95)).toBe(95);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile(xs, 100)).toBe(100);
+    expect(percentile(xs, 0)).toBe(1);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('summarizes unsorted latencies without modifying them', () => {
+    const input = [30, 10, 20, 40];
+    const s = summarize(input);
+    expect(s).toEqual({ count: 4, p50: 20, p95: 40, p99: 40, max: 40, mean: 25 });
+    expect(input).toEqual([30, 10, 20, 40]);
+    expect(summarize([]).count).toBe(0);
+  });
+
+  it('formats ratios, rates and durations', () => {
+    expect(ratio(3_000, 12_000)).toBe(0.25);
+    expect(ratio(1, 0)).toBeNull();
+    expect(fmtRatio(0.2512)).toBe('25.1%');
+    expect(fmtRatio(null)).toBe('-');
+    expect(fmtInt(12345.6)).toBe('12,346');
+    expect(fmtMs(4.25)).toBe('4.3 ms');
+    expect(fmtMs(1234.4)).toBe('1,234 ms');
+    expect(cpuPercent(50, 100, 1000)).toBe(50);
+    expect(cpuMsPerUnit(50, 2000, 1000)).toBe(1);
+  });
+
+  it('aligns a table: first column left, the others right', () => {
+    expect(table([['name', 'n'], ['router', '5'], ['a', '1,234']]).split('\n')).toEqual(['name        n', '------  -----', 'router      5', 'a       1,234']);
+  });
+
+  it('draws a progress line and clamps overshoot', () => {
+    expect(progressLine(5, 10, 'docs', 10)).toBe('[#####.....]  50% 5/10 docs');
+    expect(progressLine(12, 10, 'docs', 4)).toBe('[####] 100% 12/10 docs');
+  });
+
+  it('reads utime+stime, VmRSS and run-queue wait from /proc texts', () => {
+    // the command name may contain spaces and parentheses
+    const stat = '1234 (node (router) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 5000 1000000 2000';
+    expect(parseProcStatTicks(stat)).toBe(300);
+    expect(parseProcStatusRss('Name:\tnode\nVmRSS:\t  204800 kB\nThreads:\t11\n')).toBe(204800 * 1024);
+    expect(parseProcStatusRss('Name:\tzombie\n')).toBe(0);
+    expect(parseSchedstatWait('7682390823 10423859974 109504\n')).toBe(10423859974);
+    expect(() => parseProcStatTicks('garbage')).toThrow(/unexpected/);
+  });
+});
+
+describe('bench directory and settings', () => {
+  it('builds about 1,200 agencies across the tiers with a district of 1,000 communes, parents first', () => {
+    const dir = benchDirectory(1_000);
+    const codes = new Set<string>();
+    for (const a of dir.agencies) {
+      expect(() => parseAgencyCode(a.code)).not.toThrow();
+      expect(codes.has(a.code)).toBe(false);
+      if (a.parent) expect(codes.has(a.parent)).toBe(true);
+      codes.add(a.code);
+    }
+    expect(dir.agencies.filter((a) => a.parent === dir.broadcastDistrict && a.tier === 'commune')).toHaveLength(1_000);
+    expect(dir.tiers).toEqual({ central: 50, province: 30, district: 19, commune: 1_108 });
+    expect(toCsv(dir.agencies.slice(0, 2))).toBe('code,name,tier,parent_code\r\n000.00.00.G01,Bộ số 1,central,\r\n000.00.01.G01,Tổng cục 1 thuộc Bộ số 1,central,000.00.00.G01\r\n');
+  });
+
+  it('reads the knobs, with quick defaults and errors naming the variable', () => {
+    expect(loadBenchConfig({}).docs).toBe(30_000);
+    expect(loadBenchConfig({ BENCH_QUICK: '1' })).toMatchObject({ quick: true, docs: 3_000, seconds: 5 });
+    expect(loadBenchConfig({ BENCH_DOCS: '50_000', BENCH_AUDIT: '0' })).toMatchObject({ docs: 50_000, audit: false });
+    expect(() => loadBenchConfig({ BENCH_RATE: 'fast' })).toThrow(/BENCH_RATE/);
+    expect(() => loadBenchConfig({ BENCH_AUDIT: 'maybe' })).toThrow(/BENCH_AUDIT/);
+  });
+
+  it('draws the same pseudo-random sequence for the same seed', () => {
+    const a = prng(7);
+    const b = prng(7);
+    const xs = Array.from({ length: 5 }, () => a());
+    expect(Array.from({ length: 5 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(prng(8)()).not.toBe(xs[0]);
+  });
+});
