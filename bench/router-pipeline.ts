@@ -24,7 +24,8 @@ import { importPrivateKey, signEnvelope } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, DurableConsumerRunner, ensureTopology, JetStreamPublisher, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
-import { createRouterService } from '../apps/router/src/index';
+import { createRouterService, defaultRoutingPolicy, Directory, routeSubmission } from '../apps/router/src/index';
+import { PostgresRoutingRegister } from '../apps/router/src/adapters/postgres-register';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const DOCS = Number(process.env.BENCH_DOCS ?? 20_000);
@@ -295,6 +296,8 @@ async function main(): Promise<void> {
   };
 
   try {
+    await costBreakdown(agencies, db);
+
     // ---- raw baselines
     for (const kind of ['single', 'relay'] as const) {
       const topo = topology(`b${randomBytes(4).toString('hex')}`);
@@ -385,6 +388,43 @@ async function main(): Promise<void> {
     await worker.terminate();
     await nc.drain();
     await db.drop();
+  }
+}
+
+/**
+ * Where the router's time goes, without NATS: the decision path per document on this thread
+ * (decode, verify, validate, resolve) and one register statement per batch size.
+ */
+async function costBreakdown(agencies: AgencyKeys[], db: TestDatabase): Promise<void> {
+  const directory = new Directory();
+  for (const e of directoryEntries(agencies)) directory.apply(e);
+  const ctx = { ns: 'lt', directory, policy: defaultRoutingPolicy };
+  const signing = agencies.map((a) => ({ ...a, signing: importPrivateKey(a.key.privateJwk, 'EdDSA') }));
+  const now = new Date().toISOString();
+  const subs = Array.from({ length: 4000 }, (_, i) => {
+    const sender = signing[i % signing.length]!;
+    const env = { id: uuidv7(), kind: 'document', from: sender.code, to: [signing[(i + 1) % signing.length]!.code], issuedAt: now, body: documentBody(i) };
+    const data = Buffer.from(JSON.stringify(signEnvelope(env, sender.signing, sender.kid)));
+    return { subject: topology('lt').submitSubject(sender.code), data, seq: i + 1, receivedAtMs: Date.now() };
+  });
+  for (const sub of subs.slice(0, 500)) routeSubmission(sub, ctx); // warm-up
+  const t0 = performance.now();
+  for (const sub of subs) if (routeSubmission(sub, ctx).type !== 'deliver') throw new Error('bench document refused');
+  const perDoc = ((performance.now() - t0) * 1000) / subs.length;
+  console.log(
+    `decision path alone (decode + verify + validate + resolve, ${subs[0]!.data.length} B): ${perDoc.toFixed(0)} µs/doc = ${(1e6 / perDoc).toFixed(0)} docs/s on one core`,
+  );
+
+  const reg = new PostgresRoutingRegister(db.ds);
+  for (const size of [1, 500]) {
+    const rounds = size === 1 ? 200 : 20;
+    const t1 = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const envs = Array.from({ length: size }, (_, i) => ({ id: uuidv7(), sender: agencies[0]!.code, seq: r * size + i + 1, digest: 'a'.repeat(64) }));
+      const nums = envs.map((e) => ({ envelopeId: e.id, sender: e.sender, year: 2026, codeNumber: `${size}-${e.seq}`, codeNotation: 'BENCH' }));
+      await reg.record(envs, nums, new Date());
+    }
+    console.log(`register statement, batch of ${size}: ${((performance.now() - t1) / rounds).toFixed(2)} ms (one commit)`);
   }
 }
 

@@ -3,7 +3,7 @@ import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, t
 import { nanos } from '@nats-io/nats-core';
 import { insertMany } from '@lt/database';
 import type { NatsConnection } from '@lt/messaging';
-import type { BenchHub } from './hub';
+import { ADMIN_TIMEOUT_MS, type BenchHub } from './hub';
 import { startSampling, type ProcessUsage, type TrackedProcess } from './procstat';
 import { ProgressBar } from './progress';
 import { perSecond } from './stats';
@@ -24,7 +24,13 @@ export interface Payload {
  * Publishes with at most `window` PubAcks outstanding (JetStream acks in order, so awaiting the
  * oldest keeps the window full). `onAcked(i)` runs as each publish is confirmed.
  */
-export async function publishWindowed(js: JetStreamClient, count: number, item: (i: number) => Payload, window: number, onAcked?: (i: number) => void): Promise<void> {
+export async function publishWindowed(
+  js: JetStreamClient,
+  count: number,
+  item: (i: number) => Payload,
+  window: number,
+  onAcked?: (i: number) => void,
+): Promise<void> {
   const inFlight: Array<Promise<PubAck | undefined>> = [];
   let failure: unknown;
   // every publish gets a handler at once, so a failure never surfaces as an unhandled rejection
@@ -57,17 +63,57 @@ export interface JetStreamBaseline {
   consumeUsage: ProcessUsage[];
 }
 
-export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: readonly Payload[], window: number, processes: readonly TrackedProcess[]): Promise<JetStreamBaseline> {
-  const jsm = await jetstreamManager(hub.nc);
+export async function rawJetStream(
+  hub: BenchHub,
+  nc: NatsConnection,
+  payloads: readonly Payload[],
+  window: number,
+  processes: readonly TrackedProcess[],
+): Promise<JetStreamBaseline> {
+  const jsm = await jetstreamManager(hub.nc, { timeout: ADMIN_TIMEOUT_MS });
   const stream = `${hub.topo.ns.toUpperCase()}_RAW`;
   const prefix = `${hub.topo.ns}.raw`;
   hub.trackStream(stream);
   // the inbox stream's settings (file, limits, dedup window), without the hub around it
-  await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(20 * 60_000), max_msg_size: 2 * 1024 * 1024 });
+  await jsm.streams.add({
+    name: stream,
+    subjects: [`${prefix}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(20 * 60_000),
+    max_msg_size: 2 * 1024 * 1024,
+  });
   const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
   const n = payloads.length;
   let bytes = 0;
   for (const p of payloads) bytes += p.bytes.byteLength;
+
+  const toRaw = (p: Payload, tag = ''): Payload => ({
+    // same bytes and message id, the submit subject's tokens under the raw prefix
+    subject: `${prefix}.${tag ? `${tag}.` : ''}${p.subject.split('.').slice(2).join('.')}`,
+    bytes: p.bytes,
+    id: `${p.id}${tag}`,
+  });
+  const consumeAll = async (durable: string, count: number, onMsg?: (done: number) => void) => {
+    await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, max_ack_pending: 20_000 });
+    const iter = await (await js.consumers.get(stream, durable)).consume({ max_messages: 1_024 });
+    let done = 0;
+    for await (const m of iter) {
+      m.ack();
+      onMsg?.(++done);
+      if (done >= count) break;
+    }
+    await iter.close();
+    return done;
+  };
+
+  // warm-up, not measured: the first few thousand publishes and deliveries run through cold code
+  // (JIT) and a fresh stream; measured cold, the first baseline came out up to 3x slower
+  const warm = Math.min(3_000, n);
+  await publishWindowed(js, warm, (i) => toRaw(payloads[i]!, 'w'), window);
+  await consumeAll('rawwarm', warm);
+  await jsm.consumers.delete(stream, 'rawwarm');
+  await jsm.streams.purge(stream);
 
   const pubBar = new ProgressBar('baseline: raw JetStream publish ', n, 'msgs');
   let acked = 0;
@@ -76,11 +122,7 @@ export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: 
   await publishWindowed(
     js,
     n,
-    (i) => {
-      const p = payloads[i]!;
-      // same bytes and message id, the submit subject's tokens under the raw prefix
-      return { subject: `${prefix}.${p.subject.split('.').slice(2).join('.')}`, bytes: p.bytes, id: p.id };
-    },
+    (i) => toRaw(payloads[i]!),
     window,
     () => pubBar.update(++acked),
   );
@@ -88,26 +130,25 @@ export async function rawJetStream(hub: BenchHub, nc: NatsConnection, payloads: 
   const publishUsage = sampler.stop();
   pubBar.done(acked);
 
-  await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: 20_000 });
-  const consumer = await js.consumers.get(stream, 'raw');
   const conBar = new ProgressBar('baseline: raw JetStream consume ', n, 'msgs');
-  let consumed = 0;
   sampler = startSampling(processes);
   const t1 = performance.now();
-  const iter = await consumer.consume({ max_messages: 1_024 });
-  for await (const m of iter) {
-    m.ack();
-    consumed++;
-    conBar.update(consumed);
-    if (consumed >= n) break;
-  }
-  await iter.close();
+  const consumed = await consumeAll('raw', n, (d) => conBar.update(d));
   const consumeMs = performance.now() - t1;
   const consumeUsage = sampler.stop();
   conBar.done(consumed);
   await nc.flush();
   await jsm.streams.delete(stream);
-  return { messages: n, meanBytes: bytes / n, publishPerSec: perSecond(n, publishMs), consumePerSec: perSecond(n, consumeMs), publishMs, consumeMs, publishUsage, consumeUsage };
+  return {
+    messages: n,
+    meanBytes: bytes / n,
+    publishPerSec: perSecond(n, publishMs),
+    consumePerSec: perSecond(n, consumeMs),
+    publishMs,
+    consumeMs,
+    publishUsage,
+    consumeUsage,
+  };
 }
 
 export interface PostgresBaseline {
@@ -123,7 +164,9 @@ export interface PostgresBaseline {
 export async function rawPostgres(hub: BenchHub, rows: number): Promise<PostgresBaseline> {
   const ds = hub.ds;
   // the shape of the router's envelope register (uuid primary key, a few text columns, a timestamp)
-  await ds.query('CREATE TABLE bench_raw_envelopes (id uuid PRIMARY KEY, sender text NOT NULL, submit_seq bigint NOT NULL, digest text NOT NULL, received_at timestamptz NOT NULL)');
+  await ds.query(
+    'CREATE TABLE bench_raw_envelopes (id uuid PRIMARY KEY, sender text NOT NULL, submit_seq bigint NOT NULL, digest text NOT NULL, received_at timestamptz NOT NULL)',
+  );
   const cols = ['id', 'sender', 'submit_seq', 'digest', 'received_at'];
   const now = new Date().toISOString();
   const make = (n: number, offset: number) => Array.from({ length: n }, (_, i) => [randomUUID(), '000.00.05.H41', offset + i, 'ab'.repeat(32), now]);
@@ -145,7 +188,12 @@ export async function rawPostgres(hub: BenchHub, rows: number): Promise<Postgres
     const t2 = performance.now();
     for (const r of singles) await ds.query('INSERT INTO bench_raw_envelopes (id, sender, submit_seq, digest, received_at) VALUES ($1,$2,$3,$4,$5)', r);
     const singleMs = performance.now() - t2;
-    return { rows, multiRowPerSec: perSecond(rows, multiMs), batch512PerSec: perSecond(batchRows, batchMs), singleRowPerSec: perSecond(singles.length, singleMs) };
+    return {
+      rows,
+      multiRowPerSec: perSecond(rows, multiMs),
+      batch512PerSec: perSecond(batchRows, batchMs),
+      singleRowPerSec: perSecond(singles.length, singleMs),
+    };
   } finally {
     await ds.query('DROP TABLE IF EXISTS bench_raw_envelopes');
   }

@@ -3,6 +3,7 @@ import { codeToSubjectTokens, REGISTRY_RPC, type AgencyKvEntry, type ImportResul
 import { openAgencyKv, RpcClient, type NatsConnection } from '@lt/messaging';
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { inboxConsumerConfig } from '@lt/sdk';
+import { ADMIN_TIMEOUT_MS } from './hub';
 
 /**
  * The bench's agency directory, registered through the registry's request-reply API exactly as
@@ -50,7 +51,8 @@ export function benchDirectory(communes: number): BenchDirectory {
     for (let d = 30; d < 33; d++) {
       const district = `000.00.${d}.H${h}`;
       agencies.push({ code: district, name: `Ủy ban nhân dân huyện ${d}, tỉnh ${h}`, tier: 'district', parent: root });
-      for (let c = 1; c <= 6; c++) agencies.push({ code: `000.${p2(c)}.${d}.H${h}`, name: `Ủy ban nhân dân xã ${c}, huyện ${d}`, tier: 'commune', parent: district });
+      for (let c = 1; c <= 6; c++)
+        agencies.push({ code: `000.${p2(c)}.${d}.H${h}`, name: `Ủy ban nhân dân xã ${c}, huyện ${d}`, tier: 'commune', parent: district });
     }
   }
   // a district far larger than any real one, so one broadcast fans out into `communes` copies;
@@ -59,7 +61,12 @@ export function benchDirectory(communes: number): BenchDirectory {
   const broadcastDistrict = '000.00.99.H41';
   agencies.push({ code: broadcastDistrict, name: 'Ủy ban nhân dân huyện thử nghiệm phát rộng', tier: 'district', parent: broadcaster });
   for (let i = 0; i < communes; i++) {
-    agencies.push({ code: `${p3((i % 100) + 1)}.${p2(Math.floor(i / 100) + 1)}.99.H41`, name: `Xã thử nghiệm ${i + 1}`, tier: 'commune', parent: broadcastDistrict });
+    agencies.push({
+      code: `${p3((i % 100) + 1)}.${p2(Math.floor(i / 100) + 1)}.99.H41`,
+      name: `Xã thử nghiệm ${i + 1}`,
+      tier: 'commune',
+      parent: broadcastDistrict,
+    });
   }
   const tiers: Record<string, number> = {};
   for (const a of agencies) tiers[a.tier] = (tiers[a.tier] ?? 0) + 1;
@@ -81,7 +88,9 @@ export async function importDirectory(nc: NatsConnection, topo: Topology, dir: B
     actor: ADMIN,
   });
   if (result.failed > 0 || result.created !== dir.agencies.length) {
-    throw new Error(`directory import: created ${result.created} of ${dir.agencies.length}, failed ${result.failed}: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    throw new Error(
+      `directory import: created ${result.created} of ${dir.agencies.length}, failed ${result.failed}: ${JSON.stringify(result.errors.slice(0, 3))}`,
+    );
   }
   return result;
 }
@@ -127,7 +136,7 @@ async function waitForKeysInKv(nc: NatsConnection, topo: Topology, senders: read
 
 /** One durable inbox consumer per agency, as in production (DESIGN.md "Messaging": created on registration or first connect). */
 export async function createInboxConsumers(nc: NatsConnection, topo: Topology, codes: readonly string[]): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
   for (let i = 0; i < codes.length; i += 64) {
     await Promise.all(codes.slice(i, i + 64).map((code) => jsm.consumers.add(topo.streams.inbox, inboxConsumerConfig(topo, code))));
   }

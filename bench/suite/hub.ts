@@ -31,6 +31,9 @@ export interface RunningService {
   exitCode?: number | null;
 }
 
+/** JetStream API calls (stream info, consumer lists) wait this long: a busy shared server can stall for seconds. */
+export const ADMIN_TIMEOUT_MS = 30_000;
+
 /** Folder the build was written to (dist/ or any -d folder): bench/suite/hub.js sits two levels below. */
 export const BUILD_ROOT = resolve(__dirname, '..', '..');
 
@@ -178,7 +181,7 @@ export class BenchHub {
   }
 
   async streamInfo(name: string) {
-    const jsm = await jetstreamManager(this.nc);
+    const jsm = await jetstreamManager(this.nc, { timeout: ADMIN_TIMEOUT_MS });
     return jsm.streams.info(name);
   }
 

@@ -31,7 +31,13 @@ export interface JetStreamBaselines {
 
 export function combineBaselines(runs: JetStreamBaseline[]): JetStreamBaselines {
   const mean = (f: (b: JetStreamBaseline) => number) => runs.reduce((a, b) => a + f(b), 0) / runs.length;
-  return { messages: runs[0]!.messages, meanBytes: runs[0]!.meanBytes, publishPerSec: mean((b) => b.publishPerSec), consumePerSec: mean((b) => b.consumePerSec), runs };
+  return {
+    messages: runs[0]!.messages,
+    meanBytes: runs[0]!.meanBytes,
+    publishPerSec: mean((b) => b.publishPerSec),
+    consumePerSec: mean((b) => b.consumePerSec),
+    runs,
+  };
 }
 
 export interface BenchResults {
@@ -53,6 +59,8 @@ export interface BenchResults {
   };
   ratios: Record<string, number | null>;
   targets: Array<{ name: string; target: string; value: number; unit: string; met: boolean }>;
+  /** things that went wrong without failing the run (e.g. unhandled rejections inside the NATS client) */
+  warnings: string[];
 }
 
 export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios'>): Record<string, number | null> {
@@ -75,8 +83,20 @@ export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios'>): BenchR
   const hubShare = r.ratios.hubOnlyVsJetStreamPublish ?? 0;
   const p99 = r.scenarios.openLoop.result.latency.p99;
   return [
-    { name: 'hub (pre-signed) vs raw JetStream publish, same payloads', target: '>= 25% (2 hops: 50% ceiling)', value: hubShare, unit: 'ratio', met: hubShare >= 0.25 },
-    { name: 'end-to-end signed delivery (SDK signs and sends)', target: '>= 3,000 docs/s', value: r.scenarios.sdk.result.docsPerSec, unit: 'docs/s', met: r.scenarios.sdk.result.docsPerSec >= 3_000 },
+    {
+      name: 'hub (pre-signed) vs raw JetStream publish, same payloads',
+      target: '>= 25% (2 hops: 50% ceiling)',
+      value: hubShare,
+      unit: 'ratio',
+      met: hubShare >= 0.25,
+    },
+    {
+      name: 'end-to-end signed delivery (SDK signs and sends)',
+      target: '>= 3,000 docs/s',
+      value: r.scenarios.sdk.result.docsPerSec,
+      unit: 'docs/s',
+      met: r.scenarios.sdk.result.docsPerSec >= 3_000,
+    },
     { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> inbox)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
   ];
 }
@@ -100,10 +120,10 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   const pg = r.baselines.postgres;
   const { hubOnly, sdk, broadcast, openLoop } = r.scenarios;
   out.push('');
-  out.push(`LienThong hub bench  ${r.startedAt}  commit ${r.git.commit?.slice(0, 10) ?? '?'}${r.git.dirty ? ' (uncommitted changes)' : ''}  took ${r.durationSeconds.toFixed(0)} s`);
   out.push(
-    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}; node ${m.node}, nats-server ${m.natsServer}, ${m.postgres}`,
+    `LienThong hub bench  ${r.startedAt}  commit ${r.git.commit?.slice(0, 10) ?? '?'}${r.git.dirty ? ' (uncommitted changes)' : ''}  took ${r.durationSeconds.toFixed(0)} s`,
   );
+  out.push(`machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}; node ${m.node}, nats-server ${m.natsServer}, ${m.postgres}`);
   out.push(
     `load average ${m.loadavgStart[0]!.toFixed(2)} at start, ${m.loadavgEnd[0]!.toFixed(2)} at end: other work on the machine shifts absolute figures; the ratios compare with baselines measured in this run`,
   );
@@ -170,7 +190,9 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   );
   out.push('');
   const ol = openLoop.result;
-  out.push(`Latency: (c) open loop at ${fmtInt(ol.rate)} docs/s for ${ol.seconds} s (${fmtInt(ol.docs)} docs, sent at ${fmtInt(ol.sentPerSec)}/s), measured from each document's due time`);
+  out.push(
+    `Latency: (c) open loop at ${fmtInt(ol.rate)} docs/s for ${ol.seconds} s (${fmtInt(ol.docs)} docs, sent at ${fmtInt(ol.sentPerSec)}/s), measured from each document's due time`,
+  );
   out.push(
     table([
       ['', 'p50', 'p95', 'p99', 'max'],
@@ -217,7 +239,9 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   ]);
   out.push(table(msRows));
   out.push('');
-  out.push('Per document (broadcast: per broadcast): JetStream messages stored and PostgreSQL rows inserted after the hub settled; largest consumer backlogs seen');
+  out.push(
+    'Per document (broadcast: per broadcast): JetStream messages stored and PostgreSQL rows inserted after the hub settled; largest consumer backlogs seen',
+  );
   const keys = (pick: (s: Measured<unknown>) => Record<string, number>) =>
     [...new Set(SCENARIO_LABELS.flatMap(([k]) => Object.keys(pick(r.scenarios[k] as Measured<unknown>))))].filter((k) =>
       SCENARIO_LABELS.some(([s]) => (pick(r.scenarios[s] as Measured<unknown>)[k] ?? 0) !== 0),
@@ -227,17 +251,26 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   for (const k of keys((s) => s.perDoc.rows)) perRows.push([`table ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtPer(r.scenarios[s].perDoc.rows[k]))]);
   const backlogKeys = [...new Set(SCENARIO_LABELS.flatMap(([k]) => Object.keys(r.scenarios[k].maxBacklog)))].sort();
   for (const k of backlogKeys) perRows.push([`max backlog of consumer ${k}`, ...SCENARIO_LABELS.map(([s]) => fmtInt(r.scenarios[s].maxBacklog[k] ?? 0))]);
-  perRows.push(['hub settled (router+audit idle) after', ...SCENARIO_LABELS.map(([s]) => (r.scenarios[s].settled ? fmtMs(r.scenarios[s].settleMs) : 'not settled'))]);
+  perRows.push([
+    'hub settled (router+audit idle) after',
+    ...SCENARIO_LABELS.map(([s]) => (r.scenarios[s].settled ? fmtMs(r.scenarios[s].settleMs) : 'not settled')),
+  ]);
   out.push(table(perRows));
   out.push('');
   out.push('Targets');
   out.push(
     table([
       ['', 'target', 'measured', ''],
-      ...r.targets.map((t) => [t.name, t.target, t.unit === 'ratio' ? fmtRatio(t.value) : t.unit === 'ms' ? fmtMs(t.value) : `${fmtInt(t.value)} ${t.unit}`, t.met ? 'met' : 'MISSED']),
+      ...r.targets.map((t) => [
+        t.name,
+        t.target,
+        t.unit === 'ratio' ? fmtRatio(t.value) : t.unit === 'ms' ? fmtMs(t.value) : `${fmtInt(t.value)} ${t.unit}`,
+        t.met ? 'met' : 'MISSED',
+      ]),
     ]),
   );
   out.push('');
+  if (r.warnings.length) out.push(`${r.warnings.length} warning(s), see "warnings" in the JSON: ${r.warnings[0]!.split('\n')[0]}`);
   out.push(`results written to ${resultsPath}`);
   return out.join('\n');
 }

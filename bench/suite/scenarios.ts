@@ -6,7 +6,7 @@ import { publishWindowed, PUBLISH_TIMEOUT_MS, type Payload } from './baselines';
 import type { BenchConfig } from './config';
 import type { BenchDirectory, Sender } from './directory';
 import { documentBody } from './documents';
-import type { BenchHub } from './hub';
+import { ADMIN_TIMEOUT_MS, type BenchHub } from './hub';
 import type { InboxWatcher } from './inbox-watch';
 import { startSampling, type ProcessUsage, type TrackedProcess } from './procstat';
 import { ProgressBar } from './progress';
@@ -54,11 +54,15 @@ function sampleBacklogs(ctx: BenchContext): { stop(): Promise<Record<string, num
   const max: Record<string, number> = {};
   let running = true;
   const loop = (async () => {
-    const jsm = await jetstreamManager(ctx.hub.nc);
+    const jsm = await jetstreamManager(ctx.hub.nc, { timeout: ADMIN_TIMEOUT_MS });
     const { submit, inbox, events } = ctx.hub.topo.streams;
     while (running) {
       try {
-        for (const [label, stream] of [['submit', submit], ['inbox', inbox], ['events', events]] as const) {
+        for (const [label, stream] of [
+          ['submit', submit],
+          ['inbox', inbox],
+          ['events', events],
+        ] as const) {
           for await (const c of jsm.consumers.list(stream)) {
             if (!isServiceConsumer(c.name, c.config.durable_name)) continue;
             const key = `${label}/${c.name}`;
@@ -134,7 +138,7 @@ async function tableRows(ctx: BenchContext): Promise<Record<string, number>> {
 
 /** Waits until every durable consumer of the hub's own services has nothing pending (agencies' inbox consumers excluded). */
 async function settle(ctx: BenchContext, timeoutMs: number): Promise<boolean> {
-  const jsm = await jetstreamManager(ctx.hub.nc);
+  const jsm = await jetstreamManager(ctx.hub.nc, { timeout: ADMIN_TIMEOUT_MS });
   const { submit, inbox, events } = ctx.hub.topo.streams;
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -179,7 +183,7 @@ async function firstRefusal(ctx: BenchContext): Promise<string> {
   const seq = ctx.watcher.refusalSeqs[0];
   if (seq === undefined) return 'no refusal seen';
   try {
-    const jsm = await jetstreamManager(ctx.hub.nc);
+    const jsm = await jetstreamManager(ctx.hub.nc, { timeout: ADMIN_TIMEOUT_MS });
     const m = await jsm.streams.getMessage(ctx.hub.topo.streams.inbox, { seq });
     const jws = JSON.parse(new TextDecoder().decode(m!.data)) as { payload: string };
     const env = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { body: unknown };
@@ -230,7 +234,13 @@ export async function warmUp(ctx: BenchContext): Promise<void> {
   });
   await Promise.all(sends);
   const bar = new ProgressBar('warm-up: one document per sender  ', sends.length, 'docs');
-  await waitUntil(ctx, 'warm-up', () => ctx.watcher.counts.copies - start >= sends.length, () => ctx.watcher.counts.copies - start, bar);
+  await waitUntil(
+    ctx,
+    'warm-up',
+    () => ctx.watcher.counts.copies - start >= sends.length,
+    () => ctx.watcher.counts.copies - start,
+    bar,
+  );
   await settle(ctx, 30_000);
   ctx.watcher.clear();
 }
@@ -284,7 +294,13 @@ export async function hubOnlyThroughput(ctx: BenchContext, prepared: PreparedDoc
     const t0 = performance.now();
     let acceptedMs = 0;
     const publishing = publishWindowed(js, n, (i) => payloads[i]!, ctx.cfg.window).then(() => (acceptedMs = performance.now() - t0));
-    await waitUntil(ctx, '(a) hub only', () => ctx.watcher.counts.copies - start >= n, () => ctx.watcher.counts.copies - start, bar);
+    await waitUntil(
+      ctx,
+      '(a) hub only',
+      () => ctx.watcher.counts.copies - start >= n,
+      () => ctx.watcher.counts.copies - start,
+      bar,
+    );
     await publishing;
     const elapsedMs = ctx.watcher.lastCopyAt - t0;
     return { docs: n, docsPerSec: perSecond(n, elapsedMs), acceptedPerSec: perSecond(n, acceptedMs), elapsedMs };
@@ -354,7 +370,14 @@ export async function broadcast(ctx: BenchContext): Promise<Measured<BroadcastRe
       const exp = ctx.watcher.expect(id, communes, performance.now());
       await client.sendDocument({ id, to: [{ childrenOf: ctx.dir.broadcastDistrict, tier: 'commune' }], body: documentBody('broadcast') });
       // one bar for all broadcasts
-      await waitUntil(ctx, `(b) broadcast ${b + 1}`, () => exp.arrived >= communes, () => done + exp.arrived, bar, false);
+      await waitUntil(
+        ctx,
+        `(b) broadcast ${b + 1}`,
+        () => exp.arrived >= communes,
+        () => done + exp.arrived,
+        bar,
+        false,
+      );
       times.push(exp.lastAt - exp.sentAt);
       done += communes;
     }
@@ -424,7 +447,13 @@ export async function openLoop(ctx: BenchContext, seed: number): Promise<Measure
       }
       await Promise.all(sends);
       if (sendError) throw sendError;
-      await waitUntil(ctx, '(c) open loop', () => latencies.length >= count, () => latencies.length, bar);
+      await waitUntil(
+        ctx,
+        '(c) open loop',
+        () => latencies.length >= count,
+        () => latencies.length,
+        bar,
+      );
     } finally {
       ctx.watcher.onCopy = undefined;
     }

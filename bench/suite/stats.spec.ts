@@ -51,7 +51,13 @@ describe('bench statistics', () => {
   });
 
   it('aligns a table: first column left, the others right', () => {
-    expect(table([['name', 'n'], ['router', '5'], ['a', '1,234']]).split('\n')).toEqual(['name        n', '------  -----', 'router      5', 'a       1,234']);
+    expect(
+      table([
+        ['name', 'n'],
+        ['router', '5'],
+        ['a', '1,234'],
+      ]).split('\n'),
+    ).toEqual(['name        n', '------  -----', 'router      5', 'a       1,234']);
   });
 
   it('draws a progress line and clamps overshoot', () => {
@@ -82,7 +88,9 @@ describe('bench directory and settings', () => {
     }
     expect(dir.agencies.filter((a) => a.parent === dir.broadcastDistrict && a.tier === 'commune')).toHaveLength(1_000);
     expect(dir.tiers).toEqual({ central: 50, province: 30, district: 19, commune: 1_108 });
-    expect(toCsv(dir.agencies.slice(0, 2))).toBe('code,name,tier,parent_code\r\n000.00.00.G01,Bộ số 1,central,\r\n000.00.01.G01,Tổng cục 1 thuộc Bộ số 1,central,000.00.00.G01\r\n');
+    expect(toCsv(dir.agencies.slice(0, 2))).toBe(
+      'code,name,tier,parent_code\r\n000.00.00.G01,Bộ số 1,central,\r\n000.00.01.G01,Tổng cục 1 thuộc Bộ số 1,central,000.00.00.G01\r\n',
+    );
   });
 
   it('reads the knobs, with quick defaults and errors naming the variable', () => {

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { parseAgencyCode, topology } from '@lt/contracts';
-import { DurableConsumerRunner, JetStreamPublisher, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { DurableConsumerRunner, JetStreamPublisher, RpcClient, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { systemClock, type Clock, type KeyFile, type Logger } from '@lt/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { publishHubKey } from './adapters/hub-key-publisher';
@@ -11,6 +11,7 @@ import { InlineVerifier, PooledVerifier, type SignatureVerifier } from './adapte
 import { Directory, type DirectoryReader } from './directory/directory';
 import { KvDirectoryFeed } from './directory/kv-directory-feed';
 import { allOf, defaultRoutingPolicy, type RoutingPolicy } from './policy/routing-policy';
+import { RpcDossierGate, type DossierGate } from './adapters/dossier-gate';
 import { SubmissionProcessor, type CrashPoints, type RouterStats } from './submission-processor';
 
 export interface RouterOptions {
@@ -60,6 +61,8 @@ export interface RouterServiceDeps {
   options?: Partial<RouterOptions>;
   /** test-only: hooks awaited between the steps of a batch */
   crashPoints?: CrashPoints;
+  /** lifecycle check of `dossier` envelopes (default: the dossier service over request-reply) */
+  dossierGate?: DossierGate;
 }
 
 export interface RouterService {
@@ -121,7 +124,8 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
       await feed.start();
       log.info({ agencies: directory.size }, 'directory loaded');
       verifier = opts.verify === 'pool' ? new PooledVerifier(opts.poolThreshold, opts.poolSize) : new InlineVerifier();
-      processor = new SubmissionProcessor(ctx, verifier, register, delivery, clock, log, opts, deps.crashPoints);
+      const gate = deps.dossierGate ?? new RpcDossierGate(new RpcClient(deps.nc), topo);
+      processor = new SubmissionProcessor(ctx, verifier, register, delivery, clock, log, opts, deps.crashPoints, gate);
       runner = new DurableConsumerRunner(
         deps.nc,
         {
@@ -157,5 +161,6 @@ export { routeSubmission, prepareSubmission, decideRouting, type RoutingContext 
 export type { Copy, Outcome, RoutingDecision, Submission } from './route-submission/decision';
 export { FLAG_DUPLICATE_NUMBER } from './route-submission/decision';
 export { DEAD_LETTER_HEADERS } from './adapters/jetstream-delivery';
+export { RpcDossierGate, type DossierGate } from './adapters/dossier-gate';
 export { loadRouterConfig, type RouterConfig } from './config';
 export type { RouterStats, CrashPoints } from './submission-processor';

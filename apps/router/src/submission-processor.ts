@@ -6,6 +6,7 @@ import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, S
 import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberCandidatesOf, type RoutingRegister } from './route-submission/outcome';
 import { decideRouting, prepareSubmission, type RoutingContext } from './route-submission/route-submission';
 import { sha256Hex } from '@lt/crypto';
+import type { DossierGate } from './adapters/dossier-gate';
 
 /** Where outcomes go (adapters/jetstream-delivery.ts); returns the pending PubAcks. */
 export interface OutcomePublisher {
@@ -78,6 +79,7 @@ export class SubmissionProcessor {
     private readonly log: Logger,
     private readonly opts: ProcessorOptions,
     private readonly crash: CrashPoints = {},
+    private readonly dossiers?: DossierGate,
   ) {}
 
   /** the register stage of the batch handed over last: statements run one after another */
@@ -205,6 +207,7 @@ export class SubmissionProcessor {
     this.stats.batches++;
     const { items, live, failed } = d;
     // 3. every publish of the batch in flight together
+    if (this.dossiers) outcomes = await this.gateDossiers(outcomes);
     const routedAt = this.clock.now();
     const pending: Promise<unknown>[] = [];
     outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt)));
@@ -224,6 +227,46 @@ export class SubmissionProcessor {
     for (const [it, err] of failed) await this.settleFailure(it, err);
     this.count(outcomes);
     this.logOutcomes(outcomes);
+  }
+
+  /**
+   * Dossier envelopes pass the dossier service's lifecycle check before delivery (rare next to
+   * documents, so one request each is fine). A refusal becomes a bounced 02 with the service's
+   * code; an outage throws, and the batch is retried later: nothing is delivered half-checked.
+   */
+  private async gateDossiers(outcomes: Outcome[]): Promise<Outcome[]> {
+    return Promise.all(
+      outcomes.map(async (o): Promise<Outcome> => {
+        if (o.type !== 'deliver' || o.envelope.kind !== 'dossier') return o;
+        try {
+          const r = await this.dossiers!.apply({
+            envelope: o.envelope as never,
+            envelopeId: o.envelopeId,
+            from: o.sender,
+            to: o.copies.map((c) => c.recipient),
+            receivedAt: new Date(o.facts.receivedAtMs).toISOString(),
+          });
+          const forwarded = new Map(o.copies.map((c) => [c.recipient, c.forwardedFrom]));
+          return { ...o, dossierCode: r.dossierCode, copies: r.deliverTo.map((recipient) => ({ recipient, ...(forwarded.get(recipient) ? { forwardedFrom: forwarded.get(recipient) } : {}) })) };
+        } catch (err) {
+          const lt = toLtError(err);
+          if (isTransient(lt)) throw lt;
+          return {
+            type: 'refuse',
+            facts: o.facts,
+            reasonCode: lt.code,
+            reason: lt.message,
+            ...(lt.details ? { details: lt.details } : {}),
+            authenticated: true,
+            bounceTo: o.sender,
+            envelopeId: o.envelopeId,
+            from: o.sender,
+            kind: 'dossier',
+            kid: o.kid,
+          };
+        }
+      }),
+    );
   }
 
   private readonly acking = new Set<Promise<void>>();

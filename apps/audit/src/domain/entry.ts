@@ -90,8 +90,11 @@ export function entryLeafHash(e: LogEntry): Buffer {
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
+// cheap pre-check (no lookaround): most strings have neither NUL nor any surrogate
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+
 export function storableText(s: string): string {
-  return UNSTORABLE.test(s) ? s.replace(UNSTORABLE_ALL, '\uFFFD') : s;
+  return MAYBE_UNSTORABLE.test(s) && UNSTORABLE.test(s) ? s.replace(UNSTORABLE_ALL, '\uFFFD') : s;
 }
 
 /** Deep copy with every string (keys too) made storable; non-JSON values dropped as JSON.stringify would. */

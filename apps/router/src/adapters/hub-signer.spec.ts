@@ -30,6 +30,20 @@ describe('HubSigner and refusals', () => {
     expect(pub.verify(Buffer.from(`${jws.protected}.${jws.payload}`), base64urlDecode(jws.signature, 'signature'))).toBe(true);
   });
 
+  it('escapes control characters quoted from hostile input, so the 02 stays a valid status', () => {
+    const env = refusalEnvelope({
+      id: uuidv7(),
+      hubAgency: '000.00.00.G22',
+      sender: '000.00.00.H41',
+      responseFor: uuidv7(),
+      reasonCode: 'INVALID_AGENCY_CODE',
+      reason: 'to[0]: invalid agency code "000.00.05.H41\r\nLt-From: x\u0000"',
+      at: new Date('2026-11-22T08:00:00.000Z'),
+    });
+    expect(env.body.description).toBe('to[0]: invalid agency code "000.00.05.H41\\u000d\nLt-From: x\\u0000"');
+    expect(() => validateEnvelope(JSON.parse(JSON.stringify(env)))).not.toThrow();
+  });
+
   it('derives the same ids for the same submission, other ids for another', () => {
     const facts = { seq: 7, digest: 'a'.repeat(64), receivedAtMs: Date.parse('2026-11-22T08:00:00.000Z') };
     const id = submissionDerivedId('refusal', facts);

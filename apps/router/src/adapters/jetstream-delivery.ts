@@ -1,4 +1,5 @@
-import { HEADERS, type HubEvent, type MsgRejectedData, type RecallBody, type StatusBody, type Topology } from '@lt/contracts';
+import {
+  DOSSIER_CODE_HEADER, HEADERS, type HubEvent, type MsgRejectedData, type RecallBody, type StatusBody, type Topology } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import type { JetStreamPublisher } from '@lt/messaging';
 import type { Outcome, Refuse, SubmissionFacts } from '../route-submission/decision';
@@ -101,6 +102,7 @@ export class JetStreamDelivery {
       common[HEADERS.responseFor] = (env.body as RecallBody).responseFor;
     }
     if (o.flags.length > 0) common[HEADERS.flags] = o.flags.join(',');
+    if (o.dossierCode) common[DOSSIER_CODE_HEADER] = o.dossierCode;
     const pending: Promise<unknown>[] = o.copies.map((c) => {
       const h: Record<string, string> = { ...common, [HEADERS.to]: c.recipient };
       if (c.forwardedFrom) h[HEADERS.forwardedFrom] = c.forwardedFrom;

@@ -57,6 +57,8 @@ export interface Deliver {
   copies: Copy[];
   /** set for new documents: checked against the register of numbers */
   documentNumber?: DocumentNumber;
+  /** for `dossier` envelopes, the code the dossier service answered (Lt-Dossier-Code) */
+  dossierCode?: string;
 }
 
 export interface Refuse {

@@ -126,7 +126,14 @@ export function decideRouting(p: AwaitingSignature, signatureValid: boolean, ctx
 
   if (key.revokedAtMs !== null && key.revokedAtMs <= facts.receivedAtMs) {
     // revocation counts at receive time, not at the signer-chosen issuedAt: a stolen key cannot backdate
-    return refuse('KEY_REVOKED', `key ${kid} was revoked at ${new Date(key.revokedAtMs).toISOString()}`, { details: { kid } });
+    // the signature is the key owner's, so the id is authentic: the owner's 02 names the refused document
+    let claims: Partial<Refuse> = {};
+    try {
+      claims = readClaims(parseJsonBytes(decoded.payloadBytes));
+    } catch {
+      // unreadable payload: the refusal still goes out, naming a derived id
+    }
+    return refuse('KEY_REVOKED', `key ${kid} was revoked at ${new Date(key.revokedAtMs).toISOString()}`, { ...claims, details: { kid } });
   }
 
   let payload: unknown;
