@@ -11,7 +11,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console
+   
   console.error(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -24,7 +24,7 @@ function malformed(message: string, details?: Record<string, unknown>): LtError 
   return new LtError('VALIDATION_FAILED', message, { field: 'checkpoint', ...details });
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;

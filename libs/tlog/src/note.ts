@@ -217,7 +217,7 @@ export function generateNoteKey(name: string): { skey: string; vkey: string; pri
 /** Text Go's note.Open accepts: UTF-8 with no control characters but newline. Returns what is wrong, or null. */
 function noteTextProblem(text: string): string | null {
   if (LONE_SURROGATE.test(text)) return 'is not valid UTF-8';
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) return 'contains a control character other than newline';
   return null;
 }

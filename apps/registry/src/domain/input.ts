@@ -29,7 +29,7 @@ export function parseActor(value: unknown): Actor {
 
 // same rule as free text in envelopes: no C0/C1 controls (tab excepted), no DEL, no lone surrogates;
 // Postgres refuses NUL outright and CR/LF in a directory field is a header-injection vector
-// eslint-disable-next-line no-control-regex
+ 
 const FORBIDDEN_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 
 /** Throws VALIDATION_FAILED naming the first control/invalid character of a text field. */

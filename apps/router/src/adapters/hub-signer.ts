@@ -65,7 +65,7 @@ export function refusalEnvelope(p: {
 
 function clip(text: string, max: number): string {
   // a reason may quote hostile input: controls (other than \n, \t) would make the 02 itself invalid
-  // eslint-disable-next-line no-control-regex
+   
   const chars = [...text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }

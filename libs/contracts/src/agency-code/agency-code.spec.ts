@@ -190,7 +190,7 @@ describe('selectors', () => {
   it('refuses empty, non-array and sparse recipient lists', () => {
     expect(() => parseSelectors([])).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', details: { field: 'to' } }));
     expect(() => parseSelectors('000.00.00.H41')).toThrow(expect.objectContaining({ details: { field: 'to' } }));
-    // eslint-disable-next-line no-sparse-arrays
+     
     const sparse = [, '000.00.00.H41'];
     expect(() => parseSelectors(sparse)).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', details: { field: 'to[0]' } }));
   });

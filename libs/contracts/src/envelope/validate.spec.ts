@@ -13,6 +13,7 @@ import {
 import { tryParseAgencyCode } from '../agency-code/agency-code';
 import { checkAgencyCode, checkEmail, checkIsoDate, checkText, schemaError } from './validate-fields';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests mutate arbitrary JSON paths
 type Json = Record<string, any>;
 
 const DOC_ID = '019a8f5e-7c3b-7d2a-9f10-3c4d5e6f7a8b';
@@ -96,6 +97,7 @@ function receiptEnvelope(body: Json = {}): Json {
 function withValue(env: Json, path: string, value: unknown): Json {
   const copy = structuredClone(env);
   const keys = path.match(/[^.[\]]+/g)!;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks an arbitrary JSON path
   let target: any = copy;
   for (const k of keys.slice(0, -1)) target = target[k];
   const last = keys[keys.length - 1]!;
@@ -475,6 +477,7 @@ describe('registerBodyValidator', () => {
 
   it('turns a bug in a plugged-in validator into an LtError', () => {
     const unregister = registerBodyValidator('dossier', (body) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberately bad access
       (body as any).missing.field = 1;
     });
     try {
