@@ -22,5 +22,7 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'] },
     // whole hub: built services as processes, real servers
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+    // fault tests (npm run test:faults): kill -9, NATS and PostgreSQL outages under load; not part of npm test
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
   ],
 };

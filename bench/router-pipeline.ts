@@ -11,7 +11,7 @@
  * agencies' side (signing, publishing, reading inboxes) runs in a worker thread so it does not
  * share the router's event loop (it still shares the 2 cores, as agency systems would not).
  * Env: BENCH_DOCS (throughput run, default 20000), BENCH_RATE (default 500/s), BENCH_SECONDS
- * (latency run, default 10, after 1 s of uncounted warm-up), BENCH_VERIFY (inline,pool: modes to measure).
+ * (latency run, default 10, after 1 s of uncounted warm-up), BENCH_VERIFY (inline,pool: modes to measure), BENCH_MAX_BATCH (router maxBatch, default 512).
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -32,6 +32,7 @@ const DOCS = Number(process.env.BENCH_DOCS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const VERIFY_MODES = (process.env.BENCH_VERIFY ?? 'inline,pool').split(',') as Array<'inline' | 'pool'>;
+const MAX_BATCH = process.env.BENCH_MAX_BATCH ? Number(process.env.BENCH_MAX_BATCH) : undefined;
 const AGENCIES = 20;
 
 interface AgencyKeys {
@@ -337,7 +338,7 @@ async function main(): Promise<void> {
     for (const verify of VERIFY_MODES) {
       const name = `router (verify ${verify})`;
       const topo = await freshNamespace();
-      const router = createRouterService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { verify } });
+      const router = createRouterService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { verify, ...(MAX_BATCH ? { maxBatch: MAX_BATCH } : {}) } });
       await router.start();
       await worker.run({ cmd: 'prepare', count: DOCS, tag: name });
       const route: Route = { kind: 'router', ns: topo.ns, inStream: topo.streams.submit, outStream: topo.streams.inbox };
@@ -351,7 +352,7 @@ async function main(): Promise<void> {
       await destroyTopology(nc, topo);
 
       const topo2 = await freshNamespace();
-      const router2 = createRouterService({ nc, ds: db.ds, ns: topo2.ns, log, hubKey, options: { verify } });
+      const router2 = createRouterService({ nc, ds: db.ds, ns: topo2.ns, log, hubKey, options: { verify, ...(MAX_BATCH ? { maxBatch: MAX_BATCH } : {}) } });
       await router2.start();
       const l = await worker.run({
         cmd: 'latency',

@@ -100,7 +100,8 @@ export async function rawJetStream(
     let done = 0;
     for await (const m of iter) {
       m.ack();
-      onMsg?.(++done);
+      done++;
+      onMsg?.(done);
       if (done >= count) break;
     }
     await iter.close();

@@ -174,9 +174,11 @@ export class BenchHub {
     return s?.child.pid && s.exitCode === undefined ? [s.child.pid] : [];
   }
 
-  /** PostgreSQL server processes serving this bench's database (empty when PostgreSQL is remote). */
+  /** PostgreSQL server processes serving the services on this bench's database, autovacuum included (empty when PostgreSQL is remote). */
   async databaseBackendPids(): Promise<number[]> {
-    const rows: Array<{ pid: number }> = await this.ds.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.dbName]);
+    const rows: Array<{ pid: number }> = await this.ds.query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name <> 'lienthong-bench'", [
+      this.dbName,
+    ]);
     return rows.map((r) => Number(r.pid)).filter((pid) => existsSync(`/proc/${pid}/stat`));
   }
 

@@ -108,7 +108,7 @@ export function findProcesses(comm: string, needle?: string): number[] {
 /**
  * Samples the tracked processes every `everyMs` until stop(): CPU is the tick difference between
  * the first and the last sample of each pid (a pid that appears later counts from its first
- * sample), peak RSS the highest sum seen.
+ * sample, so a short-lived one is undercounted by up to one interval), peak RSS the highest sum seen.
  */
 export function startSampling(processes: readonly TrackedProcess[], everyMs = 250): { stop(): ProcessUsage[] } {
   const started = performance.now();
@@ -117,19 +117,18 @@ export function startSampling(processes: readonly TrackedProcess[], everyMs = 25
   const peak = new Map<string, number>();
   const waitFirst = new Map<string, Map<number, number>>();
   const waitLast = new Map<string, Map<number, number>>();
-  const pidsOf = new Map<string, number[]>();
   for (const p of processes) {
     first.set(p.name, new Map());
     last.set(p.name, new Map());
     peak.set(p.name, 0);
     waitFirst.set(p.name, new Map());
     waitLast.set(p.name, new Map());
-    pidsOf.set(p.name, p.pids());
   }
   const sample = () => {
     for (const p of processes) {
       let rss = 0;
-      for (const pid of pidsOf.get(p.name)!) {
+      // asked at every sample: database backends come and go (pools close idle connections)
+      for (const pid of p.pids()) {
         const t = readTicks(pid);
         if (t === undefined) continue;
         if (!first.get(p.name)!.has(pid)) first.get(p.name)!.set(pid, t);

@@ -160,12 +160,15 @@ export async function measure<T>(ctx: BenchContext, docs: number, fn: () => Prom
   const seq0 = await streamSeqs(ctx);
   const rows0 = await tableRows(ctx);
   await ctx.refreshProcesses();
+  // database backends are looked up again every second: the services' pools open and close them
+  const refresher = setInterval(() => void ctx.refreshProcesses().catch(() => undefined), 1_000);
   const sampler = startSampling(ctx.processes);
   const backlogs = sampleBacklogs(ctx);
   const t0 = performance.now();
   const result = await fn();
   const wallMs = performance.now() - t0;
   const usage = sampler.stop();
+  clearInterval(refresher);
   const maxBacklog = await backlogs.stop();
   const s0 = performance.now();
   const settled = await settle(ctx, ctx.cfg.quick ? 30_000 : 90_000);

@@ -118,7 +118,19 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
   let standbyTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  writer.onCheckpoint = (cp) => receipts?.schedule(cp);
+  // the latest checkpoint, cached briefly: every proof starts from it, and checkpoints are immutable
+  let latestCache: { cp: CheckpointRow | null; atMs: number } = { cp: null, atMs: 0 };
+  const latestCheckpoint = async (): Promise<CheckpointRow | null> => {
+    if (latestCache.cp && Date.now() - latestCache.atMs < 500) return latestCache.cp;
+    const cp = await store.latestCheckpoint();
+    latestCache = { cp, atMs: Date.now() };
+    return cp;
+  };
+
+  writer.onCheckpoint = (cp) => {
+    latestCache = { cp, atMs: Date.now() };
+    receipts?.schedule(cp);
+  };
   writer.onLockLost = () => {
     void becomeStandby().then(scheduleAcquire);
   };
@@ -187,7 +199,7 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
     append: (drafts) => writer.append(drafts),
     cutCheckpoint,
     async checkpoint() {
-      let cp = await store.latestCheckpoint();
+      let cp = await latestCheckpoint();
       if (!cp && writer.isWriter) cp = await writer.checkpoint(true);
       if (!cp) throw new LtError('NOT_FOUND', 'the audit log has no signed checkpoint yet', {});
       return {
@@ -200,7 +212,7 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
         createdAt: cp.createdAt,
       };
     },
-    proveInclusion: (req) => proveInclusion(store, req, log, cutCheckpoint),
+    proveInclusion: (req) => proveInclusion(store, req, { log, cutCheckpoint, latestCheckpoint }),
     proveConsistency: (req) => proveConsistency(store, req),
     trace: (messageId) => traceMessage(store, messageId),
     agencyReport: (req) => agencyReport(store, req, clock.now()),

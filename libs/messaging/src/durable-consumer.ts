@@ -79,6 +79,11 @@ export class DurableConsumerRunner {
         const max = Math.max(64, (this.o.maxBatch ?? 256) * 2);
         const messages = await consumer.consume({ max_messages: max, expires: 5_000 });
         this.iter = messages;
+        if (this.stopped) {
+          // stop() ran while the pull was being opened: close it instead of leaving it running
+          await messages.close();
+          break;
+        }
         for await (const m of messages) {
           this.queue.push(m);
           void this.pump();

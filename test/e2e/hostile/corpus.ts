@@ -813,9 +813,9 @@ export const CSV_CASES: CsvCase[] = [
   ),
   csv(
     'c-quoted',
-    'quoted fields holding commas, quotes and a line break',
-    { csv: { text: `${HEADER}\n000.00.00.H63,"Sở ""Y tế"", tỉnh\nthử",province,\n000.00.01.H63,Sau,province,000.00.00.H63\n` } },
-    { code: null, outcome: 'imported', status: 201, created: 2, lines: [], stored: { '000.00.00.H63': 'Sở "Y tế", tỉnh\nthử', '000.00.01.H63': 'Sau' } },
+    'quoted fields holding commas and quotes are parsed; a quoted line break inside a name is refused (names are one line)',
+    { csv: { text: `${HEADER}\n000.00.00.H63,"Sở ""Y tế"", tỉnh",province,\n000.00.01.H63,"Hai\ndòng",province,000.00.00.H63\n000.00.02.H63,Sau,province,000.00.00.H63\n` } },
+    { code: null, outcome: 'imported', status: 201, created: 2, lines: [[3, 'VALIDATION_FAILED']], stored: { '000.00.00.H63': 'Sở "Y tế", tỉnh', '000.00.02.H63': 'Sau' } },
   ),
   csv(
     'c-unterminated-quote',

@@ -20,19 +20,24 @@ function seqParam(v: unknown, field: string, required: boolean): number | undefi
  * replica is the writer). The proof is checked before it leaves: stored hashes that no longer
  * lead to the signed root are a tampering alarm, not a proof.
  */
-export async function proveInclusion(
-  store: AuditStore,
-  req: InclusionProofRequest,
-  log: Logger,
-  cutCheckpoint?: () => Promise<CheckpointRow | null>,
-): Promise<InclusionProofResponse> {
+export interface ProveInclusionDeps {
+  log: Logger;
+  /** signs a checkpoint now (writer only) */
+  cutCheckpoint?: () => Promise<CheckpointRow | null>;
+  /** the latest checkpoint, possibly from a cache (checkpoints never change once signed) */
+  latestCheckpoint?: () => Promise<CheckpointRow | null>;
+}
+
+export async function proveInclusion(store: AuditStore, req: InclusionProofRequest, deps: ProveInclusionDeps): Promise<InclusionProofResponse> {
+  const { log, cutCheckpoint } = deps;
+  const latestCheckpoint = deps.latestCheckpoint ?? (() => store.latestCheckpoint());
   const seq = seqParam(req?.seq, 'seq', true)!;
   const asked = seqParam(req?.treeSize, 'treeSize', false);
   let treeSize: number;
   let cp: CheckpointRow | null;
   if (asked === undefined) {
     // the latest checkpoint bounds the proof: no need to read the log size
-    cp = await store.latestCheckpoint();
+    cp = await latestCheckpoint();
     if (!cp || cp.treeSize <= seq) cp = (await cutCheckpoint?.()) ?? cp;
     if (!cp || cp.treeSize <= seq) {
       const size = await store.treeSize();

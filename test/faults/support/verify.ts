@@ -1,0 +1,236 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { HEADERS, type HubEvent, type Topology } from '@lt/contracts';
+import { RpcClient, type NatsConnection } from '@lt/messaging';
+import {
+  AUDIT_RPC,
+  bundleLine,
+  type BundleHeader,
+  type CheckpointResponse,
+  type ExportEntriesResponse,
+  type VerifyReport,
+} from '../../../apps/audit/src/rpc-contract';
+import { ROOT } from '../../support/hub-harness';
+import { say } from './progress';
+
+/** JetStream API calls against a server busy with a fault run can take seconds. */
+const ADMIN_TIMEOUT_MS = 30_000;
+
+export function headersOf(m: JsMsg): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (m.headers) for (const [k, v] of m.headers) out[k] = v[0] ?? '';
+  return out;
+}
+
+/** Reads a whole stream from its first message with an ordered consumer, in sequence order. */
+export async function readStream(nc: NatsConnection, stream: string, onMsg: (m: JsMsg) => void): Promise<number> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const info = await jsm.streams.info(stream);
+  if (info.state.messages === 0) return 0;
+  const last = info.state.last_seq;
+  const consumer = await jetstream(nc, { timeout: ADMIN_TIMEOUT_MS }).consumers.get(stream);
+  const messages = await consumer.consume({ max_messages: 2_000 });
+  let n = 0;
+  for await (const m of messages) {
+    onMsg(m);
+    n++;
+    if (m.seq >= last || m.info.pending === 0) break;
+  }
+  await messages.close();
+  return n;
+}
+
+export interface CopyRecord {
+  seq: number;
+  msgId: string;
+  from: string;
+}
+
+/** Everything in the inbox stream, indexed for the loss / duplicate checks. */
+export interface InboxIndex {
+  total: number;
+  /** agency-signed document copies by `<envelope id>:<recipient>` */
+  documentCopies: Map<string, CopyRecord[]>;
+  /** Nats-Msg-Id -> stream sequences (JetStream dedup keeps this at one each) */
+  msgIds: Map<string, number[]>;
+  /** hub receipts by `<document id>:<recipient it is about>` -> the inbox it was put in */
+  receipts: Map<string, Array<{ seq: number; sendTo: string; event: string }>>;
+  /** hub-signed copies that are not receipts (refusals 02, notices) */
+  hubOther: Array<{ seq: number; headers: Record<string, string> }>;
+  /** agency-signed copies that are not documents (statuses, recalls) */
+  otherKinds: Map<string, number>;
+  /** copies whose Lt-To does not match the subject they were stored under */
+  misaddressed: number[];
+  /** messages per inbox subject (agency tokens) */
+  perSubject: Map<string, number>;
+}
+
+export async function indexInbox(nc: NatsConnection, topo: Topology): Promise<InboxIndex> {
+  const idx: InboxIndex = { total: 0, documentCopies: new Map(), msgIds: new Map(), receipts: new Map(), hubOther: [], otherKinds: new Map(), misaddressed: [], perSubject: new Map() };
+  const push = <K, V>(map: Map<K, V[]>, k: K, v: V) => {
+    const l = map.get(k);
+    if (l) l.push(v);
+    else map.set(k, [v]);
+  };
+  const started = Date.now();
+  idx.total = await readStream(nc, topo.streams.inbox, (m) => {
+    const h = headersOf(m);
+    const msgId = h[HEADERS.msgId] ?? '';
+    push(idx.msgIds, msgId, m.seq);
+    idx.perSubject.set(m.subject, (idx.perSubject.get(m.subject) ?? 0) + 1);
+    const to = h[HEADERS.to] ?? '';
+    if (m.subject !== topo.inboxSubject(to)) idx.misaddressed.push(m.seq);
+    if (h[HEADERS.hubSigned] === '1') {
+      if (h[HEADERS.kind] === 'receipt') {
+        const jws = JSON.parse(Buffer.from(m.data).toString('utf8')) as { payload: string };
+        const env = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { body: { messageId: string; recipient: string; event: string } };
+        push(idx.receipts, `${env.body.messageId}:${env.body.recipient}`, { seq: m.seq, sendTo: to, event: env.body.event });
+      } else {
+        idx.hubOther.push({ seq: m.seq, headers: h });
+      }
+      return;
+    }
+    const kind = h[HEADERS.kind] ?? '?';
+    if (kind !== 'document') {
+      idx.otherKinds.set(kind, (idx.otherKinds.get(kind) ?? 0) + 1);
+      return;
+    }
+    push(idx.documentCopies, `${h[HEADERS.envelopeId]}:${to}`, { seq: m.seq, msgId, from: h[HEADERS.from] ?? '' });
+  });
+  say(`read ${idx.total} inbox messages in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return idx;
+}
+
+export interface EventRecord {
+  seq: number;
+  msgId: string;
+  event: HubEvent;
+}
+
+export async function readEvents(nc: NatsConnection, topo: Topology): Promise<EventRecord[]> {
+  const out: EventRecord[] = [];
+  await readStream(nc, topo.streams.events, (m) => out.push({ seq: m.seq, msgId: headersOf(m)[HEADERS.msgId] ?? '', event: m.json<HubEvent>() }));
+  return out;
+}
+
+export interface LossReport {
+  expected: number;
+  delivered: number;
+  missing: string[];
+  /** keys stored more than once, with their inbox sequences */
+  duplicated: Array<{ key: string; seqs: number[] }>;
+  unexpected: string[];
+  /** Nats-Msg-Ids held by more than one message */
+  duplicateMsgIds: Array<{ msgId: string; seqs: number[] }>;
+}
+
+/** Compares what was published (`<id>:<recipient>` keys) with the copies in the inbox stream. */
+export function lossReport(expected: ReadonlySet<string>, idx: InboxIndex): LossReport {
+  const missing: string[] = [];
+  for (const k of expected) if (!idx.documentCopies.has(k)) missing.push(k);
+  const duplicated: LossReport['duplicated'] = [];
+  const unexpected: string[] = [];
+  for (const [k, copies] of idx.documentCopies) {
+    if (copies.length > 1) duplicated.push({ key: k, seqs: copies.map((c) => c.seq) });
+    if (!expected.has(k)) unexpected.push(k);
+  }
+  const duplicateMsgIds: LossReport['duplicateMsgIds'] = [];
+  for (const [msgId, seqs] of idx.msgIds) if (seqs.length > 1) duplicateMsgIds.push({ msgId, seqs });
+  return { expected: expected.size, delivered: idx.documentCopies.size, missing, duplicated, unexpected, duplicateMsgIds };
+}
+
+// ---------------------------------------------------------------- audit
+
+export interface AuditState {
+  treeSize: number;
+  entryRows: number;
+  ids: Set<string>;
+}
+
+export async function auditState(db: { query(sql: string): Promise<unknown> }): Promise<AuditState> {
+  const ids = (await db.query('SELECT entry_id FROM audit_entry_ids')) as Array<{ entry_id: string }>;
+  const [{ n }] = (await db.query('SELECT count(*)::bigint AS n FROM audit_entries')) as Array<{ n: string }>;
+  const [{ m }] = (await db.query('SELECT max(seq) AS m FROM audit_hashes')) as Array<{ m: string | null }>;
+  return { treeSize: m === null ? 0 : Number(m) + 1, entryRows: Number(n), ids: new Set(ids.map((r) => r.entry_id)) };
+}
+
+/** The audit log must hold exactly one entry per inbox copy (its own receipts excepted) and per event. */
+export function auditCompleteness(state: AuditState, idx: InboxIndex, events: readonly EventRecord[]): { expected: number; missing: string[]; extra: string[] } {
+  const expected = new Set<string>();
+  for (const copies of idx.documentCopies.values()) for (const c of copies) expected.add(c.msgId);
+  for (const o of idx.hubOther) expected.add(o.headers[HEADERS.msgId] ?? `?${o.seq}`);
+  for (const e of events) expected.add(e.event.id);
+  const missing = [...expected].filter((id) => !state.ids.has(id));
+  const extra = [...state.ids].filter((id) => !expected.has(id));
+  return { expected: expected.size, missing, extra };
+}
+
+export async function auditConsumersIdle(nc: NatsConnection, topo: Topology): Promise<{ idle: boolean; pending: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  let pending = 0;
+  for (const [stream, durable] of [
+    [topo.streams.events, topo.consumers.audit],
+    [topo.streams.inbox, 'audit-inbox'],
+  ] as const) {
+    const i = await jsm.consumers.info(stream, durable);
+    pending += i.num_pending + i.num_ack_pending;
+  }
+  return { idle: pending === 0, pending };
+}
+
+export async function auditVerify(nc: NatsConnection, topo: Topology): Promise<VerifyReport> {
+  return new RpcClient(nc, 600_000).call<VerifyReport>(topo.rpcSubject('audit', AUDIT_RPC.verify), {});
+}
+
+export async function auditCheckpoint(nc: NatsConnection, topo: Topology): Promise<CheckpointResponse> {
+  return new RpcClient(nc, 60_000).call<CheckpointResponse>(topo.rpcSubject('audit', AUDIT_RPC.checkpoint), {});
+}
+
+/** Exports the whole log as a bundle through the audit's RPC (what `lienthong audit export` writes). */
+export async function exportBundle(nc: NatsConnection, topo: Topology, file: string): Promise<{ header: BundleHeader; entries: number }> {
+  const rpc = new RpcClient(nc, 120_000);
+  const header = await rpc.call<BundleHeader>(topo.rpcSubject('audit', AUDIT_RPC.exportBegin), {});
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  await write(JSON.stringify(header));
+  let entries = 0;
+  for (let from: number | null = header.startSize; from !== null && from < header.endSize; ) {
+    const page: ExportEntriesResponse = await rpc.call<ExportEntriesResponse>(topo.rpcSubject('audit', AUDIT_RPC.exportEntries), { fromSeq: from, toSeq: header.endSize, limit: 5_000 });
+    for (const e of page.entries) await write(bundleLine(e));
+    entries += page.entries.length;
+    from = page.nextSeq;
+  }
+  out.end();
+  await once(out, 'finish');
+  return { header, entries };
+}
+
+/** `lienthong audit verify <bundle> --vkey <pinned key>` with the BUILT CLI; resolves with its output. */
+export async function cliVerifyBundle(file: string, vkey: string): Promise<{ ok: boolean; output: string }> {
+  const cli = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
+  try {
+    const r = await promisify(execFile)(process.execPath, [cli, 'audit', 'verify', file, '--vkey', vkey], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+    return { ok: true, output: `${r.stdout}${r.stderr}`.trim() };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message };
+  }
+}
+
+export async function streamState(nc: NatsConnection, stream: string): Promise<{ messages: number; lastSeq: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const s = (await jsm.streams.info(stream)).state;
+  return { messages: s.messages, lastSeq: s.last_seq };
+}
+
+export async function consumerBacklog(nc: NatsConnection, stream: string, durable: string): Promise<{ pending: number; ackPending: number; waiting: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const i = await jsm.consumers.info(stream, durable);
+  return { pending: i.num_pending, ackPending: i.num_ack_pending, waiting: i.num_waiting };
+}
