@@ -6,16 +6,16 @@
  * Sizes: BENCH_APPEND (default 100,000 appended entries), BENCH_LARGE (default 5,000,000 rows for
  * trace/proof), BENCH_VERIFY (default 1,000,000 bundle entries). BENCH_PHASES=append,large,verify.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { topology, uuidv7 } from '../libs/contracts/src/index';
-import { createTestDatabase, insertMany } from '../libs/database/src/index';
+import { assertTestDatabaseUrl, createTestDatabase, insertMany, openDataSource, type TestDatabase } from '../libs/database/src/index';
 import { JetStreamPublisher, RpcClient, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '../libs/messaging/src/index';
-import { createLogger, newEd25519KeyFile } from '../libs/platform/src/index';
+import { createLogger, type KeyFile } from '../libs/platform/src/index';
 import { MemoryLog, leafHash, signCheckpoint } from '../libs/tlog/src/index';
 import { canonicalJson } from '../libs/crypto/src/index';
 import {
@@ -41,7 +41,18 @@ const VERIFY = Number(process.env.BENCH_VERIFY ?? 1_000_000);
 const PHASES = (process.env.BENCH_PHASES ?? 'append,large,verify').split(',');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const log = createLogger('audit-bench', 'warn');
-const hubKey = newEd25519KeyFile('bench');
+/** A fixed Ed25519 key (bench only): checkpoints in a kept database stay verifiable in a later run. */
+function benchHubKey(): KeyFile {
+  const seed = createHash('sha256').update('lienthong audit bench key').digest();
+  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  return {
+    keyId: 'bench',
+    alg: 'EdDSA',
+    privateJwk: privateKey.export({ format: 'jwk' }) as Record<string, unknown>,
+    publicJwk: createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, unknown>,
+  };
+}
+const hubKey = benchHubKey();
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (s: string) => console.log(s);
@@ -201,78 +212,101 @@ function md5Uuid(s: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
+/** A database kept by an earlier run (its name must contain "test"); dropped at the end unless kept again. */
+async function reuseTestDatabase(name: string): Promise<TestDatabase> {
+  const u = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  u.pathname = `/${name}`;
+  assertTestDatabaseUrl(u.toString());
+  const ds = await openDataSource(u.toString());
+  return {
+    url: u.toString(),
+    name,
+    ds,
+    drop: async () => {
+      await ds.destroy();
+      const admin = await openDataSource(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
 async function largePhase(nc: NatsConnection): Promise<void> {
   say(`\n== trace and proofs on a log of ${fmt(LARGE)} entries over 6 months (generated in SQL, Merkle hashes in JS) ==`);
-  const db = await createTestDatabase();
+  // BENCH_REUSE_DB=<name of a database kept by BENCH_KEEP_DB=1>: measure again without regenerating
+  const reuse = process.env.BENCH_REUSE_DB;
+  const db = reuse ? await reuseTestDatabase(reuse) : await createTestDatabase();
+  const keys = logKeysFromHubKey(hubKey, 'lienthong.gov.vn/audit');
   try {
-    const start = Date.parse('2026-01-01T00:00:00Z');
-    const spanMs = 182 * 86_400_000;
-    for (let m = 0; m < 7; m++) await db.ds.query('SELECT audit_ensure_month_partition($1::date)', [new Date(Date.UTC(2026, m, 1)).toISOString().slice(0, 10)]);
-    // bulk load without the indexes, then build them (what a restore would do)
-    await db.ds.query('DROP INDEX audit_entries_seq_idx, audit_entries_agencies_idx, audit_entry_ids_message_idx');
-    await db.ds.query('ALTER TABLE audit_entry_ids DROP CONSTRAINT audit_entry_ids_pkey');
-    let t = performance.now();
-    const CHUNK = 500_000;
-    for (let lo = 0; lo < LARGE; lo += CHUNK) {
-      const hi = Math.min(LARGE, lo + CHUNK);
-      await db.ds.query(
-        `INSERT INTO audit_entries (seq, entry_id, source, type, message_id, agencies, at, body, leaf_hash)
-         SELECT g, mid::text || ':' || g % 4, 'inbox',
-                (ARRAY['delivery.document','delivery.document','status.01','status.03'])[g % 4 + 1],
-                mid,
-                ARRAY[a1, a2],
-                to_timestamp(($3::bigint + (g::bigint * $4::bigint) / $5::bigint) / 1000.0),
-                jsonb_build_object('headers', jsonb_build_object('Lt-Envelope-Id', mid::text, 'Lt-From', a1, 'Lt-To', a2,
-                   'Lt-Kind', 'document', 'Lt-Kid', a1 || '#k1', 'Lt-Digest', md5(g::text) || md5((g + 1)::text), 'Lt-Submit-Seq', (g / 4)::text,
-                   'Lt-Routed-At', to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'Lt-Copies', '2'),
-                   'sha256', md5((g + 7)::text) || md5((g + 9)::text), 'size', 2048, 'inboxSeq', g),
-                sha256(int8send(g))
-           FROM generate_series($1::bigint, $2::bigint - 1) g,
-                LATERAL (SELECT overlay(overlay(md5('m' || (g / 4)) placing '4' from 13) placing '8' from 17)::uuid AS mid) m,
-                LATERAL (SELECT '000.00.' || lpad(((g / 4) % 99 + 1)::text, 2, '0') || '.H' || lpad(((g / 4) % 63 + 1)::text, 2, '0') AS a1,
-                                '000.' || lpad(((g / 4 + g % 2) % 97 + 1)::text, 2, '0') || '.05.H' || lpad(((g / 4) % 61 + 1)::text, 2, '0') AS a2) ag`,
-        [lo, hi, start, spanMs, LARGE],
-      );
-    }
-    rate('(setup) generate entries in SQL (no index)', LARGE, performance.now() - t);
-    t = performance.now();
-    await db.ds.query('CREATE INDEX audit_entries_seq_idx ON audit_entries (seq)');
-    await db.ds.query('INSERT INTO audit_entry_ids (entry_id, seq, message_id, at) SELECT entry_id, seq, message_id, at FROM audit_entries');
-    await db.ds.query('ALTER TABLE audit_entry_ids ADD PRIMARY KEY (entry_id)');
-    await db.ds.query('CREATE INDEX audit_entry_ids_message_idx ON audit_entry_ids (message_id) WHERE message_id IS NOT NULL');
-    await db.ds.query('CREATE INDEX audit_entries_agencies_idx ON audit_entries USING gin (agencies)');
-    await db.ds.query('ANALYZE audit_entries');
-    await db.ds.query('ANALYZE audit_entry_ids');
-    say(`(setup) audit_entry_ids, the indexes, ANALYZE: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    if (!reuse) {
+      const start = Date.parse('2026-01-01T00:00:00Z');
+      const spanMs = 182 * 86_400_000;
+      for (let m = 0; m < 7; m++)
+        await db.ds.query('SELECT audit_ensure_month_partition($1::date)', [new Date(Date.UTC(2026, m, 1)).toISOString().slice(0, 10)]);
+      // bulk load without the indexes, then build them (what a restore would do)
+      await db.ds.query('DROP INDEX audit_entries_seq_idx, audit_entries_agencies_idx, audit_entry_ids_message_idx');
+      await db.ds.query('ALTER TABLE audit_entry_ids DROP CONSTRAINT audit_entry_ids_pkey');
+      let t = performance.now();
+      const CHUNK = 500_000;
+      for (let lo = 0; lo < LARGE; lo += CHUNK) {
+        const hi = Math.min(LARGE, lo + CHUNK);
+        await db.ds.query(
+          `INSERT INTO audit_entries (seq, entry_id, source, type, message_id, agencies, at, body, leaf_hash)
+           SELECT g, mid::text || ':' || g % 4, 'inbox',
+                  (ARRAY['delivery.document','delivery.document','status.01','status.03'])[g % 4 + 1],
+                  mid,
+                  ARRAY[a1, a2],
+                  to_timestamp(($3::bigint + (g::bigint * $4::bigint) / $5::bigint) / 1000.0),
+                  jsonb_build_object('headers', jsonb_build_object('Lt-Envelope-Id', mid::text, 'Lt-From', a1, 'Lt-To', a2,
+                     'Lt-Kind', 'document', 'Lt-Kid', a1 || '#k1', 'Lt-Digest', md5(g::text) || md5((g + 1)::text), 'Lt-Submit-Seq', (g / 4)::text,
+                     'Lt-Routed-At', to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'Lt-Copies', '2'),
+                     'sha256', md5((g + 7)::text) || md5((g + 9)::text), 'size', 2048, 'inboxSeq', g),
+                  sha256(int8send(g))
+             FROM generate_series($1::bigint, $2::bigint - 1) g,
+                  LATERAL (SELECT overlay(overlay(md5('m' || (g / 4)) placing '4' from 13) placing '8' from 17)::uuid AS mid) m,
+                  LATERAL (SELECT '000.00.' || lpad(((g / 4) % 99 + 1)::text, 2, '0') || '.H' || lpad(((g / 4) % 63 + 1)::text, 2, '0') AS a1,
+                                  '000.' || lpad(((g / 4 + g % 2) % 97 + 1)::text, 2, '0') || '.05.H' || lpad(((g / 4) % 61 + 1)::text, 2, '0') AS a2) ag`,
+          [lo, hi, start, spanMs, LARGE],
+        );
+      }
+      rate('(setup) generate entries in SQL (no index)', LARGE, performance.now() - t);
+      t = performance.now();
+      await db.ds.query('CREATE INDEX audit_entries_seq_idx ON audit_entries (seq)');
+      await db.ds.query('INSERT INTO audit_entry_ids (entry_id, seq, message_id, at) SELECT entry_id, seq, message_id, at FROM audit_entries');
+      await db.ds.query('ALTER TABLE audit_entry_ids ADD PRIMARY KEY (entry_id)');
+      await db.ds.query('CREATE INDEX audit_entry_ids_message_idx ON audit_entry_ids (message_id) WHERE message_id IS NOT NULL');
+      await db.ds.query('CREATE INDEX audit_entries_agencies_idx ON audit_entries USING gin (agencies)');
+      await db.ds.query('ANALYZE audit_entries');
+      await db.ds.query('ANALYZE audit_entry_ids');
+      say(`(setup) audit_entry_ids, the indexes, ANALYZE: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-    // stored hashes for the same number of records, and one signed checkpoint over them
-    t = performance.now();
-    const mem = new MemoryLog();
-    const keys = logKeysFromHubKey(hubKey, 'lienthong.gov.vn/audit');
-    const BATCH = 20_000;
-    for (let lo = 0; lo < LARGE; lo += BATCH) {
-      const hi = Math.min(LARGE, lo + BATCH);
-      const leaves = Array.from({ length: hi - lo }, (_, i) => {
-        const b = Buffer.alloc(8);
-        b.writeBigInt64BE(BigInt(lo + i));
-        return leafHash(b);
-      });
-      const r = mem.appendLeafHashes(leaves);
-      const rows = groupByRecord(lo, r.hashes);
-      await db.ds.query(
-        'INSERT INTO audit_hashes (seq, hashes, at) SELECT s, h, to_timestamp(($3::bigint + (s * $4::bigint) / $5::bigint) / 1000.0) FROM unnest($1::bigint[], $2::bytea[]) AS u(s, h)',
-        [rows.map((_, i) => lo + i), rows, start, spanMs, LARGE],
+      // stored hashes for the same number of records, and one signed checkpoint over them
+      t = performance.now();
+      const mem = new MemoryLog();
+      const BATCH = 20_000;
+      for (let lo = 0; lo < LARGE; lo += BATCH) {
+        const hi = Math.min(LARGE, lo + BATCH);
+        const leaves = Array.from({ length: hi - lo }, (_, i) => {
+          const b = Buffer.alloc(8);
+          b.writeBigInt64BE(BigInt(lo + i));
+          return leafHash(b);
+        });
+        const r = mem.appendLeafHashes(leaves);
+        const rows = groupByRecord(lo, r.hashes);
+        await db.ds.query(
+          'INSERT INTO audit_hashes (seq, hashes, at) SELECT s, h, to_timestamp(($3::bigint + (s * $4::bigint) / $5::bigint) / 1000.0) FROM unnest($1::bigint[], $2::bytea[]) AS u(s, h)',
+          [rows.map((_, i) => lo + i), rows, start, spanMs, LARGE],
+        );
+      }
+      const note = signCheckpoint({ origin: keys.origin, treeSize: LARGE, rootHash: mem.rootHash() }, keys.signer);
+      await db.ds.query('INSERT INTO audit_checkpoints (tree_size, root_hash, note, created_at) VALUES ($1, $2, $3, now())', [LARGE, mem.rootHash(), note]);
+      await db.ds.query('ANALYZE audit_hashes');
+      rate('(setup) Merkle hashes in JS + INSERT audit_hashes', LARGE, performance.now() - t);
+      const [{ size }] = await db.ds.query(
+        `SELECT pg_size_pretty(pg_total_relation_size('audit_entries') + coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'audit_entries'::regclass), 0)) AS size`,
       );
+      say(`(setup) audit_entries with indexes: ${size}`);
     }
-    const note = signCheckpoint({ origin: keys.origin, treeSize: LARGE, rootHash: mem.rootHash() }, keys.signer);
-    await db.ds.query('INSERT INTO audit_checkpoints (tree_size, root_hash, note, created_at) VALUES ($1, $2, $3, now())', [LARGE, mem.rootHash(), note]);
-    await db.ds.query('ANALYZE audit_hashes');
-    rate('(setup) Merkle hashes in JS + INSERT audit_hashes', LARGE, performance.now() - t);
-    const [{ size }] = await db.ds.query(
-      `SELECT pg_size_pretty(pg_total_relation_size('audit_entries') + coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'audit_entries'::regclass), 0)) AS size`,
-    );
-    say(`(setup) audit_entries with indexes: ${size}`);
-
     const topo = topology(`b${randomBytes(4).toString('hex')}`);
     await ensureTopology(nc, topo, { storage: 'memory' });
     const svc = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
@@ -397,7 +431,8 @@ async function verifyPhase(): Promise<void> {
 
 async function main(): Promise<void> {
   say(`audit bench: node ${process.version}, ${availableParallelism()} CPUs`);
-  const nc = await connectNats(NATS_URL, 'audit-bench');
+  // as apps/audit/src/main.ts connects
+  const nc = await connectNats(NATS_URL, 'audit-bench', { noAsyncTraces: true });
   try {
     if (PHASES.includes('append')) await appendPhase(nc);
     if (PHASES.includes('verify')) await verifyPhase();

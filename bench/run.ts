@@ -23,7 +23,7 @@ import { loadBenchConfig, type BenchConfig } from './suite/config';
 import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './suite/directory';
 import { BenchHub, repoRoot } from './suite/hub';
 import { InboxWatcher } from './suite/inbox-watch';
-import { findProcesses, type TrackedProcess } from './suite/procstat';
+import { findProcesses, natsServerPort, processArgs, type TrackedProcess } from './suite/procstat';
 import { say } from './suite/progress';
 import { combineBaselines, renderSummary, ratiosOf, targetsOf, writeResults, type BenchResults, type MachineInfo } from './suite/report';
 import { broadcast, hubOnlyThroughput, openLoop, prepareDocuments, sdkThroughput, warmUp, type BenchContext } from './suite/scenarios';
@@ -45,7 +45,7 @@ function gitInfo(root: string): BenchResults['git'] {
   }
 }
 
-/** nats-server processes on this machine serving the bench's URL (shared with whatever else uses that server). */
+/** The nats-server process on this machine serving the bench's URL (shared with whatever else uses that server). */
 function natsServerPids(natsUrl: string): number[] {
   let u: URL;
   try {
@@ -54,11 +54,8 @@ function natsServerPids(natsUrl: string): number[] {
     return [];
   }
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname)) return [];
-  const all = findProcesses('nats-server');
-  if (all.length <= 1) return all;
   const port = u.port || '4222';
-  const onPort = all.filter((pid) => findProcesses('nats-server', port).includes(pid));
-  return onPort.length === 1 ? onPort : [];
+  return findProcesses('nats-server').filter((pid) => natsServerPort(processArgs(pid)) === port);
 }
 
 function passThroughEnv(prefixes: string[]): Record<string, string> {

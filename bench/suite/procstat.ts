@@ -83,6 +83,15 @@ function readRss(pid: number): number {
   }
 }
 
+/** The command-line arguments of a process (empty when it cannot be read). */
+export function processArgs(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /** pids whose /proc/<pid>/comm is `comm` and whose command line contains `needle` (when given). */
 export function findProcesses(comm: string, needle?: string): number[] {
   let entries: string[];
@@ -166,4 +175,15 @@ export function startSampling(processes: readonly TrackedProcess[], everyMs = 25
       });
     },
   };
+}
+
+/** The port a nats-server command line listens on (`-p N`, `--port N`, `--port=N`; 4222 by default). */
+export function natsServerPort(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === '-p' || a === '--port' || a === '-port') && args[i + 1]) return args[i + 1]!;
+    const m = /^--?(?:p|port)=(\d+)$/.exec(a);
+    if (m) return m[1]!;
+  }
+  return '4222';
 }

@@ -1,6 +1,7 @@
 import { parseAgencyCode } from '@lt/contracts';
 import { loadBenchConfig } from './config';
 import { benchDirectory, toCsv } from './directory';
+import { natsServerPort } from './procstat';
 import { cpuMsPerUnit } from './report';
 import { prng } from './scenarios';
 import {
@@ -73,6 +74,13 @@ describe('bench statistics', () => {
     expect(parseProcStatusRss('Name:\tzombie\n')).toBe(0);
     expect(parseSchedstatWait('7682390823 10423859974 109504\n')).toBe(10423859974);
     expect(() => parseProcStatTicks('garbage')).toThrow(/unexpected/);
+  });
+
+  it('finds the port in a nats-server command line', () => {
+    expect(natsServerPort(['/usr/sbin/nats-server', '-a', '127.0.0.1', '-p', '4222', '-js'])).toBe('4222');
+    expect(natsServerPort(['nats-server', '-js', '-p', '43657'])).toBe('43657');
+    expect(natsServerPort(['nats-server', '--port=14222'])).toBe('14222');
+    expect(natsServerPort(['nats-server', '-js'])).toBe('4222');
   });
 });
 

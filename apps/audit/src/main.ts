@@ -10,7 +10,8 @@ const log = createLogger('audit');
 void runService(log, async () => {
   const cfg = loadConfig();
   const options = loadAuditOptions(process.env, cfg.hubAgency);
-  const nc = await connectNats(cfg.natsUrl, 'lienthong-audit');
+  // no async stack traces: nats-core would otherwise build two Error objects per request (ackAck, publish)
+  const nc = await connectNats(cfg.natsUrl, 'lienthong-audit', { noAsyncTraces: true });
   // idempotent: the audit can boot before (or without) npm start's setup step
   await ensureTopology(nc, topology(cfg.ns), { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
   // one connection is held by the writer (advisory lock), the rest serve queries

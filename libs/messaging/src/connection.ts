@@ -13,6 +13,9 @@ export async function connectNats(url: string, name: string, opts: Partial<NodeC
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
+    // async stack traces allocate two Error objects per request (every PubAck and ackAck):
+    // about 8-10% of a busy service's CPU, for stack traces nobody reads
+    noAsyncTraces: true,
     ...opts,
   });
 }

@@ -87,11 +87,12 @@ export class Supervisor {
         void svc.exited.then((code) => this.onExit(name, svc, code));
         return;
       } catch (err) {
-        const first = (err as Error).message.split('\n')[0];
-        this.bootFailures.push({ service: name, at: new Date().toISOString(), what: first ?? 'boot failed' });
+        const lines = (err as Error).message.split('\n');
+        const reason = lines.find((l) => l.includes('failed to start')) ?? lines.filter(Boolean).pop() ?? 'boot failed';
+        this.bootFailures.push({ service: name, at: new Date().toISOString(), what: reason, logs: lines.slice(-8) });
         if (this.stopping) throw err;
         if (Date.now() > deadline) throw new Error(`${name} did not come back within ${timeoutMs} ms after ${attempts} attempts: ${(err as Error).message}`);
-        if (attempts === 1 || attempts % 10 === 0) say(`${name} boot attempt ${attempts} failed (${first}); retrying`);
+        if (attempts === 1 || attempts % 10 === 0) say(`${name} boot attempt ${attempts} failed: ${reason.slice(0, 300)}; retrying`);
         await sleep(1_000);
       }
     }

@@ -1,8 +1,34 @@
+import pino from 'pino';
 import { connectNats, type NatsConnection } from '@lt/messaging';
-import type { KeyFile } from '@lt/platform';
+import type { KeyFile, Logger } from '@lt/platform';
 import { connect, type LienThongClient } from '@lt/sdk';
 import type { FaultHub } from './fault-hub';
 import { say, sleep } from './progress';
+
+/**
+ * What the SDK clients logged at warn and above, counted by message instead of printed: under
+ * a fault run hundreds of clients report every NATS hiccup ("inbox pull failed; retrying").
+ */
+export class SdkLogTally {
+  readonly byMessage = new Map<string, number>();
+  readonly samples: string[] = [];
+  readonly logger: Logger = pino(
+    { name: 'lt-sdk', level: 'warn' },
+    {
+      write: (line: string) => {
+        let key = line;
+        try {
+          const o = JSON.parse(line) as { msg?: string; err?: string };
+          key = `${o.msg ?? '?'}${o.err ? `: ${String(o.err).slice(0, 80)}` : ''}`;
+        } catch {
+          // not JSON: count the line itself
+        }
+        this.byMessage.set(key, (this.byMessage.get(key) ?? 0) + 1);
+        if (this.samples.length < 5) this.samples.push(line.trim());
+      },
+    },
+  );
+}
 
 /** SDK clients for many agencies over one shared connection (as one agency-side gateway process would). */
 export async function connectAgencies(
@@ -10,7 +36,7 @@ export async function connectAgencies(
   nc: NatsConnection,
   codes: readonly string[],
   keys: ReadonlyMap<string, KeyFile>,
-  opts: { ensureInbox: boolean },
+  opts: { ensureInbox: boolean; logs?: SdkLogTally },
 ): Promise<Map<string, LienThongClient>> {
   const out = new Map<string, LienThongClient>();
   for (let i = 0; i < codes.length; i += 16) {
@@ -28,6 +54,7 @@ export async function connectAgencies(
           // the fault load counts document copies: no status 01 traffic on top
           autoArrived: false,
           directoryTimeoutMs: 60_000,
+          ...(opts.logs ? { logger: opts.logs.logger.child({ agency: code }) } : {}),
         });
         out.set(code, c);
       }),

@@ -229,8 +229,57 @@ export async function streamState(nc: NatsConnection, stream: string): Promise<{
   return { messages: s.messages, lastSeq: s.last_seq };
 }
 
-export async function consumerBacklog(nc: NatsConnection, stream: string, durable: string): Promise<{ pending: number; ackPending: number; waiting: number }> {
+export interface ConsumerBacklog {
+  pending: number;
+  ackPending: number;
+  waiting: number;
+  /** stream sequence below which (inclusive) everything is acknowledged */
+  ackFloor: number;
+}
+
+export async function consumerBacklog(nc: NatsConnection, stream: string, durable: string): Promise<ConsumerBacklog> {
   const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
   const i = await jsm.consumers.info(stream, durable);
-  return { pending: i.num_pending, ackPending: i.num_ack_pending, waiting: i.num_waiting };
+  return { pending: i.num_pending, ackPending: i.num_ack_pending, waiting: i.num_waiting, ackFloor: i.ack_floor.stream_seq };
+}
+
+/**
+ * Messages still stored in a work-queue stream although its only consumer acknowledged them
+ * (below its ack floor): orphans the server failed to remove. Found by asking for every sequence
+ * of the stream's range (a work queue allows no second consumer to read them with).
+ */
+export async function storedMessages(nc: NatsConnection, stream: string): Promise<Array<{ seq: number; msgId: string; storedAt: string }>> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const { state } = await jsm.streams.info(stream);
+  const found: Array<{ seq: number; msgId: string; storedAt: string }> = [];
+  for (let from = state.first_seq; state.messages > 0 && from <= state.last_seq && found.length < state.messages; from += 500) {
+    const batch: Promise<unknown>[] = [];
+    for (let seq = from; seq < from + 500 && seq <= state.last_seq; seq++) {
+      batch.push(
+        jsm.streams.getMessage(stream, { seq }).then(
+          (m) => m && found.push({ seq: m.seq, msgId: m.header?.get(HEADERS.msgId) ?? '', storedAt: m.time.toISOString() }),
+          () => undefined,
+        ),
+      );
+    }
+    await Promise.all(batch);
+  }
+  return found.sort((a, b) => a.seq - b.seq);
+}
+
+/** Contiguous sequence ranges, for reports: `22810-23680 (871)`. */
+export function seqRanges(seqs: readonly number[]): string[] {
+  const out: string[] = [];
+  let start = seqs[0];
+  let prev = seqs[0];
+  for (const s of [...seqs.slice(1), Number.NaN]) {
+    if (s === prev! + 1) {
+      prev = s;
+      continue;
+    }
+    if (start !== undefined) out.push(start === prev ? `${start}` : `${start}-${prev} (${prev! - start + 1})`);
+    start = s;
+    prev = s;
+  }
+  return out;
 }
