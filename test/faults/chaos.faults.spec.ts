@@ -13,6 +13,7 @@ import { PrivatePostgres } from './support/private-postgres';
 import { Cleanup, envInt, say, seededRandom, sleep } from './support/progress';
 import { connectAgencies, consumeInbox, InboxTally, SdkLogTally, sdkConnection } from './support/sdk-agencies';
 import {
+  ackFloors,
   auditCompleteness,
   auditConsumersIdle,
   auditState,
@@ -143,7 +144,24 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
     const windowMs = Math.round((DOCS / RATE) * 1000);
     const schedule = chaosSchedule(SEED, windowMs, { kills: KILLS, pgDownMs: PG_DOWN_MS });
     say(`chaos schedule (seed ${SEED}, load window ${(windowMs / 1000).toFixed(0)} s):\n  ${schedule.map(describeStep).join('\n  ')}`);
-    const chaos = new ChaosRunner(sup, nats, pg);
+    // consumer state across the NATS kill -9: an ack floor that went back means acknowledged
+    // messages are delivered again (to the router and audit: absorbed; to an agency: a duplicate)
+    const consumerStreams = [hub.topo.streams.submit, hub.topo.streams.inbox, hub.topo.streams.events];
+    let floorsBefore = new Map<string, number>();
+    const rolledBack: Array<{ consumer: string; before: number; after: number }> = [];
+    const chaos = new ChaosRunner(sup, nats, pg, {
+      beforeKill: async () => {
+        floorsBefore = await ackFloors(hub.nc, consumerStreams);
+      },
+      afterStart: async () => {
+        const after = await ackFloors(hub.nc, consumerStreams);
+        for (const [consumer, before] of floorsBefore) {
+          const now = after.get(consumer);
+          if (now === undefined || now < before) rolledBack.push({ consumer, before, after: now ?? -1 });
+        }
+        say(`consumer ack floors after the NATS restart: ${rolledBack.length} of ${floorsBefore.size} went back`);
+      },
+    });
     const t0 = Date.now();
     let monitoring = true;
     let publishedSoFar = 0;
@@ -292,7 +310,12 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
         routerAckFloor: routerFinal.ackFloor,
       },
       publish: { published: published.published, retries: published.retries, duplicatePubAcks: published.duplicateAcks, errors: published.errors },
-      chaos: chaos.log.map((c) => `t+${(c.actualMs / 1000).toFixed(1)}s ${c.what}${c.backMs !== undefined ? `; back at t+${(c.backMs / 1000).toFixed(1)}s` : ''}`),
+      consumersRolledBackByNatsRestart: {
+        count: rolledBack.length,
+        of: floorsBefore.size,
+        samples: rolledBack.slice(0, 8).map((r) => `${r.consumer}: ack floor ${r.before} -> ${r.after}`),
+      },
+      chaos: chaos.log.map((c) => `t+${(c.actualMs / 1000).toFixed(1)}s (${c.atIso}) ${c.what}${c.backMs !== undefined ? `; back at t+${(c.backMs / 1000).toFixed(1)}s` : ''}`),
       services: {
         starts: Object.fromEntries(sup.starts),
         bootFailures: sup.bootFailures.length,

@@ -20,6 +20,8 @@ export interface ChaosLogEntry {
   /** when it actually happened (a kill waits for a restart of the same service in progress) */
   actualMs: number;
   what: string;
+  /** wall clock of the fault, to read logs against */
+  atIso: string;
   /** when the victim was back (ms after the load started), once known */
   backMs?: number;
 }
@@ -70,6 +72,8 @@ export class ChaosRunner {
     private readonly sup: Supervisor,
     private readonly nats: RestartableNats,
     private readonly pg: PrivatePostgres,
+    /** awaited right before the NATS kill and right after it is back (e.g. to snapshot consumer state) */
+    private readonly natsHooks: { beforeKill?: () => Promise<void>; afterStart?: () => Promise<void> } = {},
   ) {}
 
   /** Executes the steps at their moments (t0 = start of the load); resolves once every victim is back. */
@@ -84,7 +88,7 @@ export class ChaosRunner {
 
   private async perform(step: ChaosStep, t0: number): Promise<void> {
     const a = step.action;
-    const entry: ChaosLogEntry = { plannedMs: step.atMs, actualMs: 0, what: '' };
+    const entry: ChaosLogEntry = { plannedMs: step.atMs, actualMs: 0, what: '', atIso: '' };
     this.log.push(entry);
     const back = () => {
       entry.backMs = Date.now() - t0;
@@ -96,6 +100,7 @@ export class ChaosRunner {
       this.recoveries.push(restarted.then(back));
     } else if (a.kind === 'nats-restart') {
       const pid = this.nats.pid;
+      await this.natsHooks.beforeKill?.().catch((err) => say(`before-kill hook failed: ${(err as Error).message}`));
       const down = Date.now();
       await this.nats.kill9();
       entry.actualMs = Date.now() - t0;
@@ -103,9 +108,10 @@ export class ChaosRunner {
       this.recoveries.push(
         sleep(a.downMs)
           .then(() => this.nats.start())
-          .then(() => {
+          .then(async () => {
             this.natsDownMs = Date.now() - down;
             back();
+            await this.natsHooks.afterStart?.().catch((err) => say(`after-start hook failed: ${(err as Error).message}`));
           }),
       );
     } else {
@@ -122,6 +128,7 @@ export class ChaosRunner {
           }),
       );
     }
+    entry.atIso = new Date(t0 + entry.actualMs).toISOString();
     say(`CHAOS ${entry.what} (planned t+${(step.atMs / 1000).toFixed(1)}s, at t+${(entry.actualMs / 1000).toFixed(1)}s)`);
   }
 }

@@ -74,9 +74,10 @@ export async function sdkConnection(hub: FaultHub, name: string): Promise<NatsCo
 export class InboxTally {
   /** `<id>:<recipient>` -> times the SDK yielded it */
   readonly yielded = new Map<string, number>();
-  readonly acked = new Set<string>();
+  /** `<id>:<recipient>` -> when its ack was confirmed (ms epoch) */
+  readonly acked = new Map<string, number>();
   /** yielded again although its ack had been confirmed */
-  readonly afterConfirmedAck: Array<{ key: string; seq: number; deliveryCount: number }> = [];
+  readonly afterConfirmedAck: Array<{ key: string; seq: number; deliveryCount: number; ackedAt: string; againAt: string }> = [];
   /** yielded again after an ack that was not confirmed (or never sent): at-least-once redelivery */
   redeliveries = 0;
   ackFailures = 0;
@@ -99,13 +100,16 @@ export async function consumeInbox(client: LienThongClient, tally: InboxTally, s
           const n = (tally.yielded.get(key) ?? 0) + 1;
           tally.yielded.set(key, n);
           if (n > 1) {
-            if (tally.acked.has(key)) tally.afterConfirmedAck.push({ key, seq: m.seq, deliveryCount: m.deliveryCount });
+            const ackedAt = tally.acked.get(key);
+            if (ackedAt !== undefined) {
+              tally.afterConfirmedAck.push({ key, seq: m.seq, deliveryCount: m.deliveryCount, ackedAt: new Date(ackedAt).toISOString(), againAt: new Date().toISOString() });
+            }
             else tally.redeliveries++;
           }
         }
         try {
           await m.ack();
-          if (m.kind === 'document') tally.acked.add(`${m.id}:${client.agencyCode}`);
+          if (m.kind === 'document') tally.acked.set(`${m.id}:${client.agencyCode}`, Date.now());
         } catch {
           tally.ackFailures++;
         }

@@ -283,3 +283,13 @@ export function seqRanges(seqs: readonly number[]): string[] {
   }
   return out;
 }
+
+/** Ack floor (stream sequence) of every durable consumer on the given streams, by `<stream>/<durable>`. */
+export async function ackFloors(nc: NatsConnection, streams: readonly string[]): Promise<Map<string, number>> {
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const out = new Map<string, number>();
+  for (const stream of streams) {
+    for await (const c of jsm.consumers.list(stream)) if (c.config.durable_name) out.set(`${stream}/${c.name}`, c.ack_floor.stream_seq);
+  }
+  return out;
+}
