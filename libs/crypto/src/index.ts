@@ -5,3 +5,4 @@ export * from './keys';
 export * from './jws';
 export * from './verifier-pool';
 export * from './token';
+export * from './hub-signer';

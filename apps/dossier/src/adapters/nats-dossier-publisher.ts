@@ -23,7 +23,7 @@ export class NatsDossierPublisher implements DossierPublisher {
   }
 
   async deliverHubEnvelope(envelope: Envelope, extra: Record<string, string> = {}): Promise<void> {
-    const jws = this.signer.sign(envelope);
+    const { jws } = this.signer.sign(envelope);
     const bytes = Buffer.from(JSON.stringify(jws), 'utf8');
     const digest = sha256Hex(bytes);
     const recipients = envelope.to.filter((t): t is string => typeof t === 'string');

@@ -1,40 +1,9 @@
-import { HUB_KID_PREFIX, JWS_TYP, type Envelope, type FlattenedJws, type StatusBody } from '@lt/contracts';
-import { base64urlEncode, importPrivateKey, type JWK, type SigningKey } from '@lt/crypto';
-import type { KeyFile } from '@lt/platform';
+import type { Envelope, StatusBody } from '@lt/contracts';
 
-/** Public half of the hub key, as published under HUB_KEYS_KV_KEY. */
-export interface HubPublicKey {
-  kid: string;
-  alg: 'EdDSA' | 'ES256';
-  publicJwk: JWK;
-}
+/** The hub signer is shared by every service that speaks as the hub (libs/crypto). */
+export { HubSigner, type HubPublicKey } from '@lt/crypto';
 
 const STATUS_DESCRIPTION_MAX = 500;
-
-/**
- * Signs what the hub itself says (refusals) with the hub key, kid `hub#<key id>`. libs/crypto's
- * signEnvelope only accepts agency kids (`<code>#<key id>`), so the JWS is assembled here with
- * the same protected header shape {alg, kid, typ}.
- */
-export class HubSigner {
-  readonly kid: string;
-  readonly publicKey: HubPublicKey;
-  private readonly key: SigningKey;
-
-  constructor(keyFile: KeyFile) {
-    this.key = importPrivateKey(keyFile.privateJwk, keyFile.alg);
-    this.kid = `${HUB_KID_PREFIX}${keyFile.keyId}`;
-    this.publicKey = { kid: this.kid, alg: keyFile.alg, publicJwk: this.key.publicKey.jwk };
-  }
-
-  sign(envelope: object): { jws: FlattenedJws; bytes: Buffer } {
-    const protectedB64 = base64urlEncode(JSON.stringify({ alg: this.key.alg, kid: this.kid, typ: JWS_TYP }));
-    const payloadB64 = base64urlEncode(JSON.stringify(envelope));
-    const signature = base64urlEncode(this.key.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'latin1')));
-    const jws: FlattenedJws = { protected: protectedB64, payload: payloadB64, signature };
-    return { jws, bytes: Buffer.from(JSON.stringify(jws)) };
-  }
-}
 
 /** The status 02 the hub sends back to the sender of a refused envelope. */
 export function refusalEnvelope(p: {
