@@ -115,7 +115,7 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
             issuedAt: new Date().toISOString(),
             body: { responseFor: envelope.id, statusCode: '02', reasonCode: e.code, description: e.message },
           };
-          await publisher.publish(f.topo.inboxSubject(envelope.from), JSON.stringify(signer.sign(bounce)), `${bounce.id}:${envelope.from}`, {
+          await publisher.publish(f.topo.inboxSubject(envelope.from), JSON.stringify(signer.sign(bounce).jws), `${bounce.id}:${envelope.from}`, {
             [HEADERS.responseFor]: envelope.id,
             [HEADERS.hubSigned]: '1',
             [HEADERS.kind]: 'status',
