@@ -52,6 +52,17 @@ const SPARE = 4;
 
 jest.setTimeout(30 * 60_000);
 
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const list = out.get(k);
+    if (list) list.push(t);
+    else out.set(k, [t]);
+  }
+  return out;
+}
+
 describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
   const cleanup = new Cleanup();
   let nats: RestartableNats;
@@ -148,18 +159,27 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
     // messages are delivered again (to the router and audit: absorbed; to an agency: a duplicate)
     const consumerStreams = [hub.topo.streams.submit, hub.topo.streams.inbox, hub.topo.streams.events];
     let floorsBefore = new Map<string, number>();
+    let floorsCompared = false;
     const rolledBack: Array<{ consumer: string; before: number; after: number }> = [];
     const chaos = new ChaosRunner(sup, nats, pg, {
       beforeKill: async () => {
-        floorsBefore = await ackFloors(hub.nc, consumerStreams);
+        floorsBefore = await ackFloors(hub.nc, consumerStreams, 5_000);
       },
+      // as soon as the server answers again (floors only move forward, so later would hide a rollback)
       afterStart: async () => {
-        const after = await ackFloors(hub.nc, consumerStreams);
-        for (const [consumer, before] of floorsBefore) {
-          const now = after.get(consumer);
-          if (now === undefined || now < before) rolledBack.push({ consumer, before, after: now ?? -1 });
+        for (let attempt = 1; attempt <= 20 && !floorsCompared; attempt++) {
+          try {
+            const after = await ackFloors(hub.nc, consumerStreams, 3_000);
+            for (const [consumer, before] of floorsBefore) {
+              const now = after.get(consumer);
+              if (now === undefined || now < before) rolledBack.push({ consumer, before, after: now ?? -1 });
+            }
+            floorsCompared = true;
+            say(`consumer ack floors after the NATS restart (attempt ${attempt}): ${rolledBack.length} of ${floorsBefore.size} went back`);
+          } catch {
+            await sleep(250);
+          }
         }
-        say(`consumer ack floors after the NATS restart: ${rolledBack.length} of ${floorsBefore.size} went back`);
       },
     });
     const t0 = Date.now();
@@ -310,7 +330,9 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
         routerAckFloor: routerFinal.ackFloor,
       },
       publish: { published: published.published, retries: published.retries, duplicatePubAcks: published.duplicateAcks, errors: published.errors },
+      natsServerWarnings: nats.logs.filter((l) => /\[(WRN|ERR)\]/.test(l)).slice(0, 15),
       consumersRolledBackByNatsRestart: {
+        compared: floorsCompared,
         count: rolledBack.length,
         of: floorsBefore.size,
         samples: rolledBack.slice(0, 8).map((r) => `${r.consumer}: ack floor ${r.before} -> ${r.after}`),
@@ -337,6 +359,12 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
       sdk: {
         distinct: tally.distinct,
         afterConfirmedAck: tally.afterConfirmedAck.length,
+        afterConfirmedAckByAgency: Object.fromEntries(
+          [...groupBy(tally.afterConfirmedAck, (d) => d.key.split(':')[1]!)].map(([agency, list]) => [
+            agency,
+            `${list.length} again, inbox seqs ${seqRanges(list.map((d) => d.seq).sort((a, b) => a - b)).slice(0, 3).join(', ')}; first acked ${list[0]!.ackedAt}, again ${list[0]!.againAt}`,
+          ]),
+        ),
         redeliveriesAfterUnconfirmedAck: tally.redeliveries,
         ackFailures: tally.ackFailures,
         invalid: tally.invalid.length,

@@ -1,4 +1,4 @@
-import { codeToSubjectTokens, REGISTRY_RPC, type Agency, type AgencyKvEntry, type ImportResult, type Topology } from '@lt/contracts';
+import { codeToSubjectTokens, LtError, REGISTRY_RPC, type Agency, type AgencyKvEntry, type ImportResult, type Topology } from '@lt/contracts';
 import { openAgencyKv, RpcClient, type NatsConnection } from '@lt/messaging';
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
 
@@ -42,14 +42,26 @@ function toCsv(agencies: readonly DirAgency[]): string {
   return ['code,name,tier,parent_code', ...agencies.map((a) => [a.code, a.name, a.tier, a.parent].map(cell).join(','))].join('\r\n') + '\r\n';
 }
 
+/**
+ * A registry call retried while nobody answers: a service logs "ready" before the server has
+ * necessarily processed its subscriptions, so the very first request may find no responders.
+ */
+async function callWhileStarting<T>(rpc: RpcClient, subject: string, payload: unknown, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await rpc.call<T>(subject, payload, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof LtError) || err.code !== 'UNAVAILABLE' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export async function importDirectory(nc: NatsConnection, topo: Topology, agencies: readonly DirAgency[]): Promise<void> {
   const rpc = new RpcClient(nc, 120_000);
-  const r = await rpc.call<ImportResult>(topo.rpcSubject('registry', REGISTRY_RPC.importCsv), {
-    action: 'once',
-    mode: 'all-or-nothing',
-    csv: toCsv(agencies),
-    actor: ACTOR,
-  });
+  const payload = { action: 'once', mode: 'all-or-nothing', csv: toCsv(agencies), actor: ACTOR };
+  const r = await callWhileStarting<ImportResult>(rpc, topo.rpcSubject('registry', REGISTRY_RPC.importCsv), payload, 120_000);
   if (r.failed > 0 || r.created !== agencies.length) throw new Error(`directory import: created ${r.created} of ${agencies.length}: ${JSON.stringify(r.errors.slice(0, 3))}`);
 }
 
@@ -58,7 +70,7 @@ export async function registerKeys(nc: NatsConnection, topo: Topology, codes: re
   const rpc = new RpcClient(nc, 30_000);
   const keys = new Map(codes.map((c) => [c, newEd25519KeyFile(keyId)] as const));
   const subject = topo.rpcSubject('registry', REGISTRY_RPC.addKey);
-  for (const [code, key] of keys) await rpc.call(subject, { actor: ACTOR, code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk });
+  for (const [code, key] of keys) await callWhileStarting(rpc, subject, { actor: ACTOR, code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk }, 30_000);
   const kv = await openAgencyKv(nc, topo);
   const deadline = Date.now() + 30_000;
   let missing = [...codes];

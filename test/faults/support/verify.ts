@@ -285,8 +285,8 @@ export function seqRanges(seqs: readonly number[]): string[] {
 }
 
 /** Ack floor (stream sequence) of every durable consumer on the given streams, by `<stream>/<durable>`. */
-export async function ackFloors(nc: NatsConnection, streams: readonly string[]): Promise<Map<string, number>> {
-  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+export async function ackFloors(nc: NatsConnection, streams: readonly string[], timeoutMs = ADMIN_TIMEOUT_MS): Promise<Map<string, number>> {
+  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
   const out = new Map<string, number>();
   for (const stream of streams) {
     for await (const c of jsm.consumers.list(stream)) if (c.config.durable_name) out.set(`${stream}/${c.name}`, c.ack_floor.stream_seq);
