@@ -62,7 +62,7 @@ interface Decided {
  *  1. decode, verify, decide every submission (pure; a submission that throws is set aside);
  *  2. record the envelope ids and the Decree 30 numbers (one statement);
  *  3. publish every inbox copy, refusal and event together and await all PubAcks;
- *  4. ackAck every submission (awaited off the critical path: the next batch does not wait).
+ *  4. ack every submission, confirmed by one ackAck on the last (off the critical path).
  * A crash anywhere before 4 leaves the submissions unacked; they come back, find their own rows
  * in the register (same sequence = redelivery), are decided again and re-published under the
  * same message ids, which the streams drop as duplicates.
@@ -214,16 +214,23 @@ export class SubmissionProcessor {
     await Promise.all(pending);
     await this.crash.afterPublish?.(items.map((i) => i.m));
 
-    // 4. confirmed acks. The next batch need not wait for them: everything they confirm is
-    // already stored, and an ack that gets lost only brings back a redelivery (idempotent)
-    this.track(
-      Promise.all(live.map((it) => it.m.ackAck())).then(
-        () => undefined,
-        (err: Error) => {
-          this.log.warn({ err: err.message, size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
-        },
-      ),
-    );
+    // 4. acks: plain acks, then one confirmed ack (ackAck) on the last: the server handles one
+    // connection's messages in order, so that one round trip confirms the batch (a confirmation
+    // per submission cost the server a reply message each). The next batch need not wait: what
+    // they confirm is already stored, and a lost ack only brings back a redelivery (idempotent)
+    if (live.length > 0) {
+      for (let i = 0; i < live.length - 1; i++) live[i]!.m.ack();
+      this.track(
+        live[live.length - 1]!.m.ackAck().then(
+          (confirmed) => {
+            if (!confirmed) this.log.warn({ size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
+          },
+          (err: Error) => {
+            this.log.warn({ err: err.message, size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
+          },
+        ),
+      );
+    }
     for (const [it, err] of failed) await this.settleFailure(it, err);
     this.count(outcomes);
     this.logOutcomes(outcomes);

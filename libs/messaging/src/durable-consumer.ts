@@ -17,6 +17,12 @@ export interface DurableConsumerOptions {
   maxAckPending?: number;
   /** delay before a batch that failed as a whole is redelivered */
   retryDelayMs?: number;
+  /**
+   * how long a batch that is not full may wait for more messages before it is handed over
+   * (default 0: at once). For consumers off the delivery path (the audit): at low rates, a few
+   * larger batches cost far less than many batches of one (a transaction each).
+   */
+  lingerMs?: number;
 }
 
 /**
@@ -101,8 +107,13 @@ export class DurableConsumerRunner {
     this.busy = true;
     this.idle = new Promise((r) => (this.resolveIdle = r));
     try {
+      const maxBatch = this.o.maxBatch ?? 256;
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.o.maxBatch ?? 256);
+        if ((this.o.lingerMs ?? 0) > 0 && this.queue.length < maxBatch && !this.stopped) {
+          await new Promise((r) => setTimeout(r, this.o.lingerMs));
+          if (this.queue.length === 0) break; // stop() dropped them: they come back after ack wait
+        }
+        const batch = this.queue.splice(0, maxBatch);
         try {
           await this.handler(batch);
         } catch (err) {

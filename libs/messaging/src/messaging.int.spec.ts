@@ -79,4 +79,26 @@ describe('messaging on a real NATS server', () => {
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     expect(batches).toBeGreaterThan(1);
   });
+
+  it('with lingerMs, a batch that is not full waits for more messages before it is handed over', async () => {
+    const pub = new JetStreamPublisher(nc, topo);
+    const subject = topo.inboxSubject('000.00.02.H41');
+    const sizes: number[] = [];
+    const runner = new DurableConsumerRunner(
+      nc,
+      { stream: topo.streams.inbox, durable: 'linger-consumer', filterSubject: subject, maxBatch: 100, lingerMs: 1_000 },
+      async (batch: JsMsg[]) => {
+        sizes.push(batch.length);
+        for (const m of batch) m.ack();
+      },
+      log,
+    );
+    await runner.start();
+    // one at a time, each PubAck awaited: without the linger the first would go alone
+    for (let i = 0; i < 5; i++) await pub.publish(subject, `l${i}`, `linger-${i}`);
+    const until = Date.now() + 15_000;
+    while (sizes.reduce((a, b) => a + b, 0) < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await runner.stop();
+    expect(sizes).toEqual([5]);
+  });
 });

@@ -32,6 +32,7 @@ const B = '000.00.05.H41'; // district
 const C = '000.00.07.H41'; // closed, successor B
 const D = '000.00.09.H41'; // registered, but the router refuses it
 const E = '000.00.13.H41'; // read by two successive clients
+const F = '000.00.17.H41'; // its consumer state is lost (as after a nats-server kill -9)
 
 let admin: NatsConnection;
 let router: MiniRouter;
@@ -71,6 +72,7 @@ beforeAll(async () => {
     [C]: await makeTestAgency(C, { parentCode: A, tier: 'district', status: 'closed' }),
     [D]: await makeTestAgency(D, { parentCode: A, tier: 'district' }),
     [E]: await makeTestAgency(E, { parentCode: A, tier: 'district' }),
+    [F]: await makeTestAgency(F, { parentCode: A, tier: 'district' }),
   };
   agencies[C]!.entry.agency.successorCode = B;
   const hub = await makeHubKey();
@@ -112,7 +114,7 @@ afterAll(async () => {
 
 describe('connect', () => {
   it('loads the directory from KV and creates the inbox consumer', async () => {
-    expect(a.directory.size).toBe(5);
+    expect(a.directory.size).toBe(6);
     expect(a.directory.agency(C)?.successorCode).toBe(B);
     expect(a.directory.hubKids()).toHaveLength(1);
     const info = await (await jetstreamManager(admin)).consumers.info(topo.streams.inbox, inboxDurableName(A));
@@ -303,6 +305,34 @@ describe('inbox delivery', () => {
       expect([...seen].sort()).toEqual(sent.slice(1).sort());
     } finally {
       await e2.close();
+    }
+  });
+});
+
+describe('a copy delivered again after its ack was confirmed', () => {
+  it('is acked again, not handed to the application twice (the server lost the consumer state)', async () => {
+    const f = await connect({ nc: admin, ns: topo.ns, agencyCode: F, privateJwk: agencies[F]!.privateJwk, keyId: agencies[F]!.keyId, autoArrived: false });
+    try {
+      const first = await a.sendDocument({ to: [F], body: doc('đã nhận') });
+      const [got] = await takeAndAck(f, 1);
+      expect(got!.id).toBe(first.id);
+      // what a lost consumer state looks like from the client: the server starts the durable again
+      // from the stream's beginning and hands over the copy that was already acked
+      const jsm = await jetstreamManager(admin);
+      const cfg = (await jsm.consumers.info(topo.streams.inbox, inboxDurableName(F))).config;
+      await jsm.consumers.delete(topo.streams.inbox, inboxDurableName(F));
+      await jsm.consumers.add(topo.streams.inbox, cfg);
+      expect((await jsm.consumers.info(topo.streams.inbox, inboxDurableName(F))).num_pending).toBe(1);
+
+      const second = await a.sendDocument({ to: [F], body: doc('mới') });
+      const [next] = await takeAndAck(f, 1);
+      expect(next!.id).toBe(second.id);
+      // the old copy was acked again on the way: nothing is left for the server to redeliver
+      const info = await jsm.consumers.info(topo.streams.inbox, inboxDurableName(F));
+      expect(info.num_pending).toBe(0);
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await f.close();
     }
   });
 });

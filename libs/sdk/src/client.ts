@@ -96,6 +96,8 @@ export class LienThongClient {
   private readonly sentTo = new Map<string, RecipientSelector[]>();
   /** document ids a 01 was sent for */
   private readonly arrived = new Set<string>();
+  /** envelope ids of inbox copies whose ack the server confirmed (oldest first, bounded) */
+  private readonly handled = new Set<string>();
   private readonly statusHandlers = new Set<StatusHandler>();
   private readonly invalidHandlers = new Set<InvalidHandler>();
   private feed?: Promise<InboxFeed>;
@@ -462,6 +464,14 @@ export class LienThongClient {
       return undefined;
     }
     const { envelope } = verified;
+    if (this.handled.has(envelope.id)) {
+      // acked and confirmed before, yet delivered again: the server lost that consumer's state
+      // (a kill -9 of nats-server can). An envelope id reaches one inbox once, so this is the
+      // same copy: ack it again and do not hand the application a document it already has
+      this.log.warn({ messageId: envelope.id, seq: m.seq, deliveryCount: m.info.deliveryCount }, 'inbox copy already acknowledged; acked again, not handed over twice');
+      m.ackAck().catch(() => undefined);
+      return undefined;
+    }
     const msg: InboxMessage = {
       id: envelope.id,
       envelope,
@@ -529,6 +539,8 @@ export class LienThongClient {
       });
     }
     if (!ok) throw new LtError('UNAVAILABLE', `ack of ${msg.id} (inbox seq ${msg.seq}) not confirmed by the server`, { envelopeId: msg.id, seq: msg.seq });
+    this.handled.add(msg.id);
+    if (this.handled.size > (this.opts.handledLimit ?? this.opts.trackingLimit ?? 100_000)) this.handled.delete(this.handled.values().next().value!);
   }
 
   private trackStatus(msg: InboxMessage<StatusBody>): void {

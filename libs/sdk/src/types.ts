@@ -62,6 +62,13 @@ export interface ConnectOptions {
   unknownKeyDeliveries?: number;
   /** documents remembered by the tracking table (default 100,000) */
   trackingLimit?: number;
+  /**
+   * inbox copies whose ack the server confirmed, remembered so that a copy the server hands over
+   * again anyway (its consumer state lost in a crash) is acked again instead of yielded twice
+   * (default: trackingLimit). In memory: an application that must survive its own restarts
+   * without seeing a document twice also keys its processing by envelope id.
+   */
+  handledLimit?: number;
   onInvalid?: InvalidHandler;
   onStatus?: StatusHandler;
 }
