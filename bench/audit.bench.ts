@@ -171,7 +171,7 @@ async function appendPhase(nc: NatsConnection): Promise<void> {
     await waitUntil('catch-up', async () => (await svc2.treeSize()) >= before + specs.length);
     rate('end to end: JetStream catch-up -> entries committed -> ackAck', specs.length, performance.now() - t);
 
-    // receipts on: the same path plus one signed receipt per delivery and per 01
+    // receipts on: the same path plus one receipt item per delivery and per 01 (one signed receipt per sender per window)
     const svc3Topo = topo;
     await svc2.stop();
     const more = copySpecs(APPEND / 2, Date.now() + 2 * 86_400_000);
@@ -191,7 +191,7 @@ async function appendPhase(nc: NatsConnection): Promise<void> {
     await waitUntil('catch-up with receipts', async () => (await svc3.treeSize()) >= size3 + more.length);
     await svc3.cutCheckpoint();
     await svc3.receiptsIdle();
-    rate('end to end with receipts on (3 of 4 entries earn a receipt)', more.length, performance.now() - t);
+    rate('end to end with receipts on (3 of 4 entries earn a receipt item)', more.length, performance.now() - t);
 
     // service-side verification over everything appended (real rows)
     const v = await svc3.verify();

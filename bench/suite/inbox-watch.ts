@@ -5,8 +5,9 @@ import type { NatsConnection } from '@lt/messaging';
 /**
  * Watches everything that lands in the inbox stream (an ordered consumer, headers only: the
  * copy's headers say which envelope it is, for whom and what kind), so a scenario knows when
- * every copy it expects has arrived and how long each took. Receipts the audit sends and
- * refusals the router sends are counted separately.
+ * every copy it expects has arrived and how long each took. Receipts the audit sends (one
+ * envelope listing many delivery steps; the Lt-Receipt-Items header says how many) and refusals
+ * the router sends are counted separately.
  */
 
 export interface Expectation {
@@ -22,7 +23,10 @@ export interface Expectation {
 export interface WatchCounts {
   /** copies of tracked envelopes */
   copies: number;
+  /** receipt envelopes */
   receipts: number;
+  /** items the receipts list (delivery steps proven: one per delivered copy and per 01) */
+  receiptItems: number;
   refusals: number;
   /** anything else (statuses, copies of untracked envelopes) */
   other: number;
@@ -30,13 +34,16 @@ export interface WatchCounts {
 
 export class InboxWatcher {
   private readonly expected = new Map<string, Expectation>();
-  readonly counts: WatchCounts = { copies: 0, receipts: 0, refusals: 0, other: 0 };
+  readonly counts: WatchCounts = { copies: 0, receipts: 0, receiptItems: 0, refusals: 0, other: 0 };
   /** inbox stream sequences of the first refusals (their reason is in the body) */
   readonly refusalSeqs: number[] = [];
   /** performance.now() of the last tracked copy */
   lastCopyAt = Number.NaN;
-  /** per-copy latency sink (ms), when a scenario wants it */
-  onCopy?: (latencyMs: number, exp: Expectation, id: string) => void;
+  /**
+   * per-copy latency sink (ms), when a scenario wants it: until this watcher saw the copy, and
+   * until the inbox stream stored it (the server's timestamp: free of this process's own lag)
+   */
+  onCopy?: (latencyMs: number, exp: Expectation, id: string, storedLatencyMs: number) => void;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private error?: Error;
@@ -49,7 +56,7 @@ export class InboxWatcher {
     w.messages = await consumer.consume({ max_messages: 8_192 });
     w.loop = (async () => {
       try {
-        for await (const m of w.messages!) w.handle(m.headers, m.seq);
+        for await (const m of w.messages!) w.handle(m.headers, m.seq, m.info.timestampNanos / 1e6);
       } catch (err) {
         w.error = err as Error;
       }
@@ -77,7 +84,7 @@ export class InboxWatcher {
     if (this.error) throw new Error(`inbox watcher failed: ${this.error.message}`);
   }
 
-  private handle(h: { get(k: string): string } | undefined, seq: number): void {
+  private handle(h: { get(k: string): string } | undefined, seq: number, storedAtEpochMs: number): void {
     const now = performance.now();
     if (!h) {
       this.counts.other++;
@@ -86,6 +93,7 @@ export class InboxWatcher {
     const kind = h.get(HEADERS.kind);
     if (kind === 'receipt') {
       this.counts.receipts++;
+      this.counts.receiptItems += Number(h.get(HEADERS.receiptItems)) || 0;
       return;
     }
     if (h.get(HEADERS.hubSigned) && h.get(HEADERS.statusCode) === '02') {
@@ -103,7 +111,7 @@ export class InboxWatcher {
     e.lastAt = now;
     this.counts.copies++;
     this.lastCopyAt = now;
-    this.onCopy?.(now - e.sentAt, e, id);
+    this.onCopy?.(now - e.sentAt, e, id, storedAtEpochMs - (performance.timeOrigin + e.sentAt));
   }
 
   async stop(): Promise<void> {

@@ -97,7 +97,7 @@ export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios'>): BenchR
       unit: 'docs/s',
       met: r.scenarios.sdk.result.docsPerSec >= 3_000,
     },
-    { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> inbox)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
+    { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> stored in the inbox stream)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
   ];
 }
 
@@ -196,7 +196,8 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   out.push(
     table([
       ['', 'p50', 'p95', 'p99', 'max'],
-      ['copy in the recipient inbox stream', fmtMs(ol.latency.p50), fmtMs(ol.latency.p95), fmtMs(ol.latency.p99), fmtMs(ol.latency.max)],
+      ['copy stored in the recipient inbox stream', fmtMs(ol.latency.p50), fmtMs(ol.latency.p95), fmtMs(ol.latency.p99), fmtMs(ol.latency.max)],
+      ['copy seen by the bench inbox watcher', fmtMs(ol.seen.p50), fmtMs(ol.seen.p95), fmtMs(ol.seen.p99), fmtMs(ol.seen.max)],
       ['submission accepted (PubAck to the SDK)', fmtMs(ol.accepted.p50), fmtMs(ol.accepted.p95), fmtMs(ol.accepted.p99), fmtMs(ol.accepted.max)],
     ]),
   );

@@ -398,8 +398,10 @@ export interface OpenLoopResult {
   docs: number;
   /** achieved send rate (the schedule may slip when the machine is overloaded) */
   sentPerSec: number;
-  /** due time -> copy in the recipient's inbox (what the recipient's consumer sees) */
+  /** due time -> copy stored in the recipient's inbox stream (the stream's own timestamp) */
   latency: LatencySummary;
+  /** due time -> copy seen by a consumer of the inbox stream (this process's watcher: adds its own lag) */
+  seen: LatencySummary;
   /** due time -> PubAck of the submission (the sender's `await sendDocument`) */
   accepted: LatencySummary;
 }
@@ -419,8 +421,12 @@ export async function openLoop(ctx: BenchContext, seed: number): Promise<Measure
   });
   return measure(ctx, count, async () => {
     const latencies: number[] = [];
+    const stored: number[] = [];
     const accepted: number[] = [];
-    ctx.watcher.onCopy = (ms) => latencies.push(ms);
+    ctx.watcher.onCopy = (ms, _e, _id, storedMs) => {
+      latencies.push(ms);
+      stored.push(storedMs);
+    };
     const bar = new ProgressBar(`(c) open loop ${rate}/s: copies     `, count, 'docs');
     const start = performance.now() + 20;
     const sends: Array<Promise<unknown>> = [];
@@ -465,7 +471,8 @@ export async function openLoop(ctx: BenchContext, seed: number): Promise<Measure
       seconds,
       docs: count,
       sentPerSec: perSecond(count, lastSend - start),
-      latency: summarize(latencies),
+      latency: summarize(stored),
+      seen: summarize(latencies),
       accepted: summarize(accepted),
     };
   });

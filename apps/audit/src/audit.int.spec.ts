@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { HEADERS, topology, uuidv7, validateEnvelope, type Envelope, type ReceiptBody, type Topology } from '@lt/contracts';
+import { HEADERS, HUB_KEYS_KV_KEY, topology, uuidv7, validateEnvelope, type Envelope, type ReceiptBody, type ReceiptItem, type Topology } from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { JetStreamPublisher, RpcClient, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { createLogger, newEd25519KeyFile, type KeyFile } from '@lt/platform';
+import { AgencyDirectory, verifyInbound } from '@lt/sdk';
 import { createAuditService, type AuditService } from './index';
 import { AUDIT_INBOX_CONSUMER } from './append-entries/consumers';
 import { AUDIT_RPC, bundleLine, type BundleHeader, type CheckpointResponse } from './rpc-contract';
@@ -36,7 +37,17 @@ function newService(options: Record<string, unknown> = {}): AuditService {
     ns: topo.ns,
     log,
     hubKey,
-    options: { checkpointEvery: 40, checkpointIntervalMs: 200, verifyIntervalMs: 0, standbyRetryMs: 200, receipts: true, ...options },
+    // small receipt windows and chunks, so that the few entries here span several of each
+    options: {
+      checkpointEvery: 40,
+      checkpointIntervalMs: 200,
+      verifyIntervalMs: 0,
+      standbyRetryMs: 200,
+      receipts: true,
+      receiptBatch: 16,
+      receiptMaxItems: 7,
+      ...options,
+    },
   });
   services.push(s);
   return s;
@@ -81,6 +92,50 @@ async function publishDocumentFlow(): Promise<{ docId: string; count: number }> 
   await publishCopy({ envelopeId: uuidv7(), from: B, to: A, statusCode: '03', responseFor: docId, routedAt: iso(900) });
   return { docId, count: 4 };
 }
+
+interface StoredReceipt {
+  seq: number;
+  subject: string;
+  msgId: string;
+  itemsHeader: string | undefined;
+  headers: Record<string, string>;
+  data: Uint8Array;
+  env: Envelope<ReceiptBody>;
+  jws: { protected: string; payload: string; signature: string };
+}
+
+/** Every receipt in the inbox stream (all inboxes), in stream order, bodies validated. */
+async function readReceipts(): Promise<StoredReceipt[]> {
+  const jsm = await jetstreamManager(nc);
+  const last = (await jsm.streams.info(topo.streams.inbox)).state.last_seq;
+  const consumer = await jetstream(nc).consumers.get(topo.streams.inbox);
+  const out: StoredReceipt[] = [];
+  const messages = await consumer.consume({ max_messages: 1000 });
+  for await (const m of messages) {
+    if (m.headers?.get(HEADERS.kind) === 'receipt') {
+      const jws = JSON.parse(new TextDecoder().decode(m.data));
+      const env = validateEnvelope(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'))) as Envelope<ReceiptBody>;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of m.headers) headers[k] = v[0] ?? '';
+      out.push({
+        seq: m.seq,
+        subject: m.subject,
+        msgId: m.headers.get(HEADERS.msgId),
+        itemsHeader: m.headers.get(HEADERS.receiptItems),
+        headers,
+        data: m.data.slice(),
+        env,
+        jws,
+      });
+    }
+    if (m.seq >= last) break;
+  }
+  await messages.close();
+  return out;
+}
+
+const itemsOf = (receipts: StoredReceipt[]): Array<ReceiptItem & { sendTo: string }> =>
+  receipts.flatMap((r) => r.env.body.items.map((i) => ({ ...i, sendTo: r.env.to[0] as string })));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -222,40 +277,102 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     expect(r.rejectedByHub).toBe(30);
   });
 
-  it('sends the sender signed receipts that verify with an inclusion proof against a later checkpoint', async () => {
+  it('sends each sender signed receipts listing its deliveries, one item per copy, that verify against a later checkpoint', async () => {
+    // hub-signed copies (a refusal, a dossier notice) are logged but earn no receipt
+    const refusal = uuidv7();
+    const notice = uuidv7();
+    await publishCopy({ envelopeId: refusal, from: '000.00.00.G22', to: A, statusCode: '02', responseFor: flow.docId, hubSigned: true });
+    await publishCopy({ envelopeId: notice, from: '000.00.00.G22', to: B, kind: 'dossier', hubSigned: true });
+    total += 2;
+    await waitForEntries(total);
     await svc.cutCheckpoint();
     await svc.receiptsIdle();
-    const js = jetstream(nc);
-    const consumer = await js.consumers.get(topo.streams.inbox, { filter_subjects: topo.inboxSubject(A) });
-    const receipts: Array<{ env: Envelope<ReceiptBody>; jws: { protected: string; payload: string; signature: string } }> = [];
-    await waitFor('receipts for the flow document', async () => {
-      for await (const m of await consumer.fetch({ max_messages: 500, expires: 1000 })) {
-        if (m.headers?.get(HEADERS.kind) !== 'receipt') continue;
-        const jws = JSON.parse(new TextDecoder().decode(m.data));
-        const env = validateEnvelope(JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'))) as Envelope<ReceiptBody>;
-        if (env.body.messageId === flow.docId) receipts.push({ env, jws });
-      }
-      return receipts.length >= 3;
-    });
-    const events = receipts.map((r) => `${r.env.body.event}:${r.env.body.recipient}`).sort();
-    expect(events).toEqual([`arrived:${B}`, `delivered:${B}`, `delivered:${C}`]);
-    const hubPublic = createPublicKey({ key: hubKey.publicJwk as never, format: 'jwk' });
-    for (const { jws } of receipts) {
-      expect(cryptoVerify(null, Buffer.from(`${jws.protected}.${jws.payload}`), hubPublic, Buffer.from(jws.signature, 'base64url'))).toBe(true);
+    const [{ sent_upto }] = await db.ds.query('SELECT sent_upto FROM audit_receipt_cursor');
+    expect(Number(sent_upto)).toBe(total);
+
+    const receipts = await readReceipts();
+    const items = itemsOf(receipts);
+    // one item per delivered copy (60 from A, the flow's 2, 50 from B) and per 01 (the flow's), none twice
+    expect(items.filter((i) => i.event === 'delivered')).toHaveLength(112);
+    expect(items.filter((i) => i.event === 'arrived')).toHaveLength(1);
+    expect(new Set(items.map((i) => i.seq)).size).toBe(items.length);
+    expect(new Set(items.map((i) => `${i.messageId}:${i.recipient}:${i.event}`)).size).toBe(items.length);
+    expect(items.filter((i) => i.messageId === refusal || i.messageId === notice)).toEqual([]);
+    // grouped by sender: each receipt goes to the sender's inbox only, and lists at most 7 items
+    expect(items.filter((i) => i.sendTo === A)).toHaveLength(63);
+    expect(items.filter((i) => i.sendTo === B)).toHaveLength(50);
+    expect(receipts.length).toBeLessThan(items.length / 3);
+    for (const r of receipts) {
+      expect(r.subject).toBe(topo.inboxSubject(r.env.to[0] as string));
+      expect(r.env.to).toHaveLength(1);
+      expect(r.msgId).toBe(`${r.env.id}:${r.env.to[0]}`);
+      expect(r.itemsHeader).toBe(String(r.env.body.items.length));
+      expect(r.env.body.items.length).toBeLessThanOrEqual(7);
+      const size = Number(r.env.body.checkpoint.split('\n')[1]);
+      for (const i of r.env.body.items) expect(i.seq).toBeLessThan(size);
     }
-    // later: more entries, a newer checkpoint; the receipt still proves delivery
+    expect(receipts.some((r) => r.env.body.items.length === 7)).toBe(true);
+
+    const flowItems = items.filter((i) => i.messageId === flow.docId);
+    expect(flowItems.map((i) => `${i.event}:${i.recipient}:${i.sendTo}`).sort()).toEqual([`arrived:${B}:${A}`, `delivered:${B}:${A}`, `delivered:${C}:${A}`]);
+    const hubPublic = createPublicKey({ key: hubKey.publicJwk as never, format: 'jwk' });
+    // what an agency's SDK does on arrival: the hub signature (hub key from KV) and the body
+    const dir = new AgencyDirectory();
+    dir.apply(HUB_KEYS_KV_KEY, { keys: [{ kid: `hub#${hubKey.keyId}`, alg: hubKey.alg, publicJwk: hubKey.publicJwk }] });
+    for (const r of receipts) {
+      expect(cryptoVerify(null, Buffer.from(`${r.jws.protected}.${r.jws.payload}`), hubPublic, Buffer.from(r.jws.signature, 'base64url'))).toBe(true);
+      const v = verifyInbound(r.data, dir, r.headers);
+      expect(v).toMatchObject({ hubSigned: true, signer: 'hub', envelope: { kind: 'receipt', id: r.env.id } });
+    }
+
+    // later: more entries, a newer checkpoint; the receipt still proves each delivery it lists
     for (let i = 0; i < 5; i++) await publishCopy({ envelopeId: uuidv7(), from: C, to: B });
     total += 5;
     await waitForEntries(total);
     const later = await svc.cutCheckpoint();
-    const receipt = receipts[0].env.body;
-    const receiptSize = Number(receipt.checkpoint.split('\n')[1]);
+    const withFlow = receipts.find((r) => r.env.body.items.some((i) => i.messageId === flow.docId))!.env.body;
+    const index = withFlow.items.findIndex((i) => i.messageId === flow.docId);
+    const item = withFlow.items[index]!;
+    const receiptSize = Number(withFlow.checkpoint.split('\n')[1]);
     expect(later!.treeSize).toBeGreaterThan(receiptSize);
-    const inclusion = await svc.proveInclusion({ seq: receipt.seq, treeSize: later!.treeSize });
+    const inclusion = await svc.proveInclusion({ seq: item.seq, treeSize: later!.treeSize });
     const consistency = await svc.proveConsistency({ from: receiptSize, to: later!.treeSize });
     const { vkey } = await svc.checkpoint();
-    expect(() => verifyReceipt(receipt, inclusion, vkey, consistency)).not.toThrow();
-    expect(() => verifyReceipt({ ...receipt, leafHash: inclusion.proof[0] }, inclusion, vkey, consistency)).toThrow(/leaf hash/);
+    expect(() => verifyReceipt(withFlow, item, inclusion, vkey, consistency)).not.toThrow();
+    expect(() => verifyReceipt(withFlow, index, inclusion, vkey, consistency)).not.toThrow();
+    expect(() => verifyReceipt(withFlow, { ...item, leafHash: inclusion.proof[0]! }, inclusion, vkey, consistency)).toThrow(/does not list/);
+    const forged = { ...withFlow, items: withFlow.items.map((i, n) => (n === index ? { ...i, leafHash: inclusion.proof[0]! } : i)) };
+    expect(() => verifyReceipt(forged, index, inclusion, vkey, consistency)).toThrow(/leaf hash/);
+    expect(() => verifyReceipt(withFlow, withFlow.items.length, inclusion, vkey, consistency)).toThrow(/no item/);
+  });
+
+  it('after a restart with the receipt cursor at an earlier window end, re-sends the same receipts (deduplicated, nothing lost or doubled)', async () => {
+    await svc.cutCheckpoint();
+    await svc.receiptsIdle();
+    const before = await readReceipts();
+    const sizes: number[] = (await db.ds.query('SELECT tree_size FROM audit_checkpoints ORDER BY tree_size')).map((r: { tree_size: string }) =>
+      Number(r.tree_size),
+    );
+    // a window end inside a checkpoint range (windows of 16 start at each range's start), else a range end
+    let cursor = sizes[0]!;
+    for (let k = 0; k + 1 < sizes.length; k++) {
+      if (sizes[k + 1]! - sizes[k]! > 16) {
+        cursor = sizes[k]! + 16;
+        break;
+      }
+    }
+    expect(cursor).toBeLessThan(sizes[sizes.length - 1]!);
+    await svc.stop();
+    await db.ds.query('UPDATE audit_receipt_cursor SET sent_upto = $1 WHERE id = 1', [cursor]);
+    svc = newService();
+    await svc.start();
+    await svc.receiptsIdle();
+    const [{ sent_upto }] = await db.ds.query('SELECT sent_upto FROM audit_receipt_cursor');
+    expect(Number(sent_upto)).toBe(sizes[sizes.length - 1]);
+    const after = await readReceipts();
+    expect(after.map((r) => [r.seq, r.msgId, r.env.body])).toEqual(before.map((r) => [r.seq, r.msgId, r.env.body]));
+    const items = itemsOf(after);
+    expect(new Set(items.map((i) => i.seq)).size).toBe(items.length);
   });
 
   it('keeps a second replica as a standby that takes over when the writer stops', async () => {

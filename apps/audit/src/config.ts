@@ -1,5 +1,5 @@
 import { ConfigError } from '@lt/platform';
-import { ENVELOPE_KINDS } from '@lt/contracts';
+import { ENVELOPE_KINDS, RECEIPT_MAX_ITEMS } from '@lt/contracts';
 import { isValidNoteKeyName } from '@lt/tlog';
 
 /** Audit settings beyond the hub-wide ones (libs/platform loadConfig). */
@@ -10,14 +10,20 @@ export interface AuditOptions {
   checkpointEvery: number;
   /** LT_AUDIT_CHECKPOINT_MS: ... or every T ms when entries were appended */
   checkpointIntervalMs: number;
-  /** LT_RECEIPTS=on|off: hub-signed receipts to senders (doubles inbox traffic for documents) */
+  /** LT_RECEIPTS=on|off: hub-signed receipts to senders (one per sender per checkpoint, listing its deliveries) */
   receipts: boolean;
   /** LT_RECEIPT_KINDS: envelope kinds whose delivery earns a receipt (comma-separated) */
   receiptKinds: string[];
+  /** LT_AUDIT_RECEIPT_MAX_ITEMS: items (delivery steps) per receipt envelope, at most */
+  receiptMaxItems: number;
+  /** log entries the receipt sender reads per round (its windows; not an env setting) */
+  receiptBatch: number;
   /** `from` of hub-signed receipts (LT_HUB_AGENCY, shared with the router) */
   hubAgency: string;
   /** LT_AUDIT_BATCH: largest batch a consumer hands over */
   maxBatch: number;
+  /** LT_AUDIT_LINGER_MS: how long a partial batch waits for more (fewer, larger transactions at low rates) */
+  lingerMs: number;
   /** LT_AUDIT_VERIFY_INTERVAL_MS: periodic full verification; 0 = off */
   verifyIntervalMs: number;
   /** how often a standby replica retries the writer lock */
@@ -30,8 +36,11 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   checkpointIntervalMs: 5000,
   receipts: true,
   receiptKinds: ['document', 'dossier'],
+  receiptMaxItems: 500,
+  receiptBatch: 2000,
   hubAgency: '000.00.00.G22',
   maxBatch: 1000,
+  lingerMs: 50,
   verifyIntervalMs: 6 * 3_600_000,
   standbyRetryMs: 2000,
 };
@@ -64,8 +73,11 @@ export function loadAuditOptions(env: Env = process.env, hubAgency = DEFAULT_AUD
     checkpointIntervalMs: int(env, 'LT_AUDIT_CHECKPOINT_MS', DEFAULT_AUDIT_OPTIONS.checkpointIntervalMs, 100, 3_600_000),
     receipts: ['on', 'true', '1'].includes(receipts),
     receiptKinds: kinds,
+    receiptMaxItems: int(env, 'LT_AUDIT_RECEIPT_MAX_ITEMS', DEFAULT_AUDIT_OPTIONS.receiptMaxItems, 1, RECEIPT_MAX_ITEMS),
+    receiptBatch: DEFAULT_AUDIT_OPTIONS.receiptBatch,
     hubAgency,
     maxBatch: int(env, 'LT_AUDIT_BATCH', DEFAULT_AUDIT_OPTIONS.maxBatch, 1, 10_000),
+    lingerMs: int(env, 'LT_AUDIT_LINGER_MS', DEFAULT_AUDIT_OPTIONS.lingerMs, 0, 10_000),
     verifyIntervalMs: int(env, 'LT_AUDIT_VERIFY_INTERVAL_MS', DEFAULT_AUDIT_OPTIONS.verifyIntervalMs, 0, 30 * 86_400_000),
     standbyRetryMs: DEFAULT_AUDIT_OPTIONS.standbyRetryMs,
   };

@@ -101,14 +101,20 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
     clock,
     log,
   );
-  const consumers = new LogConsumers(nc, topo, writer, { maxBatch: options.maxBatch, ackWaitMs: 30_000 }, log);
+  const consumers = new LogConsumers(nc, topo, writer, { maxBatch: options.maxBatch, ackWaitMs: 30_000, lingerMs: options.lingerMs }, log);
   const receipts = options.receipts
     ? new ReceiptSender(
         store,
         new JetStreamPublisher(nc, topo),
         topo,
         new HubEnvelopeSigner(deps.hubKey),
-        { origin: options.origin, hubAgency: options.hubAgency, kinds: options.receiptKinds, batch: 2000 },
+        {
+          origin: options.origin,
+          hubAgency: options.hubAgency,
+          kinds: options.receiptKinds,
+          batch: options.receiptBatch,
+          maxItems: options.receiptMaxItems,
+        },
         clock,
         log,
       )

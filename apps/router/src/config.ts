@@ -11,6 +11,8 @@ export interface RouterConfig {
   denyPolicy: DenyRulesPolicy | null;
   /** LT_ROUTER_MAX_BATCH: submissions handed to one batch */
   maxBatch: number;
+  /** LT_ROUTER_LINGER_MS: how long a batch that is not full waits for more submissions */
+  lingerMs: number;
   /** LT_ROUTER_MAX_DELIVER: deliveries before a submission that keeps failing is dead-lettered */
   maxDeliver: number;
   /** LT_ROUTER_VERIFY: `inline` (node:crypto on the router's thread) or `pool` (worker threads for large batches) */
@@ -61,6 +63,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   return {
     denyPolicy: loadDenyPolicy(env.LT_ROUTING_DENY),
     maxBatch: int(env, 'LT_ROUTER_MAX_BATCH', 512, 1, 5000),
+    lingerMs: int(env, 'LT_ROUTER_LINGER_MS', 0, 0, 1000),
     maxDeliver: int(env, 'LT_ROUTER_MAX_DELIVER', 8, 1, 1000),
     verify,
     poolThreshold: int(env, 'LT_ROUTER_POOL_THRESHOLD', 64, 1, 100_000),

@@ -17,6 +17,8 @@ import { SubmissionProcessor, type CrashPoints, type RouterStats } from './submi
 export interface RouterOptions {
   /** submissions per batch (default 512) */
   maxBatch: number;
+  /** how long a batch that is not full waits for more submissions (default 0: at once) */
+  lingerMs: number;
   /** deliveries before a submission that keeps failing for its own sake is dead-lettered (default 8) */
   maxDeliver: number;
   /** JetStream ack wait of the durable consumer: how long a crashed router's batch stays invisible (default 30 s) */
@@ -33,6 +35,7 @@ export interface RouterOptions {
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   maxBatch: 512,
+  lingerMs: 0,
   maxDeliver: 8,
   ackWaitMs: 30_000,
   maxAckPending: 20_000,
@@ -132,6 +135,7 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
           stream: topo.streams.submit,
           durable: topo.consumers.router,
           maxBatch: opts.maxBatch,
+          lingerMs: opts.lingerMs,
           maxDeliver: SERVER_MAX_DELIVER,
           ackWaitMs: opts.ackWaitMs,
           maxAckPending: opts.maxAckPending,

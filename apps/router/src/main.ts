@@ -23,7 +23,7 @@ void runService(log, async () => {
     hubKey: loadOrCreateHubKey(cfg.dataDir),
     hubAgency: cfg.hubAgency,
     ...(rc.denyPolicy ? { policy: rc.denyPolicy } : {}),
-    options: { maxBatch: rc.maxBatch, maxDeliver: rc.maxDeliver, verify: rc.verify, poolThreshold: rc.poolThreshold, ackWaitMs: rc.ackWaitMs },
+    options: { maxBatch: rc.maxBatch, lingerMs: rc.lingerMs, maxDeliver: rc.maxDeliver, verify: rc.verify, poolThreshold: rc.poolThreshold, ackWaitMs: rc.ackWaitMs },
   });
   await router.start();
   if (rc.denyPolicy) log.info({ rules: rc.denyPolicy.size }, 'routing deny rules loaded');

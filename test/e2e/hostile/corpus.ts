@@ -455,13 +455,8 @@ export const ROUTER_CASES: RouterCase[] = [
       envelope: {
         kind: 'receipt',
         body: {
-          messageId: '0190f0e2-7c4b-7d2a-8a3e-5f6a7b8c9d0e',
-          recipient: AGENCY.recipient,
-          event: 'delivered',
-          at: '2026-01-01T00:00:00.000Z',
-          seq: 1,
-          leafHash: 'x',
           checkpoint: 'y',
+          items: [{ messageId: '0190f0e2-7c4b-7d2a-8a3e-5f6a7b8c9d0e', recipient: AGENCY.recipient, event: 'delivered', at: '2026-01-01T00:00:00.000Z', seq: 1, leafHash: 'x' }],
         },
       },
     },

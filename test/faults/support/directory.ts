@@ -31,7 +31,8 @@ export function faultDirectory(): DirAgency[] {
     for (let d = 30; d < 33; d++) {
       const district = `000.00.${d}.H${h}`;
       out.push({ code: district, name: `Ủy ban nhân dân huyện ${d}, tỉnh ${h}`, tier: 'district', parent: root });
-      for (let c = 1; c <= 12; c++) out.push({ code: `000.${p2(c)}.${d}.H${h}`, name: `Ủy ban nhân dân xã ${c}, huyện ${d}`, tier: 'commune', parent: district });
+      for (let c = 1; c <= 12; c++)
+        out.push({ code: `000.${p2(c)}.${d}.H${h}`, name: `Ủy ban nhân dân xã ${c}, huyện ${d}`, tier: 'commune', parent: district });
     }
   }
   return out;
@@ -62,7 +63,8 @@ export async function importDirectory(nc: NatsConnection, topo: Topology, agenci
   const rpc = new RpcClient(nc, 120_000);
   const payload = { action: 'once', mode: 'all-or-nothing', csv: toCsv(agencies), actor: ACTOR };
   const r = await callWhileStarting<ImportResult>(rpc, topo.rpcSubject('registry', REGISTRY_RPC.importCsv), payload, 120_000);
-  if (r.failed > 0 || r.created !== agencies.length) throw new Error(`directory import: created ${r.created} of ${agencies.length}: ${JSON.stringify(r.errors.slice(0, 3))}`);
+  if (r.failed > 0 || r.created !== agencies.length)
+    throw new Error(`directory import: created ${r.created} of ${agencies.length}: ${JSON.stringify(r.errors.slice(0, 3))}`);
 }
 
 /** A fresh Ed25519 key per agency, registered through key.add; resolves once every key is in KV. */
@@ -70,7 +72,8 @@ export async function registerKeys(nc: NatsConnection, topo: Topology, codes: re
   const rpc = new RpcClient(nc, 30_000);
   const keys = new Map(codes.map((c) => [c, newEd25519KeyFile(keyId)] as const));
   const subject = topo.rpcSubject('registry', REGISTRY_RPC.addKey);
-  for (const [code, key] of keys) await callWhileStarting(rpc, subject, { actor: ACTOR, code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk }, 30_000);
+  for (const [code, key] of keys)
+    await callWhileStarting(rpc, subject, { actor: ACTOR, code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk }, 30_000);
   const kv = await openAgencyKv(nc, topo);
   const deadline = Date.now() + 30_000;
   let missing = [...codes];

@@ -78,6 +78,7 @@ export class Supervisor {
     const deadline = Date.now() + timeoutMs;
     let attempts = 0;
     for (;;) {
+      if (this.stopping) throw new Error(`${name} not started: the run is being torn down`);
       attempts++;
       try {
         const svc = await this.hub.start(name, this.env[name] ?? {}, 60_000);

@@ -33,7 +33,11 @@ export async function prepareDocs(
   for (let i = 0; i < count; i++) {
     const sender = senders[i % senders.length]!;
     const to = pick(i);
-    const p = sender.prepare<DocumentBody>({ kind: 'document', to: [to], body: faultDocBody(first + i, `${opts.subject ?? 'Văn bản kiểm thử sự cố'} số ${first + i}`) });
+    const p = sender.prepare<DocumentBody>({
+      kind: 'document',
+      to: [to],
+      body: faultDocBody(first + i, `${opts.subject ?? 'Văn bản kiểm thử sự cố'} số ${first + i}`),
+    });
     docs[i] = { id: p.envelope.id, from: sender.agencyCode, to, bytes: p.bytes };
     // let timers and I/O run now and then (the chaos loop and consumers share this thread)
     if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
@@ -66,7 +70,7 @@ export async function publishPaced(
   nc: NatsConnection,
   topo: Topology,
   docs: readonly PreparedDoc[],
-  opts: { ratePerSec: number; window?: number; timeoutMs?: number; onProgress?: (done: number) => void },
+  opts: { ratePerSec: number; window?: number; timeoutMs?: number; onProgress?: (done: number) => void; aborted?: () => boolean },
 ): Promise<PublishStats> {
   const js: JetStreamClient = jetstream(nc, { timeout: opts.timeoutMs ?? 5_000 });
   const window = opts.window ?? 512;
@@ -85,6 +89,7 @@ export async function publishPaced(
         stats.published++;
         return;
       } catch (err) {
+        if (opts.aborted?.()) throw err;
         stats.retries++;
         const msg = `${(err as Error).name}: ${(err as Error).message}`;
         if (stats.errors.length < 3) stats.errors.push(msg);
@@ -96,6 +101,7 @@ export async function publishPaced(
   };
 
   for (let i = 0; i < docs.length; i++) {
+    if (opts.aborted?.()) throw new Error(`publishing aborted after ${stats.published} of ${docs.length}`);
     const due = t0 + (i * 1000) / opts.ratePerSec;
     const wait = due - Date.now();
     if (wait > 2) await sleep(wait);

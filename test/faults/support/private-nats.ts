@@ -19,6 +19,7 @@ export class RestartableNats {
   /** last lines the server printed, over all its runs */
   readonly logs: string[] = [];
   starts = 0;
+  private destroyed = false;
 
   private constructor(
     readonly dir: string,
@@ -47,6 +48,7 @@ export class RestartableNats {
   /** Starts the server on the same port and store; resolves once it says it is ready (JetStream recovered). */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error('nats-server is already running');
+    if (this.destroyed) throw new Error('nats-server not started: the run is being torn down');
     const child = spawn(NATS_SERVER, ['-js', '-sd', join(this.dir, 'js'), '-a', '127.0.0.1', '-p', String(this.port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,6 +95,7 @@ export class RestartableNats {
   }
 
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
     say(`private nats-server stopped, ${this.dir} removed`);

@@ -2,6 +2,9 @@
  * Progress lines and small helpers shared by the fault tests. Progress goes straight to stderr
  * (Jest buffers console.* and prints stack locations with each line).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 const started = Date.now();
 
 export function say(msg: string): void {
@@ -40,7 +43,13 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function latencySummary(samples: readonly number[]): { n: number; p50: number; p95: number; max: number; mean: number } {
   const s = [...samples].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
-  return { n: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), max: r(s[s.length - 1] ?? Number.NaN), mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+  return {
+    n: s.length,
+    p50: r(percentile(s, 50)),
+    p95: r(percentile(s, 95)),
+    max: r(s[s.length - 1] ?? Number.NaN),
+    mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
+  };
 }
 
 /** Cleanup steps to run once whatever happens (afterAll, and process exit as a last resort). */
@@ -78,4 +87,14 @@ export class Cleanup {
     this.syncSteps.length = 0;
     process.removeListener('exit', this.onExit);
   }
+}
+
+/** Writes a run's report as JSON into FAULTS_REPORT_DIR when it is set (CI artefacts); returns the path. */
+export function saveReport(name: string, report: unknown): string | undefined {
+  const dir = process.env.FAULTS_REPORT_DIR;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  return file;
 }

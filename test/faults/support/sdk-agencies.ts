@@ -102,9 +102,14 @@ export async function consumeInbox(client: LienThongClient, tally: InboxTally, s
           if (n > 1) {
             const ackedAt = tally.acked.get(key);
             if (ackedAt !== undefined) {
-              tally.afterConfirmedAck.push({ key, seq: m.seq, deliveryCount: m.deliveryCount, ackedAt: new Date(ackedAt).toISOString(), againAt: new Date().toISOString() });
-            }
-            else tally.redeliveries++;
+              tally.afterConfirmedAck.push({
+                key,
+                seq: m.seq,
+                deliveryCount: m.deliveryCount,
+                ackedAt: new Date(ackedAt).toISOString(),
+                againAt: new Date().toISOString(),
+              });
+            } else tally.redeliveries++;
           }
         }
         try {

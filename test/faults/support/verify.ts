@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { HEADERS, type HubEvent, type Topology } from '@lt/contracts';
+import { HEADERS, type HubEvent, type ReceiptBody, type Topology } from '@lt/contracts';
 import { RpcClient, type NatsConnection } from '@lt/messaging';
 import {
   AUDIT_RPC,
@@ -57,8 +57,12 @@ export interface InboxIndex {
   documentCopies: Map<string, CopyRecord[]>;
   /** Nats-Msg-Id -> stream sequences (JetStream dedup keeps this at one each) */
   msgIds: Map<string, number[]>;
-  /** hub receipts by `<document id>:<recipient it is about>` -> the inbox it was put in */
+  /** hub receipt items by `<document id>:<recipient it is about>` -> the inbox their receipt was put in */
   receipts: Map<string, Array<{ seq: number; sendTo: string; event: string }>>;
+  /** receipt items by audit log seq -> the inbox sequences of the receipts listing it (one each, or an item was doubled) */
+  receiptItemSeqs: Map<number, number[]>;
+  /** receipt envelopes (each lists many items) */
+  receiptMessages: number;
   /** hub-signed copies that are not receipts (refusals 02, notices) */
   hubOther: Array<{ seq: number; headers: Record<string, string> }>;
   /** agency-signed copies that are not documents (statuses, recalls) */
@@ -70,7 +74,18 @@ export interface InboxIndex {
 }
 
 export async function indexInbox(nc: NatsConnection, topo: Topology): Promise<InboxIndex> {
-  const idx: InboxIndex = { total: 0, documentCopies: new Map(), msgIds: new Map(), receipts: new Map(), hubOther: [], otherKinds: new Map(), misaddressed: [], perSubject: new Map() };
+  const idx: InboxIndex = {
+    total: 0,
+    documentCopies: new Map(),
+    msgIds: new Map(),
+    receipts: new Map(),
+    receiptItemSeqs: new Map(),
+    receiptMessages: 0,
+    hubOther: [],
+    otherKinds: new Map(),
+    misaddressed: [],
+    perSubject: new Map(),
+  };
   const push = <K, V>(map: Map<K, V[]>, k: K, v: V) => {
     const l = map.get(k);
     if (l) l.push(v);
@@ -87,8 +102,12 @@ export async function indexInbox(nc: NatsConnection, topo: Topology): Promise<In
     if (h[HEADERS.hubSigned] === '1') {
       if (h[HEADERS.kind] === 'receipt') {
         const jws = JSON.parse(Buffer.from(m.data).toString('utf8')) as { payload: string };
-        const env = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { body: { messageId: string; recipient: string; event: string } };
-        push(idx.receipts, `${env.body.messageId}:${env.body.recipient}`, { seq: m.seq, sendTo: to, event: env.body.event });
+        const env = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { body: ReceiptBody };
+        idx.receiptMessages++;
+        for (const item of env.body.items) {
+          push(idx.receipts, `${item.messageId}:${item.recipient}`, { seq: m.seq, sendTo: to, event: item.event });
+          push(idx.receiptItemSeqs, item.seq, m.seq);
+        }
       } else {
         idx.hubOther.push({ seq: m.seq, headers: h });
       }
@@ -159,7 +178,11 @@ export async function auditState(db: { query(sql: string): Promise<unknown> }): 
 }
 
 /** The audit log must hold exactly one entry per inbox copy (its own receipts excepted) and per event. */
-export function auditCompleteness(state: AuditState, idx: InboxIndex, events: readonly EventRecord[]): { expected: number; missing: string[]; extra: string[] } {
+export function auditCompleteness(
+  state: AuditState,
+  idx: InboxIndex,
+  events: readonly EventRecord[],
+): { expected: number; missing: string[]; extra: string[] } {
   const expected = new Set<string>();
   for (const copies of idx.documentCopies.values()) for (const c of copies) expected.add(c.msgId);
   for (const o of idx.hubOther) expected.add(o.headers[HEADERS.msgId] ?? `?${o.seq}`);
@@ -182,6 +205,20 @@ export async function auditConsumersIdle(nc: NatsConnection, topo: Topology): Pr
   return { idle: pending === 0, pending };
 }
 
+/**
+ * How far the audit's receipts went (its cursor) against the size of its log: caught up when
+ * equal. Receipts are batched (one envelope lists many copies), so the inbox stream's message
+ * count no longer says whether they are all out.
+ */
+export async function receiptBacklog(db: { query(sql: string): Promise<unknown> }): Promise<{ sentUpto: number; treeSize: number; caughtUp: boolean }> {
+  const [r] = (await db.query(
+    'SELECT (SELECT sent_upto FROM audit_receipt_cursor WHERE id = 1)::bigint AS sent, (SELECT coalesce(max(seq) + 1, 0) FROM audit_hashes)::bigint AS size',
+  )) as Array<{ sent: string; size: string }>;
+  const sentUpto = Number(r?.sent ?? 0);
+  const treeSize = Number(r?.size ?? 0);
+  return { sentUpto, treeSize, caughtUp: sentUpto >= treeSize };
+}
+
 export async function auditVerify(nc: NatsConnection, topo: Topology): Promise<VerifyReport> {
   return new RpcClient(nc, 600_000).call<VerifyReport>(topo.rpcSubject('audit', AUDIT_RPC.verify), {});
 }
@@ -200,8 +237,12 @@ export async function exportBundle(nc: NatsConnection, topo: Topology, file: str
   };
   await write(JSON.stringify(header));
   let entries = 0;
-  for (let from: number | null = header.startSize; from !== null && from < header.endSize; ) {
-    const page: ExportEntriesResponse = await rpc.call<ExportEntriesResponse>(topo.rpcSubject('audit', AUDIT_RPC.exportEntries), { fromSeq: from, toSeq: header.endSize, limit: 5_000 });
+  for (let from: number | null = header.startSize; from !== null && from < header.endSize;) {
+    const page: ExportEntriesResponse = await rpc.call<ExportEntriesResponse>(topo.rpcSubject('audit', AUDIT_RPC.exportEntries), {
+      fromSeq: from,
+      toSeq: header.endSize,
+      limit: 5_000,
+    });
     for (const e of page.entries) await write(bundleLine(e));
     entries += page.entries.length;
     from = page.nextSeq;

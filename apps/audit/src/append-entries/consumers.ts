@@ -19,6 +19,8 @@ export interface ConsumerOptions {
   ackWaitMs: number;
   /** delay before a batch whose append failed is redelivered */
   retryDelayMs?: number;
+  /** how long a partial batch waits for more (the audit is off the delivery path: fewer, larger transactions) */
+  lingerMs?: number;
 }
 
 /**
@@ -49,7 +51,12 @@ export class LogConsumers {
 
   async start(): Promise<void> {
     if (this.runners.length) return;
-    const common = { maxBatch: this.opts.maxBatch, ackWaitMs: this.opts.ackWaitMs, maxAckPending: Math.max(20_000, this.opts.maxBatch * 4) };
+    const common = {
+      maxBatch: this.opts.maxBatch,
+      ackWaitMs: this.opts.ackWaitMs,
+      maxAckPending: Math.max(20_000, this.opts.maxBatch * 4),
+      lingerMs: this.opts.lingerMs ?? 0,
+    };
     this.runners = [
       new DurableConsumerRunner(
         this.nc,

@@ -1,4 +1,4 @@
-import { LtError, type ReceiptBody } from '@lt/contracts';
+import { LtError, type ReceiptBody, type ReceiptItem } from '@lt/contracts';
 import { checkRecord, checkTree, decodeHash, openCheckpoint, parseVerifierKey, type Checkpoint } from '@lt/tlog';
 import { entryLeafHash, type LogEntry } from '../domain/entry';
 import type { ConsistencyProofResponse, InclusionProofResponse } from '../rpc-contract';
@@ -54,25 +54,33 @@ export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: str
 }
 
 /**
- * A hub receipt plus an inclusion proof against a later checkpoint: the receipt's entry is in the
- * log the hub signed then, and (with the consistency proof from the receipt's checkpoint to the
- * later one) the later log still contains it. The receipt's own JWS signature is checked by the
+ * One item of a hub receipt plus an inclusion proof against a later checkpoint: the item's entry
+ * is in the log the hub signed then (the receipt's checkpoint), and (with the consistency proof
+ * from the receipt's checkpoint to the later one) the later log still contains it. `item` is the
+ * item itself or its index in `receipt.items`. The receipt's own JWS signature is checked by the
  * SDK on arrival (hub key in KV); this checks what it claims.
  */
-export function verifyReceipt(receipt: ReceiptBody, inclusion: InclusionProofResponse, vkey: string, consistency?: ConsistencyProofResponse): void {
+export function verifyReceipt(
+  receipt: ReceiptBody,
+  item: ReceiptItem | number,
+  inclusion: InclusionProofResponse,
+  vkey: string,
+  consistency?: ConsistencyProofResponse,
+): void {
+  const it = typeof item === 'number' ? receipt.items[item] : item;
+  if (!it) fail(`receipt has no item ${item} (it lists ${receipt.items.length})`, { field: 'item' });
+  if (!receipt.items.some((x) => sameItem(x, it))) fail(`receipt does not list the item for seq ${it.seq}`, { field: 'item' });
   const receiptCp = openSignedCheckpoint(receipt.checkpoint, vkey, 'receipt.checkpoint');
-  if (receiptCp.treeSize <= receipt.seq)
-    fail(`receipt checkpoint (tree size ${receiptCp.treeSize}) does not cover seq ${receipt.seq}`, { field: 'receipt.checkpoint' });
-  if (inclusion.seq !== receipt.seq) fail(`proof is for seq ${inclusion.seq}, receipt for seq ${receipt.seq}`, { field: 'seq' });
-  if (inclusion.leafHash !== receipt.leafHash)
-    fail(`receipt leaf hash ${receipt.leafHash} differs from the logged ${inclusion.leafHash}`, { field: 'leafHash' });
+  if (receiptCp.treeSize <= it.seq) fail(`receipt checkpoint (tree size ${receiptCp.treeSize}) does not cover seq ${it.seq}`, { field: 'receipt.checkpoint' });
+  if (inclusion.seq !== it.seq) fail(`proof is for seq ${inclusion.seq}, receipt item for seq ${it.seq}`, { field: 'seq' });
+  if (inclusion.leafHash !== it.leafHash) fail(`receipt leaf hash ${it.leafHash} differs from the logged ${inclusion.leafHash}`, { field: 'leafHash' });
   const later = verifyInclusionProof(inclusion, vkey);
   if (later.treeSize < receiptCp.treeSize)
     fail(`the proof's checkpoint (${later.treeSize}) is older than the receipt's (${receiptCp.treeSize})`, { field: 'treeSize' });
   if (inclusion.entry) {
-    if (inclusion.entry.messageId !== receipt.messageId)
-      fail(`logged entry is about ${inclusion.entry.messageId}, receipt about ${receipt.messageId}`, { field: 'messageId' });
-    if (!inclusion.entry.agencies.includes(receipt.recipient)) fail(`logged entry does not concern ${receipt.recipient}`, { field: 'recipient' });
+    if (inclusion.entry.messageId !== it.messageId)
+      fail(`logged entry is about ${inclusion.entry.messageId}, receipt item about ${it.messageId}`, { field: 'messageId' });
+    if (!inclusion.entry.agencies.includes(it.recipient)) fail(`logged entry does not concern ${it.recipient}`, { field: 'recipient' });
   }
   if (later.treeSize > receiptCp.treeSize) {
     if (!consistency) fail('a consistency proof from the receipt checkpoint to the later one is needed', { field: 'consistency' });
@@ -85,4 +93,8 @@ export function verifyReceipt(receipt: ReceiptBody, inclusion: InclusionProofRes
       fail('the receipt checkpoint is not the one the consistency proof starts from (a forked log)', { field: 'consistency' });
     }
   }
+}
+
+function sameItem(a: ReceiptItem, b: ReceiptItem): boolean {
+  return a.seq === b.seq && a.leafHash === b.leafHash && a.messageId === b.messageId && a.recipient === b.recipient && a.event === b.event && a.at === b.at;
 }

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
-import { HEADERS, type Envelope, type ReceiptBody } from '@lt/contracts';
+import { HEADERS, type Envelope, type ReceiptBody, type ReceiptItem } from '@lt/contracts';
 import type { LogEntry } from '../domain/entry';
 
-/** Entry types that earn the sender a receipt. */
+/** Entry types that earn the sender a receipt item. */
 export function receiptTypes(kinds: readonly string[]): string[] {
   return [...kinds.map((k) => `delivery.${k}`), 'status.01'];
 }
 
 /**
- * A UUIDv7 derived from the entry, so a receipt re-sent after a crash has the same id (and the
- * same Nats-Msg-Id): its time is the entry's, its random bits a hash of the log origin and seq.
+ * A UUIDv7 derived from what a receipt covers, so a receipt re-sent after a crash has the same id
+ * (and the same Nats-Msg-Id): its time is the first item's, its random bits a hash of the log
+ * origin, the agency it goes to and the first item's seq (unique per receipt: an entry is listed
+ * in one receipt only).
  */
-export function receiptId(origin: string, seq: number, atIso: string): string {
-  const b = createHash('sha256').update(`lienthong-receipt\n${origin}\n${seq}`).digest();
+export function receiptId(origin: string, sendTo: string, firstSeq: number, atIso: string): string {
+  const b = createHash('sha256').update(`lienthong-receipt-v2\n${origin}\n${sendTo}\n${firstSeq}`).digest();
   b.writeUIntBE(Math.max(0, Date.parse(atIso)), 0, 6);
   b[6] = 0x70 | (b[6] & 0x0f);
   b[8] = (b[8] & 0x3f) | 0x80;
@@ -20,28 +22,25 @@ export function receiptId(origin: string, seq: number, atIso: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export interface PlannedReceipt {
+export interface PlannedItem {
   /** the agency whose inbox gets the receipt (the document's sender) */
   sendTo: string;
-  envelope: Envelope<ReceiptBody>;
+  item: ReceiptItem;
 }
 
 /**
- * The receipt an entry earns, or null: a copy of a document placed in a recipient's inbox
+ * The receipt item an entry earns, or null: a copy of a document placed in a recipient's inbox
  * ('delivered', to the sender), or a recipient's status 01 ('arrived', to the document's sender).
  * Hub-signed copies (refusals, notices) earn none.
  */
-export function planReceipt(
-  entry: LogEntry & { leafHash: string },
-  p: { origin: string; checkpoint: string; hubAgency: string; kinds: readonly string[]; now: Date },
-): PlannedReceipt | null {
+export function planReceiptItem(entry: LogEntry & { leafHash: string }, kinds: readonly string[]): PlannedItem | null {
   if (entry.source !== 'inbox' || !entry.messageId) return null;
   const h = ((entry.body as { headers?: Record<string, string> })?.headers ?? {}) as Record<string, string>;
   if (h[HEADERS.hubSigned] === '1') return null;
   let sendTo: string | undefined;
   let recipient: string | undefined;
-  let event: ReceiptBody['event'];
-  if (entry.type.startsWith('delivery.') && p.kinds.includes(entry.type.slice('delivery.'.length))) {
+  let event: ReceiptItem['event'];
+  if (entry.type.startsWith('delivery.') && kinds.includes(entry.type.slice('delivery.'.length))) {
     sendTo = h[HEADERS.from];
     recipient = h[HEADERS.to];
     event = 'delivered';
@@ -53,9 +52,53 @@ export function planReceipt(
     return null;
   }
   if (!sendTo || !recipient) return null;
-  const body: ReceiptBody = { messageId: entry.messageId, recipient, event, at: entry.at, seq: entry.seq, leafHash: entry.leafHash, checkpoint: p.checkpoint };
-  return {
-    sendTo,
-    envelope: { id: receiptId(p.origin, entry.seq, entry.at), kind: 'receipt', from: p.hubAgency, to: [sendTo], issuedAt: p.now.toISOString(), body },
-  };
+  return { sendTo, item: { messageId: entry.messageId, recipient, event, at: entry.at, seq: entry.seq, leafHash: entry.leafHash } };
+}
+
+export interface PlannedReceipt {
+  sendTo: string;
+  envelope: Envelope<ReceiptBody>;
+}
+
+export interface ReceiptParams {
+  origin: string;
+  /** the signed note of the checkpoint every item is provable against */
+  checkpoint: string;
+  hubAgency: string;
+  /** items per receipt, at most */
+  maxItems: number;
+  now: Date;
+}
+
+/**
+ * The receipts for planned items (in seq order): one per sender, split into chunks of at most
+ * maxItems. Only the order of `planned` decides the chunks, so the same items give the same
+ * receipts (ids and contents) however often they are built.
+ */
+export function buildReceipts(planned: readonly PlannedItem[], p: ReceiptParams): PlannedReceipt[] {
+  const bySender = new Map<string, ReceiptItem[]>();
+  for (const { sendTo, item } of planned) {
+    const list = bySender.get(sendTo);
+    if (list) list.push(item);
+    else bySender.set(sendTo, [item]);
+  }
+  const out: PlannedReceipt[] = [];
+  for (const [sendTo, items] of bySender) {
+    for (let i = 0; i < items.length; i += p.maxItems) {
+      const chunk = items.slice(i, i + p.maxItems);
+      const first = chunk[0]!;
+      out.push({
+        sendTo,
+        envelope: {
+          id: receiptId(p.origin, sendTo, first.seq, first.at),
+          kind: 'receipt',
+          from: p.hubAgency,
+          to: [sendTo],
+          issuedAt: p.now.toISOString(),
+          body: { checkpoint: p.checkpoint, items: chunk },
+        },
+      });
+    }
+  }
+  return out;
 }

@@ -135,6 +135,12 @@ export class AuditStore {
     return rows.length ? toCheckpoint(rows[0]) : null;
   }
 
+  /** Smallest checkpoint with tree_size > size (the checkpoint that first covers entry `size`). */
+  async firstCheckpointAbove(size: number): Promise<CheckpointRow | null> {
+    const rows = await this.db.query(`SELECT ${CP_COLUMNS} FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT 1`, [size]);
+    return rows.length ? toCheckpoint(rows[0]) : null;
+  }
+
   /** Largest checkpoint with tree_size <= size. */
   async checkpointAtOrBefore(size: number): Promise<CheckpointRow | null> {
     const rows = await this.db.query(`SELECT ${CP_COLUMNS} FROM audit_checkpoints WHERE tree_size <= $1 ORDER BY tree_size DESC LIMIT 1`, [size]);

@@ -252,7 +252,7 @@ describe('routeSubmission: authenticated refusals bounce to the signer', () => {
     const env = documentEnvelope(H41.code, ['000.00.00.G12'], {
       kind: 'receipt',
       issuedAt: at(),
-      body: { messageId: uuidv7(), recipient: '000.00.00.G12', event: 'delivered', at: at(), seq: 1, leafHash: 'a'.repeat(64), checkpoint: 'c' },
+      body: { checkpoint: 'c', items: [{ messageId: uuidv7(), recipient: '000.00.00.G12', event: 'delivered', at: at(), seq: 1, leafHash: 'a'.repeat(64) }] },
     });
     const r = refused(route(H41, env));
     expect(r).toMatchObject({ reasonCode: 'FORBIDDEN', bounceTo: H41.code });

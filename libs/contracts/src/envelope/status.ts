@@ -33,13 +33,24 @@ export interface RecallBody {
   reason?: string;
 }
 
-/** A hub-signed receipt: proof that a step of a delivery is in the audit log. */
-export interface ReceiptBody {
+/** Most items one receipt envelope may carry (the audit sends fewer, LT_AUDIT_RECEIPT_MAX_ITEMS). */
+export const RECEIPT_MAX_ITEMS = 1000;
+
+/** One step of one delivery, logged at `seq` in the audit log with leaf hash `leafHash`. */
+export interface ReceiptItem {
   messageId: string;
   recipient: string;
   event: 'delivered' | 'arrived';
   at: string;
   seq: number;
   leafHash: string;
+}
+
+/**
+ * A hub-signed receipt: proof that steps of deliveries are in the audit log, all provable against
+ * one checkpoint (a C2SP signed note). One receipt covers many items for the same sender.
+ */
+export interface ReceiptBody {
   checkpoint: string;
+  items: ReceiptItem[];
 }

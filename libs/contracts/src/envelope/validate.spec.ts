@@ -8,8 +8,10 @@ import {
   validateDocumentBody,
   validateEnvelope,
   validateRecallBody,
+  validateReceiptBody,
   validateStatusBody,
 } from './validate';
+import { RECEIPT_MAX_ITEMS } from './status';
 import { tryParseAgencyCode } from '../agency-code/agency-code';
 import { checkAgencyCode, checkEmail, checkIsoDate, checkText, schemaError } from './validate-fields';
 
@@ -82,6 +84,8 @@ function recallEnvelope(body: Json = { responseFor: DOC_ID, reason: 'Gửi nhầ
   return { id: OTHER_ID, kind: 'recall', from: '000.00.00.H41', to: ['000.00.05.H41'], issuedAt: '2026-11-22T09:00:00.000Z', body };
 }
 
+const RECEIPT_ITEM = { messageId: DOC_ID, recipient: '000.00.05.H41', event: 'delivered', at: '2026-11-22T08:00:01.250Z', seq: 42, leafHash: 'c'.repeat(64) };
+
 function receiptEnvelope(body: Json = {}): Json {
   return {
     id: OTHER_ID,
@@ -89,7 +93,11 @@ function receiptEnvelope(body: Json = {}): Json {
     from: '000.00.00.G22',
     to: ['000.00.00.H41'],
     issuedAt: '2026-11-22T09:00:00.000Z',
-    body: { messageId: DOC_ID, recipient: '000.00.05.H41', event: 'delivered', at: '2026-11-22T08:00:01.250Z', seq: 42, leafHash: 'c'.repeat(64), checkpoint: 'lt-hub/1\n42\nabc=\n', ...body },
+    body: {
+      checkpoint: 'lt-hub/1\n50\nabc=\n',
+      items: [RECEIPT_ITEM, { ...RECEIPT_ITEM, recipient: '000.00.30.H41', event: 'arrived', seq: 43 }, { ...RECEIPT_ITEM, seq: 44 }, { ...RECEIPT_ITEM, seq: 45 }],
+      ...body,
+    },
   };
 }
 
@@ -437,22 +445,37 @@ describe('status, recall and receipt bodies', () => {
   });
 
   it.each([
-    ['body.messageId', 'x'],
-    ['body.event', 'read'],
-    ['body.event', undefined],
-    ['body.at', '2026-11-22T08:00:01Z'],
-    ['body.seq', -1],
-    ['body.seq', '42'],
-    ['body.leafHash', undefined],
+    ['body.items[0].messageId', 'x'],
+    ['body.items[3].event', 'read'],
+    ['body.items[1].event', undefined],
+    ['body.items[0].at', '2026-11-22T08:00:01Z'],
+    ['body.items[3].seq', -1],
+    ['body.items[3].seq', '42'],
+    ['body.items[2].leafHash', undefined],
+    ['body.items[2].extra', 1],
+    ['body.items[1]', 'x'],
+    ['body.items', undefined],
+    ['body.items', []],
+    ['body.items', {}],
     ['body.checkpoint', ''],
+    ['body.checkpoint', undefined],
+    ['body.messageId', DOC_ID],
     ['body.extra', true],
   ])('receipt %s = %p', (field, value) => {
     expectRefused(withValue(receiptEnvelope(), field, value), field);
   });
 
-  it('receipt recipient must be an agency code', () => {
-    expectRefused(withValue(receiptEnvelope(), 'body.recipient', '000.00.00.h41'), 'body.recipient', 'INVALID_AGENCY_CODE');
-    expectRefused(withValue(receiptEnvelope(), 'body.recipient', undefined), 'body.recipient');
+  it('a receipt lists at most RECEIPT_MAX_ITEMS items', () => {
+    const items = Array.from({ length: RECEIPT_MAX_ITEMS }, (_, i) => ({ ...RECEIPT_ITEM, seq: i }));
+    expect(() => validateEnvelope(receiptEnvelope({ items }))).not.toThrow();
+    const err = expectRefused(receiptEnvelope({ items: [...items, { ...RECEIPT_ITEM, seq: RECEIPT_MAX_ITEMS }] }), 'body.items');
+    expect(err.message).toMatch(/at most 1000/);
+    expect(validateReceiptBody({ checkpoint: 'c', items: [RECEIPT_ITEM] })).toEqual({ checkpoint: 'c', items: [RECEIPT_ITEM] });
+  });
+
+  it('receipt item recipient must be an agency code', () => {
+    expectRefused(withValue(receiptEnvelope(), 'body.items[2].recipient', '000.00.00.h41'), 'body.items[2].recipient', 'INVALID_AGENCY_CODE');
+    expectRefused(withValue(receiptEnvelope(), 'body.items[0].recipient', undefined), 'body.items[0].recipient');
   });
 });
 

@@ -2,7 +2,7 @@ import { LtError, isErrorCode, toLtError } from '../errors';
 import { parseSelectors } from '../agency-code/selectors';
 import { ENVELOPE_KINDS, LIMITS, type AttachmentRef, type Envelope, type EnvelopeKind } from './envelope';
 import { DOCUMENT_LIMITS, type DocumentBody } from './document';
-import { isStatusCode, type RecallBody, type ReceiptBody, type StatusBody } from './status';
+import { RECEIPT_MAX_ITEMS, isStatusCode, type RecallBody, type ReceiptBody, type ReceiptItem, type StatusBody } from './status';
 import {
   checkAgencyCode,
   checkAnyObject,
@@ -319,20 +319,28 @@ export function validateRecallBody(value: unknown, path = 'body'): RecallBody {
   return b as unknown as RecallBody;
 }
 
-const RECEIPT_FIELDS: ReadonlySet<string> = new Set(['messageId', 'recipient', 'event', 'at', 'seq', 'leafHash', 'checkpoint']);
+const RECEIPT_FIELDS: ReadonlySet<string> = new Set(['checkpoint', 'items']);
+const RECEIPT_ITEM_FIELDS: ReadonlySet<string> = new Set(['messageId', 'recipient', 'event', 'at', 'seq', 'leafHash']);
 const RECEIPT_EVENTS: ReadonlySet<string> = new Set(['delivered', 'arrived']);
 
 export function validateReceiptBody(value: unknown, path = 'body'): ReceiptBody {
   const b = checkObject(value, path, RECEIPT_FIELDS);
-  checkUuid(b.messageId, `${path}.messageId`);
-  if (b.recipient === undefined) throw schemaError(`${path}.recipient`, 'is required', { reason: 'required' });
-  checkAgencyCode(b.recipient, `${path}.recipient`);
-  if (typeof b.event !== 'string' || !RECEIPT_EVENTS.has(b.event)) {
-    throw schemaError(`${path}.event`, `must be delivered or arrived, got ${preview(b.event)}`, { reason: b.event === undefined ? 'required' : 'enum' });
-  }
-  checkUtcTimestamp(b.at, `${path}.at`);
-  checkInteger(b.seq, `${path}.seq`, { required: true, min: 0 });
-  checkText(b.leafHash, `${path}.leafHash`, { required: true });
   checkText(b.checkpoint, `${path}.checkpoint`, { required: true });
+  const items = checkArray(b.items, `${path}.items`, { required: true, nonEmpty: true, max: RECEIPT_MAX_ITEMS });
+  for (let i = 0; i < items.length; i++) validateReceiptItem(items[i], `${path}.items[${i}]`);
   return b as unknown as ReceiptBody;
+}
+
+function validateReceiptItem(value: unknown, at: string): ReceiptItem {
+  const it = checkObject(value, at, RECEIPT_ITEM_FIELDS);
+  checkUuid(it.messageId, `${at}.messageId`);
+  if (it.recipient === undefined) throw schemaError(`${at}.recipient`, 'is required', { reason: 'required' });
+  checkAgencyCode(it.recipient, `${at}.recipient`);
+  if (typeof it.event !== 'string' || !RECEIPT_EVENTS.has(it.event)) {
+    throw schemaError(`${at}.event`, `must be delivered or arrived, got ${preview(it.event)}`, { reason: it.event === undefined ? 'required' : 'enum' });
+  }
+  checkUtcTimestamp(it.at, `${at}.at`);
+  checkInteger(it.seq, `${at}.seq`, { required: true, min: 0 });
+  checkText(it.leafHash, `${at}.leafHash`, { required: true });
+  return it as unknown as ReceiptItem;
 }

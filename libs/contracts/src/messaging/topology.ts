@@ -72,6 +72,8 @@ export const HEADERS = {
   flags: 'Lt-Flags',
   /** set on envelopes the hub itself signed (refusals, receipts, notices) */
   hubSigned: 'Lt-Hub-Signed',
+  /** on receipts: how many items (delivery steps) the receipt lists */
+  receiptItems: 'Lt-Receipt-Items',
 } as const;
 
 /** KV key holding the hub's public signing keys: `{keys: [{kid, alg, publicJwk}]}`. */
