@@ -12,27 +12,15 @@ import { once } from 'node:events';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { topology, uuidv7 } from '../libs/contracts/src/index';
+import { AUDIT_RPC, BUNDLE_FORMAT, bundleLine, topology, uuidv7, type BundleHeader } from '../libs/contracts/src/index';
 import { assertTestDatabaseUrl, createTestDatabase, insertMany, openDataSource, type TestDatabase } from '../libs/database/src/index';
 import { JetStreamPublisher, RpcClient, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '../libs/messaging/src/index';
 import { createLogger, type KeyFile } from '../libs/platform/src/index';
 import { MemoryLog, leafHash, signCheckpoint } from '../libs/tlog/src/index';
 import { canonicalJson } from '../libs/crypto/src/index';
-import {
-  createAuditService,
-  AUDIT_RPC,
-  BUNDLE_FORMAT,
-  bundleLine,
-  canonicalEntryBytes,
-  entryFromInboxCopy,
-  verifyBundleFile,
-  verifyInclusionProof,
-  type BundleHeader,
-  type EntryDraft,
-  type LogEntry,
-} from '../apps/audit/src/index';
+import { canonicalEntryBytes, groupByRecord, verifyBundleFile, verifyInclusionProof, type LogEntry } from '../libs/audit-log/src/index';
+import { createAuditService, entryFromInboxCopy, type EntryDraft } from '../apps/audit/src/index';
 import { logKeysFromHubKey } from '../apps/audit/src/checkpoint/log-keys';
-import { groupByRecord } from '../apps/audit/src/store/hash-layout';
 import { fakeJws, inboxHeaders, inboxMessage, type CopySpec } from '../apps/audit/src/testing/fixtures';
 
 const APPEND = Number(process.env.BENCH_APPEND ?? 100_000);

@@ -24,7 +24,7 @@ import { importPrivateKey, signEnvelope } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, DurableConsumerRunner, ensureTopology, JetStreamPublisher, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
-import { createRouterService, defaultRoutingPolicy, Directory, routeSubmission } from '../apps/router/src/index';
+import { AgencyDirectory, createRouterService, defaultRoutingPolicy, routeSubmission } from '../apps/router/src/index';
 import { PostgresRoutingRegister } from '../apps/router/src/adapters/postgres-register';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -397,7 +397,7 @@ async function main(): Promise<void> {
  * (decode, verify, validate, resolve) and one register statement per batch size.
  */
 async function costBreakdown(agencies: AgencyKeys[], db: TestDatabase): Promise<void> {
-  const directory = new Directory();
+  const directory = new AgencyDirectory();
   for (const e of directoryEntries(agencies)) directory.apply(e);
   const ctx = { ns: 'lt', directory, policy: defaultRoutingPolicy };
   const signing = agencies.map((a) => ({ ...a, signing: importPrivateKey(a.key.privateJwk, 'EdDSA') }));

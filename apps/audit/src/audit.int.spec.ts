@@ -3,16 +3,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { HEADERS, HUB_KEYS_KV_KEY, topology, uuidv7, validateEnvelope, type Envelope, type ReceiptBody, type ReceiptItem, type Topology } from '@lt/contracts';
+import {
+  AUDIT_RPC,
+  HEADERS,
+  HUB_KEYS_KV_KEY,
+  bundleLine,
+  topology,
+  uuidv7,
+  validateEnvelope,
+  type BundleHeader,
+  type CheckpointResponse,
+  type Envelope,
+  type ReceiptBody,
+  type ReceiptItem,
+  type Topology,
+} from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { JetStreamPublisher, RpcClient, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { createLogger, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { AgencyDirectory, verifyInbound } from '@lt/sdk';
+import { verifyBundleFile, verifyConsistencyProof, verifyInclusionProof, verifyReceipt } from '@lt/audit-log';
 import { createAuditService, type AuditService } from './index';
 import { AUDIT_INBOX_CONSUMER } from './append-entries/consumers';
-import { AUDIT_RPC, bundleLine, type BundleHeader, type CheckpointResponse } from './rpc-contract';
-import { verifyBundleFile } from './verify-log/verify-bundle';
-import { verifyConsistencyProof, verifyInclusionProof, verifyReceipt } from './prove-inclusion/verify-proofs';
 import { fakeJws, hubEvent, inboxHeaders, type CopySpec } from './testing/fixtures';
 
 const A = '000.00.00.H41';

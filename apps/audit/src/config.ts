@@ -1,4 +1,4 @@
-import { ConfigError } from '@lt/platform';
+import { ConfigError, envInt } from '@lt/platform';
 import { ENVELOPE_KINDS, RECEIPT_MAX_ITEMS } from '@lt/contracts';
 import { isValidNoteKeyName } from '@lt/tlog';
 
@@ -47,14 +47,6 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-  return n;
-}
-
 export function loadAuditOptions(env: Env = process.env, hubAgency = DEFAULT_AUDIT_OPTIONS.hubAgency): AuditOptions {
   const origin = env.LT_AUDIT_ORIGIN ?? DEFAULT_AUDIT_OPTIONS.origin;
   if (!isValidNoteKeyName(origin)) throw new ConfigError('LT_AUDIT_ORIGIN', `must be non-empty, without white space or "+" (got ${JSON.stringify(origin)})`);
@@ -69,16 +61,16 @@ export function loadAuditOptions(env: Env = process.env, hubAgency = DEFAULT_AUD
   if (unknown.length) throw new ConfigError('LT_RECEIPT_KINDS', `unknown kinds ${unknown.join(', ')}; use ${ENVELOPE_KINDS.join(', ')}`);
   return {
     origin,
-    checkpointEvery: int(env, 'LT_AUDIT_CHECKPOINT_ENTRIES', DEFAULT_AUDIT_OPTIONS.checkpointEvery, 1, 10_000_000),
-    checkpointIntervalMs: int(env, 'LT_AUDIT_CHECKPOINT_MS', DEFAULT_AUDIT_OPTIONS.checkpointIntervalMs, 100, 3_600_000),
+    checkpointEvery: envInt(env, 'LT_AUDIT_CHECKPOINT_ENTRIES', DEFAULT_AUDIT_OPTIONS.checkpointEvery, 1, 10_000_000),
+    checkpointIntervalMs: envInt(env, 'LT_AUDIT_CHECKPOINT_MS', DEFAULT_AUDIT_OPTIONS.checkpointIntervalMs, 100, 3_600_000),
     receipts: ['on', 'true', '1'].includes(receipts),
     receiptKinds: kinds,
-    receiptMaxItems: int(env, 'LT_AUDIT_RECEIPT_MAX_ITEMS', DEFAULT_AUDIT_OPTIONS.receiptMaxItems, 1, RECEIPT_MAX_ITEMS),
+    receiptMaxItems: envInt(env, 'LT_AUDIT_RECEIPT_MAX_ITEMS', DEFAULT_AUDIT_OPTIONS.receiptMaxItems, 1, RECEIPT_MAX_ITEMS),
     receiptBatch: DEFAULT_AUDIT_OPTIONS.receiptBatch,
     hubAgency,
-    maxBatch: int(env, 'LT_AUDIT_BATCH', DEFAULT_AUDIT_OPTIONS.maxBatch, 1, 10_000),
-    lingerMs: int(env, 'LT_AUDIT_LINGER_MS', DEFAULT_AUDIT_OPTIONS.lingerMs, 0, 10_000),
-    verifyIntervalMs: int(env, 'LT_AUDIT_VERIFY_INTERVAL_MS', DEFAULT_AUDIT_OPTIONS.verifyIntervalMs, 0, 30 * 86_400_000),
+    maxBatch: envInt(env, 'LT_AUDIT_BATCH', DEFAULT_AUDIT_OPTIONS.maxBatch, 1, 10_000),
+    lingerMs: envInt(env, 'LT_AUDIT_LINGER_MS', DEFAULT_AUDIT_OPTIONS.lingerMs, 0, 10_000),
+    verifyIntervalMs: envInt(env, 'LT_AUDIT_VERIFY_INTERVAL_MS', DEFAULT_AUDIT_OPTIONS.verifyIntervalMs, 0, 30 * 86_400_000),
     standbyRetryMs: DEFAULT_AUDIT_OPTIONS.standbyRetryMs,
   };
 }

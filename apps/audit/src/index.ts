@@ -1,5 +1,23 @@
 import type { DataSource } from 'typeorm';
-import { LtError, topology } from '@lt/contracts';
+import {
+  AUDIT_RPC,
+  LtError,
+  topology,
+  type AgencyReport,
+  type AgencyReportRequest,
+  type BundleHeader,
+  type CheckpointResponse,
+  type ConsistencyProofRequest,
+  type ConsistencyProofResponse,
+  type ExportBeginRequest,
+  type ExportEntriesRequest,
+  type ExportEntriesResponse,
+  type InclusionProofRequest,
+  type InclusionProofResponse,
+  type MessageTrace,
+  type VerifyReport,
+  type VerifyRequest,
+} from '@lt/contracts';
 import { JetStreamPublisher, RpcServer, type NatsConnection } from '@lt/messaging';
 import { systemClock, type Clock, type KeyFile, type Logger } from '@lt/platform';
 import { encodeHash } from '@lt/tlog';
@@ -17,30 +35,11 @@ import { verifyLog } from './verify-log/verify-log';
 import { ReceiptSender } from './send-receipts/receipt-sender';
 import { HubEnvelopeSigner } from './send-receipts/hub-envelope-signer';
 import type { EntryDraft } from './domain/entry';
-import {
-  AUDIT_RPC,
-  type AgencyReport,
-  type AgencyReportRequest,
-  type BundleHeader,
-  type CheckpointResponse,
-  type ConsistencyProofRequest,
-  type ConsistencyProofResponse,
-  type ExportBeginRequest,
-  type ExportEntriesRequest,
-  type ExportEntriesResponse,
-  type InclusionProofRequest,
-  type InclusionProofResponse,
-  type MessageTrace,
-  type VerifyReport,
-  type VerifyRequest,
-} from './rpc-contract';
 
-export * from './rpc-contract';
+// the RPC contract is in @lt/contracts, offline verification and the entry's canonical form in @lt/audit-log
 export * from './config';
 export { AUDIT_INBOX_CONSUMER } from './append-entries/consumers';
-export { canonicalEntryBytes, entryLeafHash, entryFromEvent, entryFromInboxCopy, type LogEntry, type EntryDraft, type StreamMessage } from './domain/entry';
-export { verifyBundleFile, verifyBundleLines, type BundleVerifyReport } from './verify-log/verify-bundle';
-export { verifyInclusionProof, verifyConsistencyProof, verifyReceipt } from './prove-inclusion/verify-proofs';
+export { entryFromEvent, entryFromInboxCopy, type EntryDraft, type StreamMessage } from './domain/entry';
 export type { LogKeys } from './checkpoint/log-keys';
 
 export interface AuditServiceDeps {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LtError } from '@lt/contracts';
-import { ConfigError } from '@lt/platform';
+import { ConfigError, envInt } from '@lt/platform';
 import { DenyRulesPolicy } from './policy/deny-rules';
 
 export type VerifyMode = 'inline' | 'pool';
@@ -24,14 +24,6 @@ export interface RouterConfig {
 }
 
 type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-  return n;
-}
 
 /** Reads LT_ROUTING_DENY: inline JSON when it starts with `[`, else a file path. */
 export function loadDenyPolicy(raw: string | undefined): DenyRulesPolicy | null {
@@ -62,11 +54,11 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   if (verify !== 'inline' && verify !== 'pool') throw new ConfigError('LT_ROUTER_VERIFY', `must be inline or pool (got ${JSON.stringify(verify)})`);
   return {
     denyPolicy: loadDenyPolicy(env.LT_ROUTING_DENY),
-    maxBatch: int(env, 'LT_ROUTER_MAX_BATCH', 512, 1, 5000),
-    lingerMs: int(env, 'LT_ROUTER_LINGER_MS', 0, 0, 1000),
-    maxDeliver: int(env, 'LT_ROUTER_MAX_DELIVER', 8, 1, 1000),
+    maxBatch: envInt(env, 'LT_ROUTER_MAX_BATCH', 512, 1, 5000),
+    lingerMs: envInt(env, 'LT_ROUTER_LINGER_MS', 0, 0, 1000),
+    maxDeliver: envInt(env, 'LT_ROUTER_MAX_DELIVER', 8, 1, 1000),
     verify,
-    poolThreshold: int(env, 'LT_ROUTER_POOL_THRESHOLD', 64, 1, 100_000),
-    ackWaitMs: int(env, 'LT_ROUTER_ACK_WAIT_MS', 30_000, 1_000, 3_600_000),
+    poolThreshold: envInt(env, 'LT_ROUTER_POOL_THRESHOLD', 64, 1, 100_000),
+    ackWaitMs: envInt(env, 'LT_ROUTER_ACK_WAIT_MS', 30_000, 1_000, 3_600_000),
   };
 }

@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { parseAgencyCode, topology } from '@lt/contracts';
+import { AgencyDirectory, KvDirectoryFeed, type DirectoryReader } from '@lt/directory';
 import { DurableConsumerRunner, JetStreamPublisher, RpcClient, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { systemClock, type Clock, type KeyFile, type Logger } from '@lt/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -8,8 +9,6 @@ import { HubSigner, type HubPublicKey } from './adapters/hub-signer';
 import { JetStreamDelivery } from './adapters/jetstream-delivery';
 import { PostgresRoutingRegister } from './adapters/postgres-register';
 import { InlineVerifier, PooledVerifier, type SignatureVerifier } from './adapters/signature-verifier';
-import { Directory, type DirectoryReader } from './directory/directory';
-import { KvDirectoryFeed } from './directory/kv-directory-feed';
 import { allOf, defaultRoutingPolicy, type RoutingPolicy } from './policy/routing-policy';
 import { RpcDossierGate, type DossierGate } from './adapters/dossier-gate';
 import { SubmissionProcessor, type CrashPoints, type RouterStats } from './submission-processor';
@@ -101,7 +100,7 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const signer = new HubSigner(deps.hubKey);
-  const directory = new Directory();
+  const directory = new AgencyDirectory();
   const policy = deps.policy ? allOf(defaultRoutingPolicy, deps.policy) : defaultRoutingPolicy;
   const ctx = { ns: topo.ns, directory, policy };
   const delivery = new JetStreamDelivery(new JetStreamPublisher(deps.nc, topo), topo, signer, hubAgency);
@@ -158,7 +157,7 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
   };
 }
 
-export { Directory, type AgencyView, type DirectoryReader, type KeyView } from './directory/directory';
+export { AgencyDirectory, type AgencyView, type DirectoryReader, type KeyView } from '@lt/directory';
 export { DenyRulesPolicy, parseDenyRules, type DenyRule } from './policy/deny-rules';
 export { allOf, defaultRoutingPolicy, type PolicyVerdict, type RoutingPolicy } from './policy/routing-policy';
 export { routeSubmission, prepareSubmission, decideRouting, type RoutingContext } from './route-submission/route-submission';

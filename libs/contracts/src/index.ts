@@ -13,3 +13,4 @@ export * from './json/safe-json';
 export * from './envelope/validate-fields';
 export * from './envelope/validate';
 export * from './dossier';
+export * from './audit/rpc-contract';

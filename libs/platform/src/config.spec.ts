@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, envInt, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('has local defaults', () => {
@@ -18,5 +18,18 @@ describe('loadConfig', () => {
   ])('a wrong %s=%j stops boot with a message naming it', (name, value, pattern) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(pattern);
+  });
+});
+
+describe('envInt', () => {
+  it('falls back when unset or empty, reads an integer in range', () => {
+    expect(envInt({}, 'X', 7, 0, 10)).toBe(7);
+    expect(envInt({ X: '' }, 'X', 7, 0, 10)).toBe(7);
+    expect(envInt({ X: '10' }, 'X', 7, 0, 10)).toBe(10);
+  });
+
+  it.each(['11', '-1', '2.5', 'ten'])('refuses X=%j naming the variable and the range', (raw) => {
+    expect(() => envInt({ X: raw }, 'X', 7, 0, 10)).toThrow(ConfigError);
+    expect(() => envInt({ X: raw }, 'X', 7, 0, 10)).toThrow(`config X: must be an integer from 0 to 10 (got ${JSON.stringify(raw)})`);
   });
 });

@@ -33,7 +33,11 @@ function str(env: Env, name: string, fallback: string, check?: (v: string) => st
   return v;
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * Integer setting `name` from the environment: `fallback` when unset or empty, else an integer in
+ * [min, max]; anything else throws ConfigError naming the variable. Shared by every service's config.
+ */
+export function envInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -55,10 +59,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
     natsUrl: str(env, 'NATS_URL', 'nats://127.0.0.1:4222', urlCheck(['nats', 'tls', 'ws', 'wss'])),
     databaseUrl: str(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/lienthong', urlCheck(['postgres', 'postgresql'])),
     ns: str(env, 'LT_NAMESPACE', 'lt', (v) => (/^[a-z][a-z0-9]{0,30}$/.test(v) ? null : 'must be lowercase letters and digits, starting with a letter')),
-    gatewayPort: int(env, 'GATEWAY_PORT', 8080, 0, 65535),
+    gatewayPort: envInt(env, 'GATEWAY_PORT', 8080, 0, 65535),
     gatewayHost: str(env, 'GATEWAY_HOST', '127.0.0.1'),
     dataDir: str(env, 'LT_DATA_DIR', '.data'),
-    inboxMaxAgeDays: int(env, 'LT_INBOX_MAX_AGE_DAYS', 30, 1, 3650),
+    inboxMaxAgeDays: envInt(env, 'LT_INBOX_MAX_AGE_DAYS', 30, 1, 3650),
     hubAgency: str(env, 'LT_HUB_AGENCY', '000.00.00.G22', (v) => (/^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-K][0-9]{2}$/.test(v) ? null : 'must be an agency code DDD.CC.BB.AXX')),
     logLevel: str(env, 'LOG_LEVEL', 'info', (v) => (['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(v) ? null : 'must be trace|debug|info|warn|error|fatal|silent')),
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { jetstream, type JetStreamClient, type JsMsg, type PubAck } from '@nats-io/jetstream';
 import { credsAuthenticator } from '@nats-io/nats-core';
-import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import pino from 'pino';
 import {
   HEADERS,
@@ -22,6 +22,7 @@ import {
 } from '@lt/contracts';
 import { formatKid, importPrivateKey, type SigningKey } from '@lt/crypto';
 import { connectNats, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { KvDirectoryFeed } from '@lt/directory';
 import { readKeyFile, systemClock, type Clock, type Logger } from '@lt/platform';
 import { AgencyDirectory } from './directory';
 import {
@@ -102,9 +103,7 @@ export class LienThongClient {
   private readonly invalidHandlers = new Set<InvalidHandler>();
   private feed?: Promise<InboxFeed>;
   private readonly pending = new Set<Promise<unknown>>();
-  private kv?: KV;
-  private watcher?: { stop(): void };
-  private kvRevision = 0;
+  private directoryFeed?: KvDirectoryFeed;
   private closing = false;
   private closed?: Promise<void>;
 
@@ -160,57 +159,24 @@ export class LienThongClient {
   // ---------------------------------------------------------------- directory
 
   private async startDirectory(timeoutMs: number): Promise<void> {
+    let kv: KV;
     try {
-      this.kv = await openAgencyKv(this.nc, this.topo);
+      kv = await openAgencyKv(this.nc, this.topo);
     } catch (err) {
       throw new LtError('UNAVAILABLE', `agency directory bucket ${this.topo.kvAgencies} cannot be opened (${(err as Error).message}); is the hub running?`);
     }
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    await this.watch(markReady);
+    // the shared KV feed (libs/directory): initial values, then every update, resumed after outages
+    this.directoryFeed = new KvDirectoryFeed(kv, this.directory.shared, this.log);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LtError('TIMEOUT', `agency directory not loaded from ${this.topo.kvAgencies} within ${timeoutMs} ms`)), timeoutMs);
     });
+    const loading = this.directoryFeed.start();
+    loading.catch(() => undefined); // still settles after a timeout: not an unhandled rejection
     try {
-      await Promise.race([ready, timeout]);
+      await Promise.race([loading, timeout]);
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  /** Watches the bucket (from the last revision seen after a restart); markReady once the initial values are in. */
-  private async watch(markReady: () => void): Promise<void> {
-    const kv = this.kv!;
-    const watcher = await kv.watch(this.kvRevision > 0 ? { resumeFromRevision: this.kvRevision + 1 } : {});
-    this.watcher = watcher;
-    // the watcher knows how many initial values it will deliver; the last one has isUpdate = true
-    const data = (watcher as unknown as { _data?: { info(cached: boolean): Promise<{ num_pending: number }> } })._data;
-    const initial = data ? (await data.info(true)).num_pending : (await kv.status()).values;
-    if (initial === 0) markReady();
-    void (async () => {
-      try {
-        for await (const e of watcher) {
-          this.applyKv(e);
-          if (e.isUpdate) markReady();
-        }
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'directory watch failed');
-      }
-      if (this.closing) return;
-      // the watch ended (server restart, consumer lost): resume after the last revision applied
-      this.log.warn({ revision: this.kvRevision }, 'directory watch ended; resuming');
-      await new Promise((r) => setTimeout(r, 1_000));
-      if (!this.closing) await this.watch(() => undefined).catch((err) => this.log.error({ err: (err as Error).message }, 'directory watch cannot resume'));
-    })();
-  }
-
-  private applyKv(e: KvWatchEntry): void {
-    this.kvRevision = Math.max(this.kvRevision, e.revision);
-    try {
-      this.directory.apply(e.key, e.operation === 'PUT' ? JSON.parse(e.string()) : null);
-    } catch (err) {
-      this.log.warn({ key: e.key, err: (err as Error).message }, 'directory entry ignored');
     }
   }
 
@@ -619,7 +585,7 @@ export class LienThongClient {
   private async shutdown(): Promise<void> {
     this.closing = true;
     if (this.feed) await (await this.feed.catch(() => undefined))?.close();
-    this.watcher?.stop();
+    await this.directoryFeed?.stop();
     await Promise.allSettled([...this.pending]);
     if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain();
   }

@@ -4,16 +4,19 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { HEADERS, type HubEvent, type ReceiptBody, type Topology } from '@lt/contracts';
-import { RpcClient, type NatsConnection } from '@lt/messaging';
 import {
   AUDIT_RPC,
+  HEADERS,
   bundleLine,
   type BundleHeader,
   type CheckpointResponse,
   type ExportEntriesResponse,
+  type HubEvent,
+  type ReceiptBody,
+  type Topology,
   type VerifyReport,
-} from '../../../apps/audit/src/rpc-contract';
+} from '@lt/contracts';
+import { RpcClient, type NatsConnection } from '@lt/messaging';
 import { ROOT } from '../../support/hub-harness';
 import { say } from './progress';
 

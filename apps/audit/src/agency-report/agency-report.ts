@@ -1,7 +1,6 @@
-import { LtError, isAgencyCode } from '@lt/contracts';
+import { LtError, isAgencyCode, type AgencyReport, type AgencyReportRequest } from '@lt/contracts';
 import { parsePeriodBound } from '../domain/local-day';
 import { ENTRY_COLUMNS, rowToEntry, type AuditStore, type EntryRow } from '../store/audit-store';
-import type { AgencyReport, AgencyReportRequest } from '../rpc-contract';
 import { aggregateAgencyReport } from './aggregate-report';
 
 const DAY_MS = 86_400_000;

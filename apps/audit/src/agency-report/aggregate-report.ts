@@ -1,7 +1,6 @@
-import { HEADERS } from '@lt/contracts';
-import type { LogEntry } from '../domain/entry';
+import { HEADERS, type AgencyReport, type DirectionStats } from '@lt/contracts';
+import type { LogEntry } from '@lt/audit-log';
 import { endOfVnDay, median, vnLocalDay } from '../domain/local-day';
-import type { AgencyReport, DirectionStats } from '../rpc-contract';
 
 /** Kinds counted as documents in the Decree 30 report. */
 export const REPORTED_KINDS: ReadonlySet<string> = new Set(['document']);

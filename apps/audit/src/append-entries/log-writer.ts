@@ -2,9 +2,9 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { insertMany } from '@lt/database';
 import type { Clock, Logger } from '@lt/platform';
 import { EMPTY_FRONTIER, appendLeafHashes, frontierRoot, isCheckpointDue, leafHash, readFrontier, signCheckpoint, type TreeFrontier } from '@lt/tlog';
-import { canonicalBody, canonicalEntryText, type EntryDraft, type LogEntry, type PreparedDraft } from '../domain/entry';
+import { canonicalBody, canonicalEntryText, groupByRecord, type LogEntry } from '@lt/audit-log';
+import type { EntryDraft, PreparedDraft } from '../domain/entry';
 import { AuditStore, type CheckpointRow } from '../store/audit-store';
-import { groupByRecord } from '../store/hash-layout';
 import type { LogKeys } from '../checkpoint/log-keys';
 
 /** Advisory lock key of the single writer (0x4c5441554449540, 'LTAUDIT' in ASCII); per database. */

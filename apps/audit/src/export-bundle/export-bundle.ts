@@ -1,16 +1,16 @@
-import { LtError } from '@lt/contracts';
-import { encodeHash, readFrontier } from '@lt/tlog';
-import type { LogKeys } from '../checkpoint/log-keys';
-import { rowCanonicalText, type AuditStore, type CheckpointRow } from '../store/audit-store';
-import { slotOf } from '../store/hash-layout';
 import {
   BUNDLE_FORMAT,
+  LtError,
   type BundleEntry,
   type BundleHeader,
   type ExportBeginRequest,
   type ExportEntriesRequest,
   type ExportEntriesResponse,
-} from '../rpc-contract';
+} from '@lt/contracts';
+import { encodeHash, readFrontier } from '@lt/tlog';
+import { slotOf } from '@lt/audit-log';
+import type { LogKeys } from '../checkpoint/log-keys';
+import { rowCanonicalText, type AuditStore, type CheckpointRow } from '../store/audit-store';
 
 /** Largest page of entries (also bounded by bytes: a NATS reply must stay under max_payload). */
 export const MAX_PAGE_ENTRIES = 5000;

@@ -1,7 +1,6 @@
-import { LtError } from '@lt/contracts';
+import { LtError, type ConsistencyProofRequest, type ConsistencyProofResponse } from '@lt/contracts';
 import { encodeHash, proveTree, treeHash } from '@lt/tlog';
 import type { AuditStore } from '../store/audit-store';
-import type { ConsistencyProofRequest, ConsistencyProofResponse } from '../rpc-contract';
 
 function size(v: unknown, field: string): number {
   if (!Number.isSafeInteger(v) || (v as number) < 1)

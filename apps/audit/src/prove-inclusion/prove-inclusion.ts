@@ -1,8 +1,7 @@
-import { LtError } from '@lt/contracts';
+import { LtError, type InclusionProofRequest, type InclusionProofResponse } from '@lt/contracts';
 import { checkRecord, encodeHash, proveRecord, treeHash } from '@lt/tlog';
 import type { Logger } from '@lt/platform';
 import { rowToEntry, type AuditStore, type CheckpointRow } from '../store/audit-store';
-import type { InclusionProofRequest, InclusionProofResponse } from '../rpc-contract';
 
 function seqParam(v: unknown, field: string, required: boolean): number | undefined {
   if (v === undefined || v === null || v === '') {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HEADERS, type Envelope, type ReceiptBody, type ReceiptItem } from '@lt/contracts';
-import type { LogEntry } from '../domain/entry';
+import type { LogEntry } from '@lt/audit-log';
 
 /** Entry types that earn the sender a receipt item. */
 export function receiptTypes(kinds: readonly string[]): string[] {

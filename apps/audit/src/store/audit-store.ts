@@ -1,7 +1,6 @@
 import { LtError } from '@lt/contracts';
 import type { HashReader } from '@lt/tlog';
-import { canonicalEntryText, type EntrySource, type LogEntry } from '../domain/entry';
-import { locateStoredHash, slotOf } from './hash-layout';
+import { canonicalEntryText, locateStoredHash, slotOf, type EntrySource, type LogEntry } from '@lt/audit-log';
 
 /** DataSource, EntityManager or QueryRunner: anything with TypeORM's raw query(). */
 export interface Queryable {

@@ -1,4 +1,5 @@
-import { entryFromEvent, entryFromInboxCopy, type LogEntry } from '../domain/entry';
+import type { LogEntry } from '@lt/audit-log';
+import { entryFromEvent, entryFromInboxCopy } from '../domain/entry';
 import { eventMessage, hubEvent, inboxMessage, type CopySpec } from '../testing/fixtures';
 import { buildTrace, type HashedEntry } from './build-trace';
 

@@ -1,7 +1,6 @@
-import { HEADERS } from '@lt/contracts';
-import type { LogEntry } from '../domain/entry';
+import { HEADERS, type MessageTrace, type RecipientTrace, type TraceStep } from '@lt/contracts';
+import type { LogEntry } from '@lt/audit-log';
 import { vnLocalDay } from '../domain/local-day';
-import type { MessageTrace, RecipientTrace, TraceStep } from '../rpc-contract';
 
 /** An entry with the leaf hash it was logged under. */
 export type HashedEntry = LogEntry & { leafHash: string };

@@ -1,6 +1,5 @@
-import { LtError, isUuid } from '@lt/contracts';
+import { LtError, isUuid, type MessageTrace } from '@lt/contracts';
 import { rowToEntry, type AuditStore } from '../store/audit-store';
-import type { MessageTrace } from '../rpc-contract';
 import { buildTrace } from './build-trace';
 
 /**

@@ -1,10 +1,8 @@
-import { LtError } from '@lt/contracts';
+import { LtError, type VerifyProblem, type VerifyReport, type VerifyRequest } from '@lt/contracts';
 import { EMPTY_FRONTIER, readFrontier } from '@lt/tlog';
+import { LogChecker, openCheckpoints, slotOf, type CheckedRecord } from '@lt/audit-log';
 import type { LogKeys } from '../checkpoint/log-keys';
 import { rowCanonicalText, type AuditStore, type EntryRow } from '../store/audit-store';
-import { slotOf } from '../store/hash-layout';
-import type { VerifyProblem, VerifyReport, VerifyRequest } from '../rpc-contract';
-import { LogChecker, openCheckpoints, type CheckedRecord } from './log-checker';
 
 const CHUNK = 10_000;
 

@@ -1,21 +1,20 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { LtError } from '@lt/contracts';
+import {
+  LtError,
+  bundleLine,
+  type AgencyReport,
+  type BundleHeader,
+  type CheckpointResponse,
+  type DirectionStats,
+  type ExportEntriesResponse,
+  type InclusionProofResponse,
+  type MessageTrace,
+  type VerifyReport,
+} from '@lt/contracts';
+import { verifyBundleFile, verifyInclusionProof, type BundleVerifyReport } from '@lt/audit-log';
 import type { CliContext } from '../context';
-import { bundleLine } from '../../../audit/src/rpc-contract';
-import type {
-  AgencyReport,
-  BundleHeader,
-  CheckpointResponse,
-  DirectionStats,
-  ExportEntriesResponse,
-  InclusionProofResponse,
-  MessageTrace,
-  VerifyReport,
-} from '../../../audit/src/rpc-contract';
-import { verifyBundleFile, type BundleVerifyReport } from '../../../audit/src/verify-log/verify-bundle';
-import { verifyInclusionProof } from '../../../audit/src/prove-inclusion/verify-proofs';
 
 /** `123` is a position in the log, anything else an ISO date or date-time. */
 function rangeParams(from: string | undefined, to: string | undefined): URLSearchParams {

@@ -1,9 +1,6 @@
 import { LtError, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 
-// the audit service's request-reply contract (pure types and names, no service code)
-export * from '../../../audit/src/rpc-contract';
-
 /** One RPC to the audit service. */
 export function callAudit<T>(rpc: RpcClient, topo: Topology, method: string, payload: unknown, timeoutMs?: number): Promise<T> {
   return rpc.call<T>(topo.rpcSubject('audit', method), payload, timeoutMs);

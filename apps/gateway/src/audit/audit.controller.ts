@@ -1,21 +1,19 @@
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Topology } from '@lt/contracts';
-import type { RpcClient } from '@lt/messaging';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
-import { Roles } from '../auth/roles';
 import {
   AUDIT_RPC,
-  callAudit,
-  optionalInt,
-  requiredInt,
   type BundleHeader,
   type CheckpointResponse,
   type ConsistencyProofResponse,
   type ExportEntriesResponse,
   type InclusionProofResponse,
+  type Topology,
   type VerifyReport,
-} from './audit-rpc';
+} from '@lt/contracts';
+import type { RpcClient } from '@lt/messaging';
+import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { Roles } from '../auth/roles';
+import { callAudit, optionalInt, requiredInt } from './audit-rpc';
 
 /**
  * The tamper-evident log: checkpoints and proofs (auditors, and agencies checking their receipts),

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Topology } from '@lt/contracts';
+import { AUDIT_RPC, type AgencyReport, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC, TOPOLOGY } from '../infra/hub.tokens';
 import { Roles } from '../auth/roles';
-import { AUDIT_RPC, callAudit, type AgencyReport } from './audit-rpc';
+import { callAudit } from './audit-rpc';
 
 @ApiTags('audit')
 @ApiBearerAuth()

@@ -24,9 +24,14 @@ describe('PostgresRoutingRegister (one statement per batch)', () => {
   it('records new ids and reports what earlier batches recorded', async () => {
     const a = uuidv7();
     const b = uuidv7();
+    const before = { ...reg.counts };
     const first = await reg.record([env(a, 1), env(b, 2)], [], at);
     expect(first.priors.size).toBe(0);
+    // all new: the short statement did it
+    expect(reg.counts).toEqual({ fast: before.fast + 1, full: before.full });
     const again = await reg.record([env(a, 1), env(b, 7, 'b'), env(uuidv7(), 8)], [], at);
+    // not all new: the short statement was aborted and the full one decided
+    expect(reg.counts).toEqual({ fast: before.fast + 1, full: before.full + 1 });
     expect(again.priors.get(a)).toEqual({ seq: 1, digest: digest('a') });
     expect(again.priors.get(b)).toEqual({ seq: 2, digest: digest('a') });
     expect(again.priors.size).toBe(2);
@@ -57,7 +62,8 @@ describe('PostgresRoutingRegister (one statement per batch)', () => {
     const redelivery = await reg.record([env(a, 21)], [num(a, '30')], at);
     expect(redelivery.numbers.get(a)).toEqual({ inserted: false, holder: a });
 
-    // a replay (same id, another sequence) proposing a fresh number: not registered
+    // a replay (same id, another sequence) proposing a fresh number: not registered (the short
+    // statement, which inserts every number, was aborted as a whole: nothing of it stays)
     const replay = await reg.record([env(a, 22)], [num(a, '31')], at);
     expect(replay.numbers.has(a)).toBe(false);
     const rows = await db.ds.query(`SELECT count(*)::int AS n FROM router_document_numbers WHERE code_number = '31'`);

@@ -64,6 +64,35 @@ SELECT 'number', n.envelope_id::text, NULL, NULL, d.envelope_id::text, ni.envelo
   LEFT JOIN router_document_numbers d
     ON d.sender = n.sender AND d.year = n.year AND d.code_number = n.code_number AND d.code_notation = n.code_notation`;
 
+/**
+ * The common case in a shorter statement (about half the database time of RECORD_SQL per batch,
+ * which is what a batch of one costs at low rates): insert every envelope id and, for them, every
+ * number, and demand that all were new. When one was not (a redelivery, a replay, a number
+ * already taken, two candidates for one number), router_register_expect aborts the statement,
+ * nothing of it is committed, and RECORD_SQL decides the batch as before.
+ */
+const FAST_RECORD_SQL = `
+WITH env_ins AS (
+  INSERT INTO router_envelopes (id, sender, submit_seq, digest, received_at)
+  SELECT id, sender, submit_seq, digest, $5::timestamptz
+    FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) AS t(id, sender, submit_seq, digest)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING 1
+), num_ins AS (
+  INSERT INTO router_document_numbers (sender, year, code_number, code_notation, envelope_id)
+  SELECT sender, year, code_number, code_notation, envelope_id
+    FROM unnest($6::uuid[], $7::text[], $8::int[], $9::text[], $10::text[]) AS t(envelope_id, sender, year, code_number, code_notation)
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+SELECT router_register_expect(
+  (SELECT count(*) FROM env_ins) = cardinality($1::uuid[]) AND (SELECT count(*) FROM num_ins) = cardinality($6::uuid[]),
+  'an envelope id or a document number was already recorded'
+) AS ok`;
+
+/** SQLSTATE raised by router_register_expect (migration 1732000000600). */
+const FAST_PATH_DOES_NOT_APPLY = 'LTR01';
+
 interface Row {
   kind: 'prior' | 'missing' | 'number';
   id: string;
@@ -80,15 +109,30 @@ export class PostgresRoutingRegister implements RoutingRegister {
     this.pool = pgPoolOf(db);
   }
 
-  private async query(values: unknown[]): Promise<Row[]> {
-    if (this.pool) return (await this.pool.query({ name: 'lt_router_record_v1', text: RECORD_SQL, values })).rows as Row[];
-    return this.db.query(RECORD_SQL, values);
+  /** statements that took the fast path / fell back to the full one (tests, logs) */
+  readonly counts = { fast: 0, full: 0 };
+
+  private async query(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    if (this.pool) return (await this.pool.query({ name, text, values })).rows as Row[];
+    return this.db.query(text, values);
+  }
+
+  /** True when every envelope and number was new and is now recorded (nothing else to report). */
+  private async recordAllNew(values: unknown[]): Promise<boolean> {
+    try {
+      await this.query('lt_router_record_fast_v1', FAST_RECORD_SQL, values);
+      this.counts.fast++;
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FAST_PATH_DOES_NOT_APPLY) return false;
+      throw err;
+    }
   }
 
   async record(envelopes: readonly EnvelopeRecord[], numbers: readonly NumberRecord[], receivedAt: Date): Promise<RegisterResult> {
     const result: RegisterResult = { priors: new Map<string, PriorEnvelope>(), numbers: new Map<string, NumberResult>() };
     if (envelopes.length === 0) return result;
-    const rows = await this.query([
+    const values = [
       envelopes.map((r) => r.id),
       envelopes.map((r) => r.sender),
       envelopes.map((r) => r.seq),
@@ -99,7 +143,14 @@ export class PostgresRoutingRegister implements RoutingRegister {
       numbers.map((n) => n.year),
       numbers.map((n) => n.codeNumber),
       numbers.map((n) => n.codeNotation),
-    ]);
+    ];
+    if (await this.recordAllNew(values)) {
+      // every number was taken by its own envelope now: what RECORD_SQL reports in this case
+      for (const n of numbers) result.numbers.set(n.envelopeId, { inserted: true, holder: null });
+      return result;
+    }
+    this.counts.full++;
+    const rows = await this.query('lt_router_record_v1', RECORD_SQL, values);
     for (const row of rows) {
       if (row.kind === 'missing') {
         // another router committed this id while our statement ran: decide again on the next delivery

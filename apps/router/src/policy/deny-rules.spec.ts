@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { LtError } from '@lt/contracts';
 import { ConfigError, loadConfig } from '@lt/platform';
 import { loadDenyPolicy, loadRouterConfig } from '../config';
-import type { AgencyView } from '../directory/directory';
+import type { AgencyView } from '@lt/directory';
 import { compilePattern, DenyRulesPolicy } from './deny-rules';
 import { allOf, defaultRoutingPolicy } from './routing-policy';
 
 function view(code: string, status: AgencyView['status'] = 'active'): AgencyView {
-  return { code, name: code, tier: 'province', parentCode: null, status, successorCode: null, version: 1 };
+  return { code, name: code, tier: 'province', parentCode: null, status, successorCode: null, validFrom: '2020-01-01T00:00:00.000Z', validTo: null, version: 1 };
 }
 const tokens = (code: string) => code.split('.').reverse();
 

@@ -1,5 +1,5 @@
 import { ENVELOPE_KINDS, isAgencyCode, LtError, type EnvelopeKind } from '@lt/contracts';
-import type { AgencyView } from '../directory/directory';
+import type { AgencyView } from '@lt/directory';
 import type { PolicyVerdict, RoutingPolicy } from './routing-policy';
 
 /**

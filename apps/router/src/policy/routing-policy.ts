@@ -1,5 +1,5 @@
 import type { EnvelopeKind } from '@lt/contracts';
-import type { AgencyView } from '../directory/directory';
+import type { AgencyView } from '@lt/directory';
 
 export type PolicyVerdict = { allow: true } | { allow: false; reason: string };
 

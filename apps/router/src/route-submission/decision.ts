@@ -1,6 +1,6 @@
 import type { Envelope, EnvelopeKind, ErrorCode } from '@lt/contracts';
 import type { DecodedJws } from '@lt/crypto';
-import type { KeyView } from '../directory/directory';
+import type { KeyView } from '@lt/directory';
 
 /** One message taken from the submit stream. */
 export interface Submission {

@@ -1,5 +1,5 @@
 import { LIMITS, type ErrorCode, type ParsedSelector } from '@lt/contracts';
-import type { AgencyView, DirectoryReader } from '../directory/directory';
+import type { AgencyView, DirectoryReader } from '@lt/directory';
 import type { Copy } from './decision';
 
 export type RecipientResolution = { ok: true; copies: Copy[] } | { ok: false; reasonCode: ErrorCode; reason: string; details: Record<string, unknown> };

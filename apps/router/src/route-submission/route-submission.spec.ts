@@ -1,6 +1,6 @@
 import { LIMITS, uuidv7, type Envelope } from '@lt/contracts';
 import { signEnvelope } from '@lt/crypto';
-import { Directory } from '../directory/directory';
+import { AgencyDirectory } from '@lt/directory';
 import { DenyRulesPolicy } from '../policy/deny-rules';
 import { allOf, defaultRoutingPolicy } from '../policy/routing-policy';
 import { documentEnvelope, rawSubmission, signedSubmission, testAgency, type AgencySpec, type TestAgency } from '../testing/fixtures';
@@ -30,7 +30,7 @@ const specs: AgencySpec[] = [
   { code: '000.00.00.H22', tier: 'province', notBefore: '2026-11-22T09:00:00.000Z' },
 ];
 const agencies = new Map<string, TestAgency>(specs.map((s) => [s.code, testAgency(s)]));
-const directory = new Directory();
+const directory = new AgencyDirectory();
 for (const a of agencies.values()) expect(directory.apply(a.entry)).toEqual({ applied: true });
 const ctx: RoutingContext = { ns: 'lt', directory, policy: defaultRoutingPolicy };
 

@@ -11,7 +11,7 @@ import {
   type ErrorCode,
 } from '@lt/contracts';
 import { decodeJws, sha256Hex, verifyDecoded, type DecodedJws } from '@lt/crypto';
-import type { AgencyView, DirectoryReader, KeyView } from '../directory/directory';
+import type { AgencyView, DirectoryReader, KeyView } from '@lt/directory';
 import type { RoutingPolicy } from '../policy/routing-policy';
 import type { AwaitingSignature, Copy, Refuse, RoutingDecision, Submission, SubmissionFacts } from './decision';
 import { documentNumberOf } from './document-number';

@@ -3,22 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { topology, uuidv7, type Topology } from '@lt/contracts';
+import { topology, uuidv7, type AgencyReport, type CheckpointResponse, type InclusionProofResponse, type MessageTrace, type Topology } from '@lt/contracts';
 import { importPrivateKey, issueToken } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { createLogger, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
-import {
-  createAuditService,
-  type AuditService,
-  type MessageTrace,
-  type CheckpointResponse,
-  type InclusionProofResponse,
-  type AgencyReport,
-} from '../../../audit/src/index';
-import { fakeJws, inboxHeaders } from '../../../audit/src/testing/fixtures';
-import { run } from '../../../cli/src/main';
-import { createGatewayApp } from '../app';
+import { createAuditService, type AuditService } from '../../apps/audit/src/index';
+import { fakeJws, inboxHeaders } from '../../apps/audit/src/testing/fixtures';
+import { run } from '../../apps/cli/src/main';
+import { createGatewayApp } from '../../apps/gateway/src/app';
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,7 @@
 /**
  * Request-reply surface of the audit service: subject = topology.rpcSubject('audit', method).
- * Pure types and names only (no I/O), shared with the gateway controllers and the CLI.
+ * Pure types and names only (no I/O), shared by the audit service, the gateway controllers, the CLI
+ * and @lt/audit-log (offline verification).
  * Hashes are standard base64 (as in checkpoints and Go's tlog), times ISO-8601 UTC.
  */
 export const AUDIT_RPC = {

@@ -19,10 +19,10 @@ import {
 import { importPrivateKey, issueToken } from '@lt/crypto';
 import { JetStreamPublisher, openAgencyKv } from '@lt/messaging';
 import { keyPaths, newEd25519KeyFile, writeKeyFile, type KeyFile } from '@lt/platform';
-import { HubSigner } from '../../../dossier/src/index';
-import { AGENCIES, DossierFixture, applicantFor } from '../../../dossier/src/testing/dossier-fixture';
-import { createGatewayApp } from '../../../gateway/src/app';
-import { run } from '../main';
+import { HubSigner } from '../../apps/dossier/src/index';
+import { AGENCIES, DossierFixture, applicantFor } from '../../apps/dossier/src/testing/dossier-fixture';
+import { createGatewayApp } from '../../apps/gateway/src/app';
+import { run } from '../../apps/cli/src/main';
 
 jest.setTimeout(60_000);
 

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { decodeCanonicalBase64, decodeHash, parseVerifierKey, rawEd25519PublicKey, type TreeFrontier } from '@lt/tlog';
 import { createPublicKey } from 'node:crypto';
-import { canonicalEntryBytes, type LogEntry } from '../domain/entry';
-import { BUNDLE_FORMAT, type BundleHeader, type VerifyProblem } from '../rpc-contract';
+import { BUNDLE_FORMAT, type BundleHeader, type VerifyProblem } from '@lt/contracts';
+import { canonicalEntryBytes, type LogEntry } from './canonical-entry';
 import { LogChecker, openCheckpoints, type CheckedRecord } from './log-checker';
 
 export interface BundleVerifyOptions {

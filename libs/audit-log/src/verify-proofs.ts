@@ -1,7 +1,6 @@
-import { LtError, type ReceiptBody, type ReceiptItem } from '@lt/contracts';
+import { LtError, type ConsistencyProofResponse, type InclusionProofResponse, type ReceiptBody, type ReceiptItem } from '@lt/contracts';
 import { checkRecord, checkTree, decodeHash, openCheckpoint, parseVerifierKey, type Checkpoint } from '@lt/tlog';
-import { entryLeafHash, type LogEntry } from '../domain/entry';
-import type { ConsistencyProofResponse, InclusionProofResponse } from '../rpc-contract';
+import { entryLeafHash, type LogEntry } from './canonical-entry';
 
 /*
  * Offline checks a verifier runs with nothing but the log's verifier key (vkey): no database,

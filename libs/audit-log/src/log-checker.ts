@@ -1,6 +1,6 @@
 import { appendLeafHashes, frontierRoot, leafHash, openCheckpoint, type NoteVerifier, type TreeFrontier } from '@lt/tlog';
-import { groupByRecord } from '../store/hash-layout';
-import type { VerifyProblem } from '../rpc-contract';
+import type { VerifyProblem } from '@lt/contracts';
+import { groupByRecord } from './hash-layout';
 
 /** One position of the log as the verifier sees it. */
 export interface CheckedRecord {

@@ -1,11 +1,22 @@
-import { MemoryLog, encodeHash, signCheckpoint } from '@lt/tlog';
-import { newEd25519KeyFile } from '@lt/platform';
-import { logKeysFromHubKey } from '../checkpoint/log-keys';
-import { canonicalEntryBytes, entryLeafHash, type LogEntry } from '../domain/entry';
-import { BUNDLE_FORMAT, bundleLine, type BundleHeader } from '../rpc-contract';
+import { generateKeyPairSync } from 'node:crypto';
+import { MemoryLog, createNoteSigner, encodeHash, encodeVerifierKey, signCheckpoint } from '@lt/tlog';
+import { BUNDLE_FORMAT, bundleLine, type BundleHeader } from '@lt/contracts';
+import { canonicalEntryBytes, entryLeafHash, type LogEntry } from './canonical-entry';
 import { parseBundleLine, verifyBundleLines } from './verify-bundle';
 
-const keys = logKeysFromHubKey(newEd25519KeyFile('k1'), 'lienthong.gov.vn/audit');
+/** The log's keys as the audit service derives them from the hub key (apps/audit checkpoint/log-keys.ts). */
+function logKeys(hubKeyId: string, origin: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    origin,
+    signer: createNoteSigner(origin, privateKey),
+    vkey: encodeVerifierKey(origin, publicKey),
+    hubKeyId,
+    hubPublicJwk: publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+  };
+}
+
+const keys = logKeys('k1', 'lienthong.gov.vn/audit');
 
 function entry(seq: number): LogEntry {
   return {
@@ -104,7 +115,7 @@ describe('verifyBundleLines', () => {
   });
 
   it('refuses checkpoints not signed by the pinned key, and a forged start', async () => {
-    const other = logKeysFromHubKey(newEd25519KeyFile('k2'), 'lienthong.gov.vn/audit');
+    const other = logKeys('k2', 'lienthong.gov.vn/audit');
     expect((await verify(bundle(0, 20), other.vkey)).firstProblem).toMatchObject({ reason: 'checkpoint_signature', checkpointSize: 10 });
     const lines = bundle(20, 40);
     const header = JSON.parse(lines[0]) as BundleHeader;
