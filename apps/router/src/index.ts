@@ -151,6 +151,8 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
     async stop() {
       await runner?.stop();
       await processor?.drain();
+      // the acks are plain publishes: make sure the server has them before anyone takes over
+      await deps.nc.flush().catch(() => undefined);
       await feed?.stop();
       await verifier?.close();
     },

@@ -62,7 +62,7 @@ interface Decided {
  *  1. decode, verify, decide every submission (pure; a submission that throws is set aside);
  *  2. record the envelope ids and the Decree 30 numbers (one statement);
  *  3. publish every inbox copy, refusal and event together and await all PubAcks;
- *  4. ack every submission, confirmed by one ackAck on the last (off the critical path).
+ *  4. ack every submission (plain acks; a lost one only means a recognised redelivery).
  * A crash anywhere before 4 leaves the submissions unacked; they come back, find their own rows
  * in the register (same sequence = redelivery), are decided again and re-published under the
  * same message ids, which the streams drop as duplicates.
@@ -124,7 +124,6 @@ export class SubmissionProcessor {
       seen = this.publishTail;
       await seen;
     } while (seen !== this.publishTail);
-    await Promise.all([...this.acking]);
   }
 
   private async finish(items: Item[], decided: Decided | Error, registered: Promise<Outcome[]>): Promise<void> {
@@ -214,23 +213,11 @@ export class SubmissionProcessor {
     await Promise.all(pending);
     await this.crash.afterPublish?.(items.map((i) => i.m));
 
-    // 4. acks: plain acks, then one confirmed ack (ackAck) on the last: the server handles one
-    // connection's messages in order, so that one round trip confirms the batch (a confirmation
-    // per submission cost the server a reply message each). The next batch need not wait: what
-    // they confirm is already stored, and a lost ack only brings back a redelivery (idempotent)
-    if (live.length > 0) {
-      for (let i = 0; i < live.length - 1; i++) live[i]!.m.ack();
-      this.track(
-        live[live.length - 1]!.m.ackAck().then(
-          (confirmed) => {
-            if (!confirmed) this.log.warn({ size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
-          },
-          (err: Error) => {
-            this.log.warn({ err: err.message, size: live.length }, 'acks not confirmed; the submissions will be redelivered and recognised');
-          },
-        ),
-      );
-    }
+    // 4. plain acks, unconfirmed: what they acknowledge is already stored, and an ack lost in a
+    // crash only brings back a redelivery, which the register recognises and the streams
+    // deduplicate. (A confirmed ack cost the server and this thread a request-reply per batch,
+    // i.e. per submission at low rates.) stop() flushes the connection so none is left unsent.
+    for (const it of live) it.m.ack();
     for (const [it, err] of failed) await this.settleFailure(it, err);
     this.count(outcomes);
     this.logOutcomes(outcomes);
@@ -274,13 +261,6 @@ export class SubmissionProcessor {
         }
       }),
     );
-  }
-
-  private readonly acking = new Set<Promise<void>>();
-
-  private track(p: Promise<void>): void {
-    this.acking.add(p);
-    void p.finally(() => this.acking.delete(p));
   }
 
   /**
