@@ -288,6 +288,22 @@ export async function consumerBacklog(nc: NatsConnection, stream: string, durabl
 }
 
 /**
+ * True when the one unacknowledged entry of a work-queue consumer is a phantom: the message at
+ * its ack floor + 1 is no longer in the stream (it was acked and removed, but a kill -9 of
+ * nats-server 2.9 lost the consumer's record of that ack). The server can neither redeliver nor
+ * forget such an entry, so the floor stays there; nothing is undelivered because of it.
+ */
+export async function phantomAtAckFloor(nc: NatsConnection, stream: string, b: ConsumerBacklog): Promise<boolean> {
+  if (b.pending !== 0 || b.ackPending !== 1) return false;
+  const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+  const m = await jsm.streams.getMessage(stream, { seq: b.ackFloor + 1 }).catch((err: Error) => {
+    if (/no message found|not found/i.test(err.message)) return null;
+    throw err;
+  });
+  return m === null;
+}
+
+/**
  * Messages still stored in a work-queue stream although its only consumer acknowledged them
  * (below its ack floor): orphans the server failed to remove. Found by asking for every sequence
  * of the stream's range (a work queue allows no second consumer to read them with).
