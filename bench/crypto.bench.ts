@@ -1,9 +1,7 @@
 /**
  * Ed25519 verification throughput on 2 KB envelopes: jose flattenedVerify vs node:crypto on one
  * thread vs VerifierPool. Numbers, not pass/fail.
- *   npm run build && node dist/bench/crypto.bench.js
- * or, without touching dist/ (NODE_PATH because /tmp has no node_modules for jose):
- *   npx swc bench/crypto.bench.ts libs/crypto libs/contracts -d /tmp/bb -q && NODE_PATH=$PWD/node_modules node /tmp/bb/bench/crypto.bench.js
+ *   npm run bench:crypto        (builds, then runs dist/bench/crypto.bench.js)
  * BENCH_MS sets the time per line (default 2000).
  */
 import { availableParallelism } from 'node:os';

@@ -2,7 +2,7 @@
  * Dossier reports over 1,000,000 dossiers (100 communes and 10 districts, one year), through the
  * report use case and its SQL aggregates, against a raw `SELECT count(*)` baseline measured in the
  * same run. Numbers, not pass/fail.
- *   npx swc apps libs bench -d /tmp/ds -q && NODE_PATH=$PWD/node_modules node /tmp/ds/bench/dossier-report.bench.js
+ *   npm run bench:dossier-report        (builds, then runs dist/bench/dossier-report.bench.js)
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a
  * throwaway lt_test_* database is created and dropped). BENCH_ROWS sets the dossier count,
  * BENCH_RUNS the runs per query (median and best are printed); BENCH_KEEP=1 keeps the database.

@@ -2,9 +2,7 @@
  * Registry CSV import: 10,000 agencies across the four tiers, through the import use case with
  * history rows, one event per agency on the events stream and one KV entry per agency, against a
  * raw multi-row INSERT baseline of the same rows measured in the same run. Numbers, not pass/fail.
- *   npm run build && node dist/bench/registry-import.bench.js
- * or, without touching dist/:
- *   npx swc apps/registry libs bench/registry-import.bench.ts -d /tmp/rb -q && NODE_PATH=$PWD/node_modules node /tmp/rb/bench/registry-import.bench.js
+ *   npm run bench:registry-import        (builds, then runs dist/bench/registry-import.bench.js)
  * Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a throwaway
  * lt_test_* database is created and dropped) and NATS (NATS_URL, default nats://127.0.0.1:4222; a
  * random namespace with file storage like production, deleted afterwards). BENCH_ROWS sets the row count.
@@ -15,6 +13,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { REGISTRY_RPC, topology } from '../libs/contracts/src';
 import { createTestDatabase, insertMany, type TestDatabase } from '../libs/database/src';
+import { syntheticDirectory, syntheticDirectoryCsv, syntheticTierCounts, type SyntheticAgency } from '@lt/directory';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, RpcClient, type NatsConnection } from '../libs/messaging/src';
 import { createRegistryService, type ImportReport } from '../apps/registry/src';
 
@@ -22,40 +21,20 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const ADMIN = { sub: 'bench', role: 'admin' };
 const log = pino({ level: 'silent' });
 
-interface Row {
-  code: string;
-  name: string;
-  tier: string;
-  parent: string;
-  address: string;
-}
-
 /** 20 ministries with 5 units each; 63 provinces with 5 departments, 8 districts of 18 communes; cut to ROWS (parents first). */
-function directory(): Row[] {
-  const rows: Row[] = [];
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  for (let g = 1; g <= 20; g++) {
-    const root = `000.00.00.G${p2(g)}`;
-    rows.push({ code: root, name: `Bộ số ${g}`, tier: 'central', parent: '', address: '' });
-    for (let u = 1; u <= 5; u++) rows.push({ code: `000.00.${p2(u)}.G${p2(g)}`, name: `Tổng cục ${u} thuộc Bộ số ${g}`, tier: 'central', parent: root, address: '' });
-  }
-  for (let h = 10; h < 73; h++) {
-    const root = `000.00.00.H${h}`;
-    rows.push({ code: root, name: `Ủy ban nhân dân tỉnh số ${h}`, tier: 'province', parent: '', address: `Số ${h}, đường Lê Lợi, "Trung tâm"` });
-    for (let d = 1; d <= 5; d++) rows.push({ code: `000.00.${p2(d)}.H${h}`, name: `Sở ${d} tỉnh ${h}`, tier: 'province', parent: root, address: '' });
-    for (let d = 30; d < 38; d++) {
-      const district = `000.00.${d}.H${h}`;
-      rows.push({ code: district, name: `Ủy ban nhân dân huyện ${d}, tỉnh ${h}`, tier: 'district', parent: root, address: '' });
-      for (let c = 1; c <= 18; c++) rows.push({ code: `000.${p2(c)}.${d}.H${h}`, name: `Ủy ban nhân dân xã ${c}, huyện ${d}`, tier: 'commune', parent: district, address: '' });
-    }
-  }
+function directory(): SyntheticAgency[] {
+  const rows = syntheticDirectory({
+    ministries: 20,
+    unitsPerMinistry: 5,
+    firstProvince: 10,
+    provinces: 63,
+    departmentsPerProvince: 5,
+    districtsPerProvince: 8,
+    communesPerDistrict: 18,
+  });
   if (rows.length < ROWS) throw new Error(`the generator makes ${rows.length} rows; BENCH_ROWS ${ROWS} is too many`);
-  return rows.slice(0, ROWS);
-}
-
-function toCsv(rows: Row[]): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return ['code,name,tier,parent_code,address', ...rows.map((r) => [r.code, r.name, r.tier, r.parent, r.address].map(cell).join(','))].join('\r\n') + '\r\n';
+  // an address on each province, quoted in the CSV: the import parses and stores it too
+  return rows.slice(0, ROWS).map((a) => (a.tier === 'province' && !a.parent ? { ...a, address: `Số ${a.code.slice(-2)}, đường Lê Lợi, "Trung tâm"` } : a));
 }
 
 async function countKeys(nc: NatsConnection, ns: string): Promise<number> {
@@ -87,8 +66,8 @@ async function withFreshHub<T>(nc: NatsConnection, fn: (db: TestDatabase, ns: st
 
 async function main(): Promise<void> {
   const rows = directory();
-  const csv = toCsv(rows);
-  const tiers = rows.reduce<Record<string, number>>((m, r) => ((m[r.tier] = (m[r.tier] ?? 0) + 1), m), {});
+  const csv = syntheticDirectoryCsv(rows, ['code', 'name', 'tier', 'parent_code', 'address']);
+  const tiers = syntheticTierCounts(rows);
   console.log(`registry import bench: ${rows.length} agencies ${JSON.stringify(tiers)}, CSV ${(csv.length / 1024).toFixed(0)} KiB`);
   const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'registry-import-bench');
   try {

@@ -1,7 +1,7 @@
 /*
- * @lt/tlog throughput. Run:
- *   npx swc bench/tlog.bench.ts libs -d /tmp/tb --strip-leading-paths=false && node /tmp/tb/bench/tlog.bench.js
- * Optional argument: number of leaves (default 1,000,000).
+ * @lt/tlog throughput (numbers, not pass/fail):
+ *   npm run bench:tlog        (builds, then runs dist/bench/tlog.bench.js)
+ * Optional argument: number of leaves (default 1,000,000), e.g. `npm run bench:tlog -- 100000`.
  */
 import { performance } from 'node:perf_hooks';
 import {

@@ -18,7 +18,8 @@ const SERVICES = ['registry', 'router', 'audit', 'dossier', 'gateway'];
 const ADMIN = { sub: 'npm-start', role: 'admin' };
 
 async function main(): Promise<void> {
-  const dataDir = resolve(ROOT, process.env.LT_DATA_DIR ?? '.data');
+  // validates every hub-wide variable before anything starts; relative data folders are the repository's
+  const dataDir = resolve(ROOT, loadConfig().dataDir);
   const started: Started[] = [];
   const running: { supervisor?: Supervisor } = {};
   const stop = async () => {

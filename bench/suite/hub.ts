@@ -121,7 +121,7 @@ export class BenchHub {
   async start(name: ServiceName, timeoutMs = 60_000): Promise<RunningService> {
     const script = join(BUILD_ROOT, 'apps', name, 'src', 'main.js');
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm run bench does)`);
-    // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services (not allowed in NODE_OPTIONS)
+    // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/prof" to profile the services (not allowed in NODE_OPTIONS)
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...this.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];

@@ -1,6 +1,6 @@
 import { parseAgencyCode } from '@lt/contracts';
 import { loadBenchConfig } from './config';
-import { benchDirectory, toCsv } from './directory';
+import { benchDirectory } from './directory';
 import { natsServerPort } from './procstat';
 import { cpuMsPerUnit } from './report';
 import { prng } from './scenarios';
@@ -96,9 +96,6 @@ describe('bench directory and settings', () => {
     }
     expect(dir.agencies.filter((a) => a.parent === dir.broadcastDistrict && a.tier === 'commune')).toHaveLength(1_000);
     expect(dir.tiers).toEqual({ central: 50, province: 30, district: 19, commune: 1_108 });
-    expect(toCsv(dir.agencies.slice(0, 2))).toBe(
-      'code,name,tier,parent_code\r\n000.00.00.G01,Bộ số 1,central,\r\n000.00.01.G01,Tổng cục 1 thuộc Bộ số 1,central,000.00.00.G01\r\n',
-    );
   });
 
   it('reads the knobs, with quick defaults and errors naming the variable', () => {

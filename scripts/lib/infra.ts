@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /**
- * Finds or starts the two servers the hub needs. Order of preference (DESIGN.md "Running it"):
+ * Finds or starts the two servers the hub needs. Order of preference (README.md, `npm start`):
  * an explicit URL, a server already listening on the default port, else one started here under
  * the data folder from the Debian packages. A missing package gets a message naming it.
  */

@@ -65,7 +65,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
-/** What the SDK logs when the server hands over a copy whose ack it had confirmed (libs/sdk client.ts). */
+/** What the SDK logs when the server hands over a copy whose ack it had confirmed (libs/sdk client/inbox-reader.ts). */
 const SDK_ALREADY_ACKED = 'inbox copy already acknowledged; acked again, not handed over twice';
 
 describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {

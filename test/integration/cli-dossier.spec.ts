@@ -3,23 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
-  HEADERS,
   HUB_KEYS_KV_KEY,
   LtError,
   codeToSubjectTokens,
   toVnLocalDate,
   uuidv7,
-  type AgencyKvEntry,
   type DossierBody,
   type DossierView,
   type Envelope,
   type FlattenedJws,
   type StatusBody,
 } from '@lt/contracts';
-import { importPrivateKey, issueToken } from '@lt/crypto';
-import { JetStreamPublisher, openAgencyKv } from '@lt/messaging';
-import { keyPaths, newEd25519KeyFile, writeKeyFile, type KeyFile } from '@lt/platform';
-import { HubSigner } from '../../apps/dossier/src/index';
+import { HubSigner, importPrivateKey, issueToken } from '@lt/crypto';
+import { testAgency } from '@lt/directory';
+import { HubInboxWriter, JetStreamPublisher, openAgencyKv } from '@lt/messaging';
+import { keyPaths, writeKeyFile, type KeyFile } from '@lt/platform';
 import { AGENCIES, DossierFixture, applicantFor } from '../../apps/dossier/src/testing/dossier-fixture';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 import { run } from '../../apps/cli/src/main';
@@ -60,7 +58,6 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
   beforeAll(async () => {
     f = await DossierFixture.create();
     f.clock.set(new Date());
-    await f.service.start();
     dataDir = mkdtempSync(join(tmpdir(), 'lt-dossier-cli-'));
     writeKeyFile(keyPaths.hub(dataDir), f.hubKey);
 
@@ -74,32 +71,16 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
       [AGENCIES.closedDistrict]: 'district',
     };
     for (const [code, tier] of Object.entries(tiers)) {
-      const k = newEd25519KeyFile('k1');
-      keys.set(code, k);
-      writeKeyFile(keyPaths.agency(dataDir, code), k);
-      const entry: AgencyKvEntry = {
-        agency: {
-          code,
-          name: code,
-          tier,
-          parentCode: null,
-          status: code === AGENCIES.closedDistrict ? 'closed' : 'active',
-          successorCode: null,
-          validFrom: '2020-01-01T00:00:00.000Z',
-          validTo: null,
-          version: 1,
-        },
-        keys: [
-          { kid: `${code}#k1`, keyId: 'k1', alg: 'EdDSA', publicJwk: k.publicJwk, notBefore: '2020-01-01T00:00:00.000Z', notAfter: null, revokedAt: null },
-        ],
-      };
-      await kv.put(codeToSubjectTokens(code), JSON.stringify(entry));
+      const agency = testAgency(code, { name: code, tier, status: code === AGENCIES.closedDistrict ? 'closed' : 'active' });
+      keys.set(code, agency.key);
+      writeKeyFile(keyPaths.agency(dataDir, code), agency.key);
+      await kv.put(codeToSubjectTokens(code), JSON.stringify(agency.entry));
     }
     const signer = new HubSigner(f.hubKey);
     await kv.put(HUB_KEYS_KV_KEY, JSON.stringify({ keys: [{ kid: signer.kid, alg: 'EdDSA', publicJwk: f.hubKey.publicJwk }] }));
 
     // stand-in router: apply dossier submissions, bounce refusals as a hub-signed status 02
-    const publisher = new JetStreamPublisher(f.nc, f.topo);
+    const hubInbox = new HubInboxWriter(new JetStreamPublisher(f.nc, f.topo), f.topo, signer);
     const sub = f.nc.subscribe(f.topo.submitWildcard, {
       callback: (_e, m) => {
         const jws = JSON.parse(new TextDecoder().decode(m.data)) as FlattenedJws;
@@ -115,11 +96,7 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
             issuedAt: new Date().toISOString(),
             body: { responseFor: envelope.id, statusCode: '02', reasonCode: e.code, description: e.message },
           };
-          await publisher.publish(f.topo.inboxSubject(envelope.from), JSON.stringify(signer.sign(bounce).jws), `${bounce.id}:${envelope.from}`, {
-            [HEADERS.responseFor]: envelope.id,
-            [HEADERS.hubSigned]: '1',
-            [HEADERS.kind]: 'status',
-          });
+          await hubInbox.deliver(bounce, { responseFor: envelope.id, statusCode: '02' });
         });
       },
     });

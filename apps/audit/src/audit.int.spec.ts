@@ -11,6 +11,7 @@ import {
   topology,
   uuidv7,
   validateEnvelope,
+  type AgencyReport,
   type BundleHeader,
   type CheckpointResponse,
   type Envelope,
@@ -24,7 +25,7 @@ import { createLogger, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { AgencyDirectory, verifyInbound } from '@lt/sdk';
 import { verifyBundleFile, verifyConsistencyProof, verifyInclusionProof, verifyReceipt } from '@lt/audit-log';
 import { createAuditService, type AuditService } from './index';
-import { AUDIT_INBOX_CONSUMER } from './append-entries/consumers';
+import { AUDIT_INBOX_CONSUMER } from './use-cases/append-entries/consumers';
 import { fakeJws, hubEvent, inboxHeaders, type CopySpec } from './testing/fixtures';
 
 const A = '000.00.00.H41';
@@ -435,6 +436,33 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     writeFileSync(file, lines.join('\n') + '\n');
     expect((await verifyBundleFile(file, { vkey: logKeysFromHubKey(other, 'lienthong.gov.vn/audit').vkey })).firstProblem?.reason).toBe('checkpoint_signature');
     expect(readFileSync(file, 'utf8').length).toBeGreaterThan(0);
+  });
+
+  it('answers every AUDIT_RPC method over request-reply as it answers in process; refusals keep their codes', async () => {
+    const rpc = new RpcClient(nc);
+    const call = <T>(method: string, payload?: unknown) => rpc.call<T>(topo.rpcSubject('audit', method), payload);
+    const cp = await svc.checkpoint();
+    expect(await call(AUDIT_RPC.checkpoint)).toEqual(cp);
+    expect(await call(AUDIT_RPC.inclusionProof, { seq: 3, treeSize: cp.treeSize })).toEqual(await svc.proveInclusion({ seq: 3, treeSize: cp.treeSize }));
+    expect(await call(AUDIT_RPC.consistencyProof, { from: 1, to: cp.treeSize })).toEqual(await svc.proveConsistency({ from: 1, to: cp.treeSize }));
+    expect(await call(AUDIT_RPC.trace, { messageId: flow.docId })).toEqual(await svc.trace(flow.docId));
+    const period = { code: A, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const report = await call<AgencyReport>(AUDIT_RPC.agencyReport, period);
+    expect({ ...report, generatedAt: '' }).toEqual({ ...(await svc.agencyReport(period)), generatedAt: '' });
+    // no payload at all: the whole log
+    const header = await call<BundleHeader>(AUDIT_RPC.exportBegin);
+    expect({ ...header, exportedAt: '' }).toEqual({ ...(await svc.exportBegin({})), exportedAt: '' });
+    const page = { fromSeq: 0, toSeq: header.endSize, limit: 10 };
+    expect(await call(AUDIT_RPC.exportEntries, page)).toEqual(await svc.exportEntries(page));
+    expect(await call(AUDIT_RPC.verify)).toMatchObject({ ok: true, fromSeq: 0, toSeq: await svc.treeSize(), firstProblem: null });
+
+    await expect(call(AUDIT_RPC.trace, {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'messageId' } });
+    await expect(call(AUDIT_RPC.trace, { messageId: uuidv7() })).rejects.toMatchObject({ code: 'UNKNOWN_MESSAGE' });
+    await expect(call(AUDIT_RPC.inclusionProof, { seq: 1_000_000 })).rejects.toMatchObject({ code: 'NOT_FOUND', details: { seq: 1_000_000 } });
+    await expect(call(AUDIT_RPC.consistencyProof)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'from' } });
+    await expect(call(AUDIT_RPC.agencyReport, { code: 'nope' })).rejects.toMatchObject({ code: 'INVALID_AGENCY_CODE' });
+    await expect(call(AUDIT_RPC.exportEntries, {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'fromSeq' } });
+    await expect(call(AUDIT_RPC.verify, { fromSeq: -1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'fromSeq' } });
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE; a superuser who disables the triggers is caught naming the position', async () => {

@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LtError, type ErrorBody } from '@lt/contracts';
 import { importPrivateKey, issueToken } from '@lt/crypto';
-import { keyPaths, readKeyFile } from '@lt/platform';
+import { keyPaths, loadCliSettings, readKeyFile, type CliSettings } from '@lt/platform';
 
 /**
  * What every command needs: where the gateway and data folder are, a bearer token, and output
  * helpers that honour --json. Operators on the hub machine get an admin token minted from the
- * local hub key when none is given; elsewhere they pass --token or LT_TOKEN.
+ * local hub key when none is given; elsewhere they pass --token or LT_TOKEN. Options take precedence
+ * over the environment, which is read through the configuration schema (loadCliSettings).
  */
 export interface GlobalOptions {
   json?: boolean;
@@ -17,26 +18,33 @@ export interface GlobalOptions {
 }
 
 export class CliContext {
+  private settings?: CliSettings;
+
   constructor(readonly opts: GlobalOptions) {}
 
+  /** read when first needed, so a command that needs none of it never fails on it */
+  private get env(): CliSettings {
+    return (this.settings ??= loadCliSettings(process.env));
+  }
+
   get gatewayUrl(): string {
-    return (this.opts.gateway ?? process.env.LT_GATEWAY_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}`).replace(/\/$/, '');
+    return this.opts.gateway ? this.opts.gateway.replace(/\/$/, '') : this.env.gatewayUrl;
   }
 
   get dataDir(): string {
-    return resolve(this.opts.dataDir ?? process.env.LT_DATA_DIR ?? '.data');
+    return resolve(this.opts.dataDir ?? this.env.dataDir);
   }
 
   get natsUrl(): string {
-    return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+    return this.env.natsUrl;
   }
 
   get ns(): string {
-    return process.env.LT_NAMESPACE ?? 'lt';
+    return this.env.ns;
   }
 
   token(role: 'admin' | 'auditor' = 'admin'): string {
-    const t = this.opts.token ?? process.env.LT_TOKEN;
+    const t = this.opts.token ?? this.env.token;
     if (t) return t;
     const path = keyPaths.hub(this.dataDir);
     if (!existsSync(path)) {

@@ -3,7 +3,6 @@ import { createPublicKey } from 'node:crypto';
 import {
   DOSSIER_CODE_HEADER,
   HEADERS,
-  computeReport,
   validateDossierHubBody,
   type DossierAppliedBody,
   type DossierReport,
@@ -11,6 +10,7 @@ import {
   type Envelope,
   type FlattenedJws,
 } from '@lt/contracts';
+import { computeReport } from '@lt/dossier-domain';
 import { AGENCIES, DossierFixture, vn } from './testing/dossier-fixture';
 
 const LAND = 'DEMO-DD-GCN-LANDAU'; // 30 working days; district step 20, province step 8

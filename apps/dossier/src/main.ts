@@ -1,30 +1,35 @@
-import { connectNats } from '@lt/messaging';
+import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { createLogger, loadConfig, loadOrCreateHubKey, runService } from '@lt/platform';
-import { createDossierService, loadDossierSettings } from './index';
+import { bootHubService, connectNats } from '@lt/messaging';
+import { createLogger, loadConfig, loadDossierSettings, loadOrCreateHubKey, runService } from '@lt/platform';
+import { DossierModule } from './dossier.module';
 
+/** Dossier process: dossiers in PostgreSQL, agencies from the registry's KV directory, request-reply and hub-signed notices over NATS. */
 const log = createLogger('dossier');
 
 void runService(log, async () => {
   const cfg = loadConfig();
   const settings = loadDossierSettings();
   const hubKey = loadOrCreateHubKey(cfg.dataDir);
+  const topo = topology(cfg.ns);
   const nc = await connectNats(cfg.natsUrl, 'lienthong-dossier');
   const ds = await openDataSource(cfg.databaseUrl);
-  const service = createDossierService({
-    nc,
-    ds,
-    ns: cfg.ns,
-    log,
-    hubKey,
-    hubAgency: cfg.hubAgency,
-    calendarDir: settings.calendarDir,
-    proceduresFile: settings.proceduresFile,
-    scanIntervalMs: settings.scanIntervalMs,
-  });
-  await service.start();
+  const app = await bootHubService(
+    DossierModule.forRoot({
+      nc,
+      ds,
+      topology: topo,
+      log,
+      hubKey,
+      hubAgency: cfg.hubAgency,
+      calendarDir: settings.calendarDir,
+      proceduresFile: settings.proceduresFile,
+      scanIntervalMs: settings.scanIntervalMs,
+    }),
+    { nc, log, topology: topo, service: 'dossier' },
+  );
   return async () => {
-    await service.stop();
+    await app.close();
     await nc.drain().catch(() => undefined);
     await ds.destroy().catch(() => undefined);
   };

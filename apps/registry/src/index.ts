@@ -1,6 +1,7 @@
 export { createRegistryService, type RegistryService, type RegistryServiceDeps } from './registry.service';
-export { buildUseCases, type RegistryUseCases } from './registry.use-cases';
-export { importReplicaSubject } from './rpc/registry.rpc';
+export { RegistryModule, type RegistryModuleDeps } from './registry.module';
+export type { RegistryUseCases } from './registry.use-cases';
+export { importReplicaSubject } from './adapters/rpc-import-forwarder';
 export { resolveFinalSuccessor, tierProblem } from './domain/agency-rules';
 export { toKvEntry, toHubEvent, type AgencyWithKeys, type RegistryEventData, type RegistryChangeType } from './domain/agency';
 export type { AgencyDetails } from './use-cases/get-agency/get-agency.use-case';

@@ -1,22 +1,24 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { connectNats, ensureTopology } from '@lt/messaging';
+import { bootHubService, connectNats, ensureTopology } from '@lt/messaging';
 import { createLogger, loadConfig, runService } from '@lt/platform';
-import { createRegistryService } from './registry.service';
+import { RegistryModule } from './registry.module';
+import { newReplicaId } from './use-cases/import-agencies/import-agencies.use-case';
 
 /** Registry process: PostgreSQL is the source of truth, NATS carries its events, KV mirror and request-reply. */
 const log = createLogger('registry');
 
 void runService(log, async () => {
   const config = loadConfig();
-  const nc = await connectNats(config.natsUrl, 'registry');
+  const topo = topology(config.ns);
+  const nc = await connectNats(config.natsUrl, 'lienthong-registry');
   // idempotent: the streams and the bucket exist before the first change is published
-  await ensureTopology(nc, topology(config.ns), { inboxMaxAgeDays: config.inboxMaxAgeDays });
+  await ensureTopology(nc, topo, { inboxMaxAgeDays: config.inboxMaxAgeDays });
   const ds = await openDataSource(config.databaseUrl, { extra: { max: 10, application_name: 'lienthong-registry' } });
-  const service = createRegistryService({ ds, nc, ns: config.ns, log });
-  await service.start();
+  const replicaId = newReplicaId();
+  const app = await bootHubService(RegistryModule.forRoot({ ds, nc, topology: topo, log, replicaId }), { nc, log, topology: topo, service: 'registry', replicaId });
   return async () => {
-    await service.stop();
+    await app.close();
     await nc.drain();
     await ds.destroy();
   };

@@ -7,7 +7,8 @@ import { connectNats, destroyTopology, ensureTopology, openAgencyKv, RpcClient, 
 import { FixedClock } from '@lt/platform';
 import pino from 'pino';
 import { PostgresAgencyRepository } from './adapters/postgres-agency.repository';
-import type { AgencyWithKeys, RegistryEventData } from './domain/agency';
+import type { AgencyWithKeys, RegistryChangeType } from './domain/agency';
+import { importReplicaSubject } from './adapters/rpc-import-forwarder';
 import { createRegistryService, type RegistryService } from './registry.service';
 import { ADMIN, publicJwk, SEED_CSV } from './testing/registry-test-kit';
 import type { ImportReport } from './use-cases/import-agencies/import-agencies.use-case';
@@ -39,10 +40,10 @@ async function kvEntry(code: string): Promise<AgencyKvEntry | null> {
   return e && e.length > 0 ? (e.json() as AgencyKvEntry) : null;
 }
 
-async function allEvents(): Promise<Array<HubEvent<RegistryEventData>>> {
+async function allEvents(): Promise<Array<HubEvent<RegistryChangeType>>> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(topo.streams.events);
-  const out: Array<HubEvent<RegistryEventData>> = [];
+  const out: Array<HubEvent<RegistryChangeType>> = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(topo.streams.events, { seq });
     if (m) out.push(m.json());
@@ -218,6 +219,15 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
     expect(r).toMatchObject({ total: 12, created: 12, failed: 0 });
     const gone = await fails(call(REGISTRY_RPC.importCsv, { action: 'commit', importId }));
     expect(gone.code).toBe('NOT_FOUND');
+
+    // each replica answers on its own import subject, named by the id its sessions carry
+    const held = replica.useCases.importAgencies.begin(ADMIN, 'partial');
+    const own = importReplicaSubject(topo, held.importId.split('_')[0]!);
+    await expect(client.call(own, { action: 'abort', importId: held.importId })).resolves.toEqual({ aborted: true });
+    const elsewhere = service.useCases.importAgencies.begin(ADMIN, 'partial');
+    // a request arriving on a replica's own subject is never handed on: the other replica does not hold it
+    await expect(client.call(own, { action: 'abort', importId: elsewhere.importId })).resolves.toEqual({ aborted: false });
+    await expect(call(REGISTRY_RPC.importCsv, { action: 'abort', importId: elsewhere.importId })).resolves.toEqual({ aborted: true });
   });
 
   it('re-importing the seed changes nothing and publishes nothing', async () => {
@@ -276,5 +286,21 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
     await replica.relay.flush();
     expect((await kvEntry('000.00.00.G12'))!.agency.name).toBe('Bộ Tài chính (crash test)');
     expect((await allEvents()).filter((e) => e.id === eventId)).toHaveLength(1);
+  });
+
+  it('boots without request-reply for in-process callers (serveRpc: false) and stops cleanly', async () => {
+    const local = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock, import: { instanceId: 'offline1' } });
+    expect(() => local.useCases).toThrow(/not started/);
+    await local.start({ serveRpc: false });
+    try {
+      expect((await local.useCases.getAgency.execute('000.00.00.H41')).code).toBe('000.00.00.H41');
+      expect(local.useCases.importAgencies.begin(ADMIN, 'partial').importId).toMatch(/^offline1_/);
+      await local.relay.flush();
+      const unserved = await fails(client.call(importReplicaSubject(topo, 'offline1'), { action: 'abort', importId: 'offline1_x' }, 500));
+      expect(unserved.code).toBe('UNAVAILABLE');
+    } finally {
+      await local.stop();
+    }
+    expect(() => local.relay).toThrow(/not started/);
   });
 });

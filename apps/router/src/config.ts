@@ -1,29 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LtError } from '@lt/contracts';
-import { ConfigError, envInt } from '@lt/platform';
+import { ConfigError, loadRouterSettings, type Env, type RouterSettings } from '@lt/platform';
 import { DenyRulesPolicy } from './policy/deny-rules';
 
-export type VerifyMode = 'inline' | 'pool';
-
-/** Router settings beyond the hub-wide ones (libs/platform loadConfig). */
-export interface RouterConfig {
-  /** LT_ROUTING_DENY: JSON array of deny rules, or a path to a file holding one (policy/deny-rules.ts) */
+/** Router settings (libs/platform loadRouterSettings) with LT_ROUTING_DENY turned into a policy. */
+export interface RouterConfig extends Omit<RouterSettings, 'denyRules'> {
+  /** LT_ROUTING_DENY: null when unset */
   denyPolicy: DenyRulesPolicy | null;
-  /** LT_ROUTER_MAX_BATCH: submissions handed to one batch */
-  maxBatch: number;
-  /** LT_ROUTER_LINGER_MS: how long a batch that is not full waits for more submissions */
-  lingerMs: number;
-  /** LT_ROUTER_MAX_DELIVER: deliveries before a submission that keeps failing is dead-lettered */
-  maxDeliver: number;
-  /** LT_ROUTER_VERIFY: `inline` (node:crypto on the router's thread) or `pool` (worker threads for large batches) */
-  verify: VerifyMode;
-  /** LT_ROUTER_POOL_THRESHOLD: smallest batch sent to the worker pool in `pool` mode */
-  poolThreshold: number;
-  /** LT_ROUTER_ACK_WAIT_MS: how long a crashed router's unacked batch stays invisible before redelivery */
-  ackWaitMs: number;
 }
-
-type Env = Record<string, string | undefined>;
 
 /** Reads LT_ROUTING_DENY: inline JSON when it starts with `[`, else a file path. */
 export function loadDenyPolicy(raw: string | undefined): DenyRulesPolicy | null {
@@ -49,16 +33,8 @@ export function loadDenyPolicy(raw: string | undefined): DenyRulesPolicy | null 
   }
 }
 
+/** The router's settings, validated; a wrong value throws ConfigError naming the variable. */
 export function loadRouterConfig(env: Env = process.env): RouterConfig {
-  const verify = env.LT_ROUTER_VERIFY ?? 'inline';
-  if (verify !== 'inline' && verify !== 'pool') throw new ConfigError('LT_ROUTER_VERIFY', `must be inline or pool (got ${JSON.stringify(verify)})`);
-  return {
-    denyPolicy: loadDenyPolicy(env.LT_ROUTING_DENY),
-    maxBatch: envInt(env, 'LT_ROUTER_MAX_BATCH', 512, 1, 5000),
-    lingerMs: envInt(env, 'LT_ROUTER_LINGER_MS', 0, 0, 1000),
-    maxDeliver: envInt(env, 'LT_ROUTER_MAX_DELIVER', 8, 1, 1000),
-    verify,
-    poolThreshold: envInt(env, 'LT_ROUTER_POOL_THRESHOLD', 64, 1, 100_000),
-    ackWaitMs: envInt(env, 'LT_ROUTER_ACK_WAIT_MS', 30_000, 1_000, 3_600_000),
-  };
+  const { denyRules, ...settings } = loadRouterSettings(env);
+  return { ...settings, denyPolicy: loadDenyPolicy(denyRules) };
 }

@@ -1,34 +1,43 @@
 import { topology } from '@lt/contracts';
+import { HubSigner } from '@lt/crypto';
 import { openDataSource } from '@lt/database';
-import { connectNats, ensureTopology } from '@lt/messaging';
+import { bootHubService, connectNats, ensureTopology } from '@lt/messaging';
 import { createLogger, loadConfig, loadOrCreateHubKey, runService } from '@lt/platform';
 import { loadRouterConfig } from './config';
-import { createRouterService } from './index';
+import { RouterModule } from './router.module';
 
 const log = createLogger('router');
 
 void runService(log, async () => {
   const cfg = loadConfig();
   const rc = loadRouterConfig();
+  const topo = topology(cfg.ns);
   // no async stack trace per request: capturing one costs about 8% of the router's CPU at full load
   const nc = await connectNats(cfg.natsUrl, 'lienthong-router', { noAsyncTraces: true });
   const ds = await openDataSource(cfg.databaseUrl, { extra: { max: 4, application_name: 'lienthong-router' } });
   // idempotent: the router can boot before (or without) npm start's setup step
-  await ensureTopology(nc, topology(cfg.ns), { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
-  const router = createRouterService({
+  await ensureTopology(nc, topo, { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
+  const router = RouterModule.forRoot({
     nc,
     ds,
-    ns: cfg.ns,
+    topology: topo,
     log,
-    hubKey: loadOrCreateHubKey(cfg.dataDir),
+    signer: new HubSigner(loadOrCreateHubKey(cfg.dataDir)),
     hubAgency: cfg.hubAgency,
     ...(rc.denyPolicy ? { policy: rc.denyPolicy } : {}),
-    options: { maxBatch: rc.maxBatch, lingerMs: rc.lingerMs, maxDeliver: rc.maxDeliver, verify: rc.verify, poolThreshold: rc.poolThreshold, ackWaitMs: rc.ackWaitMs },
+    options: {
+      maxBatch: rc.maxBatch,
+      lingerMs: rc.lingerMs,
+      maxDeliver: rc.maxDeliver,
+      verify: rc.verify,
+      poolThreshold: rc.poolThreshold,
+      ackWaitMs: rc.ackWaitMs,
+    },
   });
-  await router.start();
+  const app = await bootHubService(router, { nc, log, topology: topo, service: 'router' });
   if (rc.denyPolicy) log.info({ rules: rc.denyPolicy.size }, 'routing deny rules loaded');
   return async () => {
-    await router.stop();
+    await app.close();
     await nc.drain();
     await ds.destroy();
   };

@@ -1,7 +1,7 @@
 import { HEADERS, type Envelope } from '@lt/contracts';
 import { signEnvelope } from '@lt/crypto';
 import { connectNats, type JsMsg, type NatsConnection } from '@lt/messaging';
-import type { CrashPoints } from './submission-processor';
+import type { CrashPoints } from './use-cases/route-submission/submission-processor';
 import { createHarness, NATS_URL, type Harness } from './testing/harness';
 import { documentEnvelope, testAgency, type TestAgency } from './testing/fixtures';
 

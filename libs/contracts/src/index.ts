@@ -3,6 +3,7 @@ export * from './tiers';
 export * from './agency-code/agency-code';
 export * from './agency-code/selectors';
 export * from './messaging/topology';
+export * from './messaging/inbox-headers';
 export * from './envelope/envelope';
 export * from './envelope/document';
 export * from './envelope/status';

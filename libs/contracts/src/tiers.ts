@@ -1,4 +1,4 @@
-/** Administrative tier, stored explicitly: code level is not the tier (see VN-EGOV.md). */
+/** Administrative tier, stored explicitly: code level is not the tier (a provincial department and a district are both level 2). */
 export const TIERS = ['central', 'province', 'district', 'commune'] as const;
 export type Tier = (typeof TIERS)[number];
 

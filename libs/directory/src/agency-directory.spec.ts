@@ -1,6 +1,6 @@
 import { codeToSubjectTokens, HUB_KEYS_KV_KEY } from '@lt/contracts';
 import { AgencyDirectory } from './agency-directory';
-import { publicJwk, testEntry, withAgency } from './testing/fixtures';
+import { testAgency, testPublicJwk, withAgency } from './testing/agency-entries';
 
 const P = '000.00.00.H41';
 const C = '000.00.05.H41';
@@ -9,8 +9,8 @@ const kvKey = codeToSubjectTokens;
 describe('AgencyDirectory', () => {
   it('holds agencies, keys (imported once) and the children index', () => {
     const dir = new AgencyDirectory();
-    const parent = testEntry(P);
-    const child = testEntry(C, { parentCode: P, tier: 'district' });
+    const parent = testAgency(P);
+    const child = testAgency(C, { parentCode: P, tier: 'district' });
     expect(dir.apply(parent.entry)).toEqual({ applied: true });
     expect(dir.apply(child.entry)).toEqual({ applied: true });
     expect(dir.size).toBe(2);
@@ -30,7 +30,7 @@ describe('AgencyDirectory', () => {
     expect(dir.key(child.kid)!.key).toBe(key.key);
     expect(dir.agency(C)!.status).toBe('suspended');
     // new material under the same kid is imported again
-    const rotated = { ...child.entry, agency: { ...child.entry.agency, version: 3 }, keys: [{ ...child.entry.keys[0]!, publicJwk: publicJwk() }] };
+    const rotated = { ...child.entry, agency: { ...child.entry.agency, version: 3 }, keys: [{ ...child.entry.keys[0]!, publicJwk: testPublicJwk() }] };
     dir.apply(rotated);
     expect(dir.key(child.kid)!.key).not.toBe(key.key);
     expect(dir.key(child.kid)!.key).not.toBeNull();
@@ -38,7 +38,7 @@ describe('AgencyDirectory', () => {
 
   it('turns key times into milliseconds and keeps the ISO strings', () => {
     const dir = new AgencyDirectory();
-    const a = testEntry(P, { notAfter: '2030-01-01T00:00:00.000Z', revokedAt: '2026-05-01T00:00:00.000Z' });
+    const a = testAgency(P, { notAfter: '2030-01-01T00:00:00.000Z', revokedAt: '2026-05-01T00:00:00.000Z' });
     dir.apply(a.entry);
     expect(dir.key(a.kid)).toMatchObject({ notAfterMs: Date.parse('2030-01-01T00:00:00.000Z'), revokedAtMs: Date.parse('2026-05-01T00:00:00.000Z') });
     expect(dir.key(a.kid)!.entry.revokedAt).toBe('2026-05-01T00:00:00.000Z');
@@ -46,7 +46,7 @@ describe('AgencyDirectory', () => {
 
   it('ignores an older version than the one held', () => {
     const dir = new AgencyDirectory();
-    const a = testEntry(P, { version: 3 });
+    const a = testAgency(P, { version: 3 });
     dir.apply(a.entry);
     expect(dir.apply(withAgency(a.entry, { version: 2, status: 'closed' }))).toMatchObject({ applied: false, reason: expect.stringMatching(/stale version/) });
     expect(dir.agency(P)!.status).toBe('active');
@@ -56,7 +56,7 @@ describe('AgencyDirectory', () => {
 
   it('moves an agency in the children index when its parent changes, and forgets removed agencies and keys', () => {
     const dir = new AgencyDirectory();
-    const child = testEntry(C, { parentCode: P });
+    const child = testAgency(C, { parentCode: P });
     dir.apply(child.entry);
     dir.apply(withAgency(child.entry, { parentCode: '000.00.00.H49', version: 2 }));
     expect(dir.children(P)).toEqual([]);
@@ -75,7 +75,7 @@ describe('AgencyDirectory', () => {
     const dir = new AgencyDirectory();
     expect(dir.apply(null)).toMatchObject({ applied: false, reason: 'entry is not an object' });
     expect(dir.apply({ agency: { code: 'H41' }, keys: [] })).toMatchObject({ applied: false, reason: expect.stringMatching(/agency.code/) });
-    const a = testEntry(P);
+    const a = testAgency(P);
     const bad = (patch: object, keys: unknown = a.entry.keys) => dir.apply({ agency: { ...a.entry.agency, ...patch }, keys });
     expect(bad({ tier: 'galaxy' })).toMatchObject({ applied: false, reason: expect.stringMatching(/agency.tier/) });
     expect(bad({ status: 'gone' })).toMatchObject({ applied: false, reason: expect.stringMatching(/agency.status/) });
@@ -88,7 +88,7 @@ describe('AgencyDirectory', () => {
     expect(bad({}, [{ ...a.entry.keys[0]!, revokedAt: 'never' }])).toMatchObject({ applied: false, reason: expect.stringMatching(/revokedAt/) });
     expect(dir.size).toBe(0);
 
-    const other = testEntry('000.00.00.G12');
+    const other = testAgency('000.00.00.G12');
     expect(dir.apply({ ...a.entry, keys: [...a.entry.keys, ...other.entry.keys] })).toEqual({ applied: true });
     expect(dir.key(other.kid)).toBeUndefined();
     expect(dir.kidsOf(P)).toEqual([a.kid]);
@@ -98,7 +98,7 @@ describe('AgencyDirectory', () => {
     expect(dir.key(a.kid)).toBeDefined();
 
     // a JWK that cannot be imported leaves a key that verifies nothing, and says why
-    const broken = testEntry('000.00.00.H49');
+    const broken = testAgency('000.00.00.H49');
     dir.apply({ ...broken.entry, keys: [{ ...broken.entry.keys[0]!, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'short' } }] });
     expect(dir.key(broken.kid)!.key).toBeNull();
     expect(dir.key(broken.kid)!.importError).toMatch(/jwk/i);
@@ -107,7 +107,7 @@ describe('AgencyDirectory', () => {
   describe('applyKv (what the KV feed calls)', () => {
     it('stores an entry under its own KV key and removes it on a deletion', () => {
       const dir = new AgencyDirectory();
-      const a = testEntry(P);
+      const a = testAgency(P);
       expect(dir.applyKv(kvKey(P), a.entry)).toEqual({ applied: true });
       expect(dir.agency(P)?.code).toBe(P);
       expect(dir.applyKv(kvKey(P), null)).toEqual({ applied: true });
@@ -119,7 +119,7 @@ describe('AgencyDirectory', () => {
 
     it('refuses an entry naming another agency than its key, and keys that are not agency codes', () => {
       const dir = new AgencyDirectory();
-      const a = testEntry(P);
+      const a = testAgency(P);
       expect(dir.applyKv(kvKey(C), a.entry)).toMatchObject({ applied: false, reason: expect.stringMatching(/not the agency of KV key/) });
       expect(dir.has(P) || dir.has(C)).toBe(false);
       expect(dir.applyKv('H41.00.00', a.entry)).toMatchObject({ applied: false, reason: expect.stringMatching(/not an agency code/) });
@@ -134,8 +134,8 @@ describe('AgencyDirectory', () => {
 
     it('holds the hub keys, replaces the list on each update and clears it on deletion', () => {
       const dir = new AgencyDirectory();
-      const k1 = { kid: 'hub#h1', alg: 'EdDSA' as const, publicJwk: publicJwk() };
-      const k2 = { kid: 'hub#h2', alg: 'EdDSA' as const, publicJwk: publicJwk() };
+      const k1 = { kid: 'hub#h1', alg: 'EdDSA' as const, publicJwk: testPublicJwk() };
+      const k2 = { kid: 'hub#h2', alg: 'EdDSA' as const, publicJwk: testPublicJwk() };
       expect(dir.applyKv(HUB_KEYS_KV_KEY, { keys: [k1] })).toEqual({ applied: true });
       const first = dir.hubKey('hub#h1')!;
       expect(first).toMatchObject({ kid: 'hub#h1', alg: 'EdDSA', importError: null });
@@ -152,7 +152,7 @@ describe('AgencyDirectory', () => {
 
     it('refuses a malformed hub keys value and keeps the list held', () => {
       const dir = new AgencyDirectory();
-      const k1 = { kid: 'hub#h1', alg: 'EdDSA' as const, publicJwk: publicJwk() };
+      const k1 = { kid: 'hub#h1', alg: 'EdDSA' as const, publicJwk: testPublicJwk() };
       dir.applyHubKeys({ keys: [k1] });
       expect(dir.applyKv(HUB_KEYS_KV_KEY, { keys: 'none' })).toMatchObject({ applied: false, reason: expect.stringMatching(/keys must be an array/) });
       expect(dir.applyKv(HUB_KEYS_KV_KEY, { keys: [{ ...k1, kid: '000.00.00.H41#k1' }] })).toMatchObject({

@@ -74,8 +74,8 @@ interface Held {
 }
 
 /**
- * The agency directory in memory, as the registry mirrors it into the KV bucket (DESIGN.md: a KV
- * get per message is far too slow for the hot path). Agencies by code, keys by kid, the children
+ * The agency directory in memory, as the registry mirrors it into the KV bucket (a KV get is a
+ * network round trip, far too slow once per message on the hot path). Agencies by code, keys by kid, the children
  * index, the hub keys; every lookup is a Map get. Fed entry by entry (KvDirectoryFeed, or apply()
  * directly in tests): a malformed or stale entry is refused with a reason and the last good state
  * is kept.

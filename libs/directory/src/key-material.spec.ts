@@ -1,6 +1,6 @@
 import * as crypto from '@lt/crypto';
 import { AgencyDirectory } from './agency-directory';
-import { publicJwk, testEntry, withAgency } from './testing/fixtures';
+import { testAgency, testPublicJwk, withAgency } from './testing/agency-entries';
 
 // count the imports: the directory promises one per key material, at a time that depends on the mode
 jest.mock('@lt/crypto', () => {
@@ -16,9 +16,9 @@ beforeEach(() => importPublicKey.mockClear());
 describe('key import', () => {
   it("'on-arrival' (default) imports when the entry arrives, once, and never on lookup", () => {
     const dir = new AgencyDirectory();
-    const a = testEntry(P);
+    const a = testAgency(P);
     dir.apply(a.entry);
-    dir.applyHubKeys({ keys: [{ kid: 'hub#h1', alg: 'EdDSA', publicJwk: publicJwk() }] });
+    dir.applyHubKeys({ keys: [{ kid: 'hub#h1', alg: 'EdDSA', publicJwk: testPublicJwk() }] });
     expect(importPublicKey).toHaveBeenCalledTimes(2);
     for (let i = 0; i < 3; i++) {
       expect(dir.key(a.kid)!.key).not.toBeNull();
@@ -26,13 +26,13 @@ describe('key import', () => {
     }
     dir.apply(withAgency(a.entry, { version: 2 }));
     expect(importPublicKey).toHaveBeenCalledTimes(2);
-    dir.apply({ ...withAgency(a.entry, { version: 3 }), keys: [{ ...a.entry.keys[0]!, publicJwk: publicJwk() }] });
+    dir.apply({ ...withAgency(a.entry, { version: 3 }), keys: [{ ...a.entry.keys[0]!, publicJwk: testPublicJwk() }] });
     expect(importPublicKey).toHaveBeenCalledTimes(3);
   });
 
   it("'on-first-use' imports the first time a key is read, once, a failure included", () => {
     const dir = new AgencyDirectory({ importKeys: 'on-first-use' });
-    const a = testEntry(P);
+    const a = testAgency(P);
     dir.apply(a.entry);
     dir.applyHubKeys({ keys: [{ kid: 'hub#h1', alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'short' } }] });
     expect(importPublicKey).not.toHaveBeenCalled();

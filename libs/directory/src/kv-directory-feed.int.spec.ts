@@ -5,7 +5,7 @@ import { connectNats, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import type { Logger } from '@lt/platform';
 import { AgencyDirectory } from './agency-directory';
 import { KvDirectoryFeed } from './kv-directory-feed';
-import { publicJwk, testEntry, withAgency } from './testing/fixtures';
+import { testAgency, testPublicJwk, withAgency } from './testing/agency-entries';
 
 /** The shared KV feed against a real NATS (127.0.0.1:4222), one fresh in-memory bucket per test. */
 jest.setTimeout(60_000);
@@ -48,14 +48,16 @@ afterAll(async () => {
 describe('KvDirectoryFeed', () => {
   it('has every initial value applied when start() resolves, skips bad entries with a warning, then follows updates and deletions', async () => {
     const kv = await freshBucket();
-    const agencies = Array.from({ length: 40 }, (_, i) => testEntry(`000.00.${String(i + 1).padStart(2, '0')}.H41`, { parentCode: '000.00.00.H41', tier: 'district' }));
+    const agencies = Array.from({ length: 40 }, (_, i) =>
+      testAgency(`000.00.${String(i + 1).padStart(2, '0')}.H41`, { parentCode: '000.00.00.H41', tier: 'district' }),
+    );
     for (const a of agencies) await kv.put(codeToSubjectTokens(a.code), JSON.stringify(a.entry));
     // an older revision of one entry is in the history too: only its last value counts
     await kv.put(codeToSubjectTokens(agencies[0]!.code), JSON.stringify(withAgency(agencies[0]!.entry, { version: 2, status: 'suspended' })));
-    await kv.put(HUB_KEYS_KV_KEY, JSON.stringify({ keys: [{ kid: 'hub#h1', alg: 'EdDSA', publicJwk: publicJwk() }] }));
+    await kv.put(HUB_KEYS_KV_KEY, JSON.stringify({ keys: [{ kid: 'hub#h1', alg: 'EdDSA', publicJwk: testPublicJwk() }] }));
     await kv.put('_hub.other', '{}');
     await kv.put(codeToSubjectTokens('000.00.00.G12'), 'not json');
-    await kv.put(codeToSubjectTokens('000.00.00.H49'), JSON.stringify(testEntry('000.00.00.G01').entry));
+    await kv.put(codeToSubjectTokens('000.00.00.H49'), JSON.stringify(testAgency('000.00.00.G01').entry));
 
     const dir = new AgencyDirectory();
     const { log, warnings } = recordingLogger();
@@ -85,7 +87,7 @@ describe('KvDirectoryFeed', () => {
     }
 
     // stopped: later changes are not applied
-    const late = testEntry('000.00.00.H50');
+    const late = testAgency('000.00.00.H50');
     await kv.put(codeToSubjectTokens(late.code), JSON.stringify(late.entry));
     await new Promise((r) => setTimeout(r, 200));
     expect(dir.has(late.code)).toBe(false);
@@ -98,7 +100,7 @@ describe('KvDirectoryFeed', () => {
     try {
       await feed.start();
       expect(dir.size).toBe(0);
-      const a = testEntry('000.00.00.H41');
+      const a = testAgency('000.00.00.H41');
       await kv.put(codeToSubjectTokens(a.code), JSON.stringify(a.entry));
       await until('the first entry', () => dir.has(a.code));
       expect(dir.key(a.kid)?.key).not.toBeNull();
@@ -109,7 +111,7 @@ describe('KvDirectoryFeed', () => {
 
   it('lets a start() that is given up on (stop) resolve', async () => {
     const kv = await freshBucket();
-    const a = testEntry('000.00.00.H41');
+    const a = testAgency('000.00.00.H41');
     await kv.put(codeToSubjectTokens(a.code), JSON.stringify(a.entry));
     const feed = new KvDirectoryFeed(kv, new AgencyDirectory(), recordingLogger().log);
     const starting = feed.start();

@@ -3,4 +3,6 @@ export * from './streams';
 export * from './rpc';
 export * from './durable-consumer';
 export * from './publisher';
+export * from './hub-inbox-writer';
 export * from './permissions';
+export * from './nest';

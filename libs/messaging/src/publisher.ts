@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { HubEvent, Topology } from '@lt/contracts';
+import { setInboxCopyHeaders, type EventType, type HubEventOf, type InboxCopyHeaders, type Topology } from '@lt/contracts';
 
 export type { PubAck };
 
@@ -14,7 +14,10 @@ const enc = new TextEncoder();
 export class JetStreamPublisher {
   readonly js: JetStreamClient;
 
-  constructor(nc: NatsConnection, private readonly topo: Topology) {
+  constructor(
+    nc: NatsConnection,
+    private readonly topo: Topology,
+  ) {
     this.js = jetstream(nc, { timeout: 10_000 });
   }
 
@@ -28,7 +31,17 @@ export class JetStreamPublisher {
     return this.js.publish(subject, payload, { msgID: msgId, ...(h ? { headers: h } : {}) });
   }
 
-  publishEvent(event: HubEvent): Promise<PubAck> {
+  /**
+   * One inbox copy with its headers written straight into the message headers (the router's hot
+   * path: no intermediate record). `headers` is read before this returns, so a caller may reuse it.
+   */
+  publishInboxCopy(subject: string, data: Uint8Array, msgId: string, headers: InboxCopyHeaders): Promise<PubAck> {
+    const h = natsHeaders();
+    setInboxCopyHeaders(h, headers);
+    return this.js.publish(subject, data, { msgID: msgId, headers: h });
+  }
+
+  publishEvent<T extends EventType>(event: HubEventOf<T>): Promise<PubAck> {
     return this.publish(this.topo.eventSubject(event.type), JSON.stringify(event), event.id);
   }
 }

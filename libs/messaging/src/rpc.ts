@@ -1,69 +1,55 @@
 import { LtError, toLtError, type ErrorBody } from '@lt/contracts';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
 /**
- * Request-reply between the gateway/CLI and the services, over core NATS with a queue group so
- * several replicas share the load. Errors cross the wire as `{error: {code, message, details}}`
- * and are rethrown as LtError with the same stable code on the caller's side.
+ * The request-reply wire format between the gateway/CLI and the services: one JSON reply per
+ * request, `{ok: true, result}` or `{ok: false, error: {code, message, details}}`. Errors are
+ * rethrown on the caller's side as LtError with the same stable code.
  */
-type Reply<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };
+export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export type RpcHandler = (payload: unknown) => Promise<unknown> | unknown;
+/**
+ * A reply aimed at a JetStream API or stream subject would let a client make a service publish
+ * on its behalf (nats-server#8274 push-consumer gap): only `_INBOX.` replies are answered.
+ */
+export function isSafeReplySubject(reply: string | undefined): boolean {
+  return reply === undefined || reply === '' || reply.startsWith('_INBOX.');
+}
 
-export class RpcServer {
-  private readonly subs: Subscription[] = [];
-
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly log: Logger,
-    private readonly queue: string,
-  ) {}
-
-  serve(subject: string, handler: RpcHandler): void {
-    const sub = this.nc.subscribe(subject, {
-      queue: this.queue,
-      callback: (err, msg) => {
-        if (err) {
-          this.log.error({ err, subject }, 'rpc subscription error');
-          return;
-        }
-        // a reply aimed at a JetStream API or stream subject would let a client make a service
-        // publish on its behalf (nats-server#8274 push-consumer gap): never answer those
-        if (msg.reply && (msg.reply.startsWith('$JS.') || msg.reply.startsWith('$KV.') || !msg.reply.startsWith('_INBOX.'))) {
-          this.log.warn({ subject, reply: msg.reply }, 'rpc request with a non-inbox reply subject dropped');
-          return;
-        }
-        void (async () => {
-          let reply: Reply<unknown>;
-          try {
-            const payload = msg.data.length ? JSON.parse(dec.decode(msg.data)) : undefined;
-            reply = { ok: true, result: await handler(payload) };
-          } catch (e) {
-            const lt = e instanceof SyntaxError ? new LtError('MALFORMED_JSON', `request body is not JSON: ${e.message}`) : toLtError(e);
-            if (lt.code === 'INTERNAL') this.log.error({ err: e, subject }, 'rpc handler failed');
-            reply = { ok: false, error: lt.toJSON() };
-          }
-          if (msg.reply) msg.respond(enc.encode(JSON.stringify(reply)));
-        })();
-      },
-    });
-    this.subs.push(sub);
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.subs) s.unsubscribe();
+/** The request body: empty means `undefined`; anything else must be JSON (MALFORMED_JSON otherwise). */
+export function decodeRpcRequest(msg: Pick<Msg, 'data'>): unknown {
+  if (!msg.data.length) return undefined;
+  try {
+    return JSON.parse(dec.decode(msg.data));
+  } catch (e) {
+    throw new LtError('MALFORMED_JSON', `request body is not JSON: ${(e as Error).message}`);
   }
 }
 
-export class RpcClient {
+/** Answers a request with a result or an error; the one place the reply shape is written. */
+export function respondRpc(msg: Pick<Msg, 'reply' | 'respond'>, outcome: { result: unknown } | { error: unknown }): void {
+  if (!msg.reply) return;
+  const reply: RpcReply<unknown> = 'error' in outcome ? { ok: false, error: toLtError(outcome.error).toJSON() } : { ok: true, result: outcome.result };
+  msg.respond(enc.encode(JSON.stringify(reply)));
+}
+
+/**
+ * The caller's side: a @nestjs/microservices ClientProxy over the service's own NATS connection
+ * (never a second connection). `call()` awaits one reply with a per-call timeout; `send()` is the
+ * Nest observable form of the same request.
+ */
+export class RpcClient extends ClientProxy {
   constructor(
     private readonly nc: NatsConnection,
     private readonly defaultTimeoutMs = 10_000,
-  ) {}
+  ) {
+    super();
+  }
 
   async call<T>(subject: string, payload?: unknown, timeoutMs = this.defaultTimeoutMs): Promise<T> {
     let body: Uint8Array;
@@ -88,8 +74,73 @@ export class RpcClient {
       }
       throw new LtError('UNAVAILABLE', `request to ${subject} failed: ${e.message}`, { subject });
     }
-    const reply = JSON.parse(dec.decode(data)) as Reply<T>;
+    const reply = JSON.parse(dec.decode(data)) as RpcReply<T>;
     if (!reply.ok) throw LtError.fromBody(reply.error);
     return reply.result;
+  }
+
+  async connect(): Promise<NatsConnection> {
+    return this.nc;
+  }
+
+  /** The connection belongs to whoever opened it: closing the client leaves it open. */
+  close(): void {}
+
+  unwrap<T>(): T {
+    return this.nc as T;
+  }
+
+  /** `send(subject, payload)`: the pattern is the full subject. */
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    this.call(String(packet.pattern), packet.data).then(
+      (response) => callback({ response, isDisposed: true }),
+      (err: unknown) => callback({ err, isDisposed: true }),
+    );
+    return () => undefined;
+  }
+
+  /** Fire-and-forget has no place in this protocol: every request is answered. */
+  protected async dispatchEvent(packet: ReadPacket): Promise<never> {
+    throw new LtError('BAD_REQUEST', `events are not request-reply: use send() for ${String(packet.pattern)}`);
+  }
+}
+
+/**
+ * Serves plain handlers on absolute subjects: the stand-in services of tests and benches. The
+ * hub's services use NatsRpcServer with @MessagePattern handlers; both answer through respondRpc.
+ */
+export type RpcHandler = (payload: unknown) => Promise<unknown> | unknown;
+
+export class RpcServer {
+  private readonly subs: Array<{ unsubscribe(): void }> = [];
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+    private readonly queue: string,
+  ) {}
+
+  serve(subject: string, handler: RpcHandler): void {
+    this.subs.push(
+      this.nc.subscribe(subject, {
+        queue: this.queue,
+        callback: (err, msg) => {
+          if (err) return this.log.error({ err, subject }, 'rpc subscription error');
+          if (!isSafeReplySubject(msg.reply)) return this.log.warn({ subject, reply: msg.reply }, 'rpc request with a non-inbox reply subject dropped');
+          void (async () => {
+            try {
+              respondRpc(msg, { result: await handler(decodeRpcRequest(msg)) });
+            } catch (e) {
+              if (toLtError(e).code === 'INTERNAL') this.log.error({ err: e, subject }, 'rpc handler failed');
+              respondRpc(msg, { error: e });
+            }
+          })();
+        },
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subs) s.unsubscribe();
   }
 }

@@ -12,7 +12,7 @@ export interface StreamOptions {
 
 const HOUR_MS = 3_600_000;
 
-/** Stream definitions (DESIGN.md "Messaging"). Dedup windows are sized to the redelivery horizon. */
+/** Stream definitions: submissions (work queue), inbox copies, events, dead letters. Dedup windows are sized to the redelivery horizon. */
 export function streamConfigs(topo: Topology, opts: StreamOptions = {}): Array<Partial<StreamConfig> & { name: string }> {
   const storage = opts.storage === 'memory' ? StorageType.Memory : StorageType.File;
   return [

@@ -13,7 +13,7 @@ import {
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { LienThongClient, connect } from './client';
 import { buildEnvelope, sealEnvelope } from './envelope-builder';
-import { inboxDurableName } from './names';
+import { inboxDurableName } from './inbox-consumer';
 import { hubKeysValue, makeHubKey, makeTestAgency, SAMPLE_BODY, type TestAgency } from './testing/fixtures';
 import { MiniRouter } from './testing/mini-router';
 import type { InboxMessage, InvalidInboxMessage, StatusUpdate } from './types';

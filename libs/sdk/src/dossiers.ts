@@ -1,8 +1,8 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import {
-  HEADERS,
   LtError,
   parseDossierCode,
+  parseInboxHeaders,
   uuidv7,
   validateDossierBody,
   validateDossierHubBody,
@@ -173,7 +173,8 @@ export class DossierClient {
     const timer = setTimeout(() => void messages.stop(), timeoutMs);
     try {
       for await (const m of messages) {
-        if (m.headers?.get(HEADERS.responseFor) !== envelopeId || m.headers?.get(HEADERS.hubSigned) !== '1') continue;
+        const h = parseInboxHeaders(m.headers);
+        if (h.responseFor !== envelopeId || !h.hubSigned) continue;
         let verified;
         try {
           verified = verifyInbound(m.data, this.client.directory);

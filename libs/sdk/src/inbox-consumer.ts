@@ -1,8 +1,14 @@
 import { AckPolicy, DeliverPolicy, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Topology } from '@lt/contracts';
-import type { NatsConnection } from '@lt/messaging';
-import { inboxDurableName } from './names';
+import { inboxDurableName, type NatsConnection } from '@lt/messaging';
+
+/**
+ * Durable name of an agency's inbox consumer, e.g. `000.12.05.H41` -> `inbox_H41_05_12_000`:
+ * the one the NATS permission set of the agency names (libs/messaging), so whoever creates the
+ * consumer first (the SDK on connect, or the registry at registration) creates this one.
+ */
+export { inboxDurableName };
 
 export interface InboxConsumerSettings {
   ackWaitMs?: number;

@@ -5,6 +5,7 @@ import {
   JWS_TYP,
   LtError,
   checkUtcTimestamp,
+  parseInboxHeaders,
   checkUuid,
   isAgencyCode,
   parseJsonBytes,
@@ -48,16 +49,22 @@ export function verifyInbound(bytes: Uint8Array, dir: AgencyDirectory, headers?:
  * audit reads them, and an agency system that trusted `Lt-From` over the signature could be fooled.
  */
 export function checkRoutingHeaders(v: VerifiedInbound, headers: Record<string, string>): void {
-  const id = headers[HEADERS.envelopeId];
+  const h = parseInboxHeaders(headers);
+  const id = h.envelopeId;
   if (id !== undefined && id !== v.envelope.id) {
-    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.envelopeId} ${id} does not match the signed envelope id ${v.envelope.id}`, { field: HEADERS.envelopeId });
+    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.envelopeId} ${id} does not match the signed envelope id ${v.envelope.id}`, {
+      field: HEADERS.envelopeId,
+    });
   }
   if (v.hubSigned) return;
-  const from = headers[HEADERS.from];
+  const from = h.from;
   if (from !== undefined && from !== v.envelope.from) {
-    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.from} says ${from} but the copy is signed by ${v.envelope.from}`, { field: HEADERS.from, signer: v.envelope.from });
+    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.from} says ${from} but the copy is signed by ${v.envelope.from}`, {
+      field: HEADERS.from,
+      signer: v.envelope.from,
+    });
   }
-  const kid = headers[HEADERS.kid];
+  const kid = h.kid;
   if (kid !== undefined && kid !== v.kid) {
     throw new LtError('SENDER_MISMATCH', `header ${HEADERS.kid} says ${kid} but the copy is signed with ${v.kid}`, { field: HEADERS.kid, signer: v.kid });
   }

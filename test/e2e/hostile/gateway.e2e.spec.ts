@@ -87,7 +87,7 @@ describe('gateway: hostile HTTP requests (registry + gateway processes)', () => 
     if (contentType) headers['content-type'] = contentType;
     const r = await rawHttp(hub.gatewayUrl, c.input.method, c.input.path, headers, body);
     const got = { status: r.status, code: r.status >= 400 ? (errorCodeOf(r) ?? null) : null };
-    // the answer's message goes into the failure: it is what the lead needs to fix a service
+    // the answer's message goes into the failure: it is what a maintainer needs to fix a service
     if (got.status !== c.expected.status || got.code !== c.expected.code) {
       throw new Error(`expected ${JSON.stringify({ status: c.expected.status, code: c.expected.code })}, got ${JSON.stringify(got)}: ${r.text.slice(0, 400)}`);
     }

@@ -13,7 +13,6 @@ import {
   type Envelope,
   type FlattenedJws,
   type HubEvent,
-  type MsgRejectedData,
   type StatusBody,
   type Topology,
 } from '@lt/contracts';
@@ -253,7 +252,7 @@ export interface StoredMsg {
 
 export type Decision =
   | { type: 'delivered'; copies: StoredMsg[] }
-  | { type: 'rejected'; event: HubEvent<MsgRejectedData>; bounces: StoredMsg[] }
+  | { type: 'rejected'; event: HubEvent<'msg.rejected'>; bounces: StoredMsg[] }
   | { type: 'replayed'; event: HubEvent }
   | { type: 'deadlettered'; event: HubEvent };
 
@@ -275,7 +274,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * data.submitSeq).
  */
 export class DecisionLog {
-  readonly rejected = new Map<number, Array<HubEvent<MsgRejectedData>>>();
+  readonly rejected = new Map<number, Array<HubEvent<'msg.rejected'>>>();
   readonly replayed = new Map<number, HubEvent[]>();
   readonly deadLettered = new Map<number, HubEvent[]>();
   /** agency-signed inbox copies */
@@ -302,7 +301,7 @@ export class DecisionLog {
   private onEvent(e: HubEvent): void {
     const seq = (e.data as { submitSeq?: number }).submitSeq;
     if (typeof seq !== 'number') return;
-    if (e.type === 'msg.rejected') push(this.rejected, seq, e as unknown as HubEvent<MsgRejectedData>);
+    if (e.type === 'msg.rejected') push(this.rejected, seq, e);
     else if (e.type === 'msg.replayed') push(this.replayed, seq, e);
     else if (e.type === 'msg.deadlettered') push(this.deadLettered, seq, e);
   }

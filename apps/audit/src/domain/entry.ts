@@ -1,4 +1,4 @@
-import { EVENT_TYPES, HEADERS, isUuid, type HubEvent } from '@lt/contracts';
+import { EVENT_TYPES, HEADERS, isUuid, parseInboxHeaders, type HubEvent } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import type { JsonValue, LogEntry } from '@lt/audit-log';
 
@@ -136,25 +136,26 @@ const RECORDED_HEADERS = Object.values(HEADERS)
  * never the document: the digest binds the entry to the exact signed bytes.
  */
 export function entryFromInboxCopy(m: StreamMessage): PreparedDraft {
-  const h = m.headers;
-  const envelopeId = h[HEADERS.envelopeId] ?? '';
-  const to = h[HEADERS.to] ?? '';
-  const id = storableText(h[HEADERS.msgId] ?? (envelopeId && to ? `${envelopeId}:${to}` : `${m.stream}#${m.seq}`));
-  const statusCode = h[HEADERS.statusCode];
-  const kind = h[HEADERS.kind] ?? 'unknown';
+  const h = parseInboxHeaders(m.headers);
+  const envelopeId = h.envelopeId ?? '';
+  const to = h.to ?? '';
+  const id = storableText(h.msgId ?? (envelopeId && to ? `${envelopeId}:${to}` : `${m.stream}#${m.seq}`));
+  const statusCode = h.statusCode;
+  const kind = h.kind ?? 'unknown';
   const type = statusCode ? `status.${safeToken(statusCode)}` : `delivery.${safeToken(kind)}`;
+  // recorded verbatim: the entry proves what the copy carried
   const headers: Record<string, string> = {};
-  for (const name of RECORDED_HEADERS) if (h[name] !== undefined) headers[name] = storableText(h[name]);
-  const agencies = [h[HEADERS.from], to, h[HEADERS.forwardedFrom]].filter((a): a is string => typeof a === 'string' && a.length > 0).map(storableText);
+  for (const name of RECORDED_HEADERS) if (m.headers[name] !== undefined) headers[name] = storableText(m.headers[name]);
+  const agencies = [h.from, to, h.forwardedFrom].filter((a): a is string => typeof a === 'string' && a.length > 0).map(storableText);
   const storedAt = new Date(m.storedAtMs).toISOString();
   const body = { headers, inboxSeq: m.seq, sha256: sha256Hex(m.data), size: m.data.length };
   return {
     source: 'inbox',
     id,
     type,
-    messageId: uuidOrNull(h[HEADERS.responseFor]) ?? uuidOrNull(envelopeId),
+    messageId: uuidOrNull(h.responseFor) ?? uuidOrNull(envelopeId),
     agencies: [...new Set(agencies)],
-    at: normaliseTime(h[HEADERS.routedAt]) ?? storedAt,
+    at: normaliseTime(h.routedAt) ?? storedAt,
     body,
     // keys inserted in canonical order at every level: JSON.stringify is the canonical form, natively
     bodyText: JSON.stringify(body),
@@ -171,5 +172,6 @@ function safeToken(s: string): string {
 
 /** True for inbox copies the audit does not log: its own receipts (derived from entries already logged). */
 export function isOwnReceipt(m: StreamMessage): boolean {
-  return m.headers[HEADERS.kind] === 'receipt' && m.headers[HEADERS.hubSigned] === '1';
+  const h = parseInboxHeaders(m.headers);
+  return h.kind === 'receipt' && h.hubSigned;
 }

@@ -1,4 +1,4 @@
-import { HEADERS, uuidv7, type HubEvent } from '@lt/contracts';
+import { HEADERS, inboxCopyHeaderRecord, inboxCopyMsgId, uuidv7, type EventType, type HubEvent } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import type { StreamMessage } from '../domain/entry';
 
@@ -36,34 +36,34 @@ export function fakeJws(spec: CopySpec): Buffer {
 
 export function inboxHeaders(spec: CopySpec, payload: Uint8Array): Record<string, string> {
   const routedAt = spec.routedAt ?? new Date().toISOString();
-  const h: Record<string, string> = {
-    [HEADERS.envelopeId]: spec.envelopeId,
-    [HEADERS.from]: spec.from,
-    [HEADERS.to]: spec.to,
-    [HEADERS.kind]: spec.kind ?? (spec.statusCode ? 'status' : 'document'),
-    [HEADERS.kid]: `${spec.from}#k1`,
-    [HEADERS.issuedAt]: spec.issuedAt ?? routedAt,
-    [HEADERS.digest]: sha256Hex(payload),
-    [HEADERS.submitSeq]: String(spec.submitSeq ?? 1),
-    [HEADERS.routedAt]: routedAt,
-    [HEADERS.copies]: String(spec.copies ?? 1),
-  };
-  if (spec.statusCode) h[HEADERS.statusCode] = spec.statusCode;
-  if (spec.responseFor) h[HEADERS.responseFor] = spec.responseFor;
-  if (spec.forwardedFrom) h[HEADERS.forwardedFrom] = spec.forwardedFrom;
-  if (spec.flags) h[HEADERS.flags] = spec.flags;
-  if (spec.hubSigned) h[HEADERS.hubSigned] = '1';
-  return h;
+  return inboxCopyHeaderRecord({
+    envelopeId: spec.envelopeId,
+    from: spec.from,
+    to: spec.to,
+    kind: spec.kind ?? (spec.statusCode ? 'status' : 'document'),
+    kid: `${spec.from}#k1`,
+    issuedAt: spec.issuedAt ?? routedAt,
+    digest: sha256Hex(payload),
+    submitSeq: spec.submitSeq ?? 1,
+    routedAt,
+    copies: spec.copies ?? 1,
+    statusCode: spec.statusCode || undefined,
+    responseFor: spec.responseFor || undefined,
+    forwardedFrom: spec.forwardedFrom,
+    flags: spec.flags ? spec.flags.split(',') : undefined,
+    hubSigned: spec.hubSigned,
+  });
 }
 
 /** The same copy as the audit consumer would see it. */
 export function inboxMessage(spec: CopySpec, seq = 1, stream = 'T_INBOX'): StreamMessage {
   const data = fakeJws(spec);
-  const headers: Record<string, string> = { ...inboxHeaders(spec, data), [HEADERS.msgId]: `${spec.envelopeId}:${spec.to}` };
+  const headers: Record<string, string> = { ...inboxHeaders(spec, data), [HEADERS.msgId]: inboxCopyMsgId(spec.envelopeId, spec.to) };
   return { stream, subject: `t.inbox.${spec.to}`, seq, storedAtMs: Date.parse(headers[HEADERS.routedAt]), headers, data };
 }
 
-export function hubEvent(type: HubEvent['type'], p: Partial<HubEvent> = {}): HubEvent {
+/** An event as it may arrive: `data` is whatever the test gives (the audit records any payload, complete or not). */
+export function hubEvent(type: EventType, p: Partial<Omit<HubEvent, 'data'>> & { data?: Record<string, unknown> } = {}): HubEvent {
   return {
     id: p.id ?? uuidv7(),
     type,
@@ -72,7 +72,7 @@ export function hubEvent(type: HubEvent['type'], p: Partial<HubEvent> = {}): Hub
     agencies: p.agencies ?? [],
     data: p.data ?? {},
     ...(p.messageId ? { messageId: p.messageId } : {}),
-  };
+  } as unknown as HubEvent;
 }
 
 export function eventMessage(event: unknown, seq = 1, stream = 'T_EVENTS'): StreamMessage {

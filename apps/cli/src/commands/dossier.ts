@@ -4,16 +4,15 @@ import {
   DOSSIER_STATE_LABELS_VI,
   DOSSIER_STATES,
   LtError,
-  getProcedure,
   isDossierStateCode,
   parseAgencyCode,
-  stepWorkingDaysFor,
   type DossierAppliedBody,
   type DossierReport,
   type DossierReportResult,
   type DossierStateCode,
   type DossierView,
 } from '@lt/contracts';
+import { getProcedure, stepWorkingDaysFor } from '@lt/dossier-domain';
 import { keyPaths } from '@lt/platform';
 import { connect, dossiers, type DossierClient, type DossierSendResult } from '@lt/sdk';
 import type { CliContext } from '../context';

@@ -1,49 +1,31 @@
-import { HEADERS, type Envelope, type HubEvent, type Topology } from '@lt/contracts';
-import { sha256Hex } from '@lt/crypto';
-import type { JetStreamPublisher } from '@lt/messaging';
+import type { Envelope, HubEvent, Topology } from '@lt/contracts';
+import type { HubSigner } from '@lt/crypto';
+import { HubInboxWriter, type JetStreamPublisher } from '@lt/messaging';
 import type { Clock } from '@lt/platform';
-import type { DossierPublisher } from '../ports';
-import type { HubSigner } from './hub-signer';
+import type { DossierPublisher, HubCopyHeaders } from '../ports';
 
 /**
  * Events go to `<ns>.evt.<type>` (id = Nats-Msg-Id); hub-signed envelopes go to each recipient's
- * inbox subject with Nats-Msg-Id `<envelope id>:<recipient>` and the inbox-copy headers the
- * router sets on its own copies (the audit reads deliveries from the inbox stream).
+ * inbox through the HubInboxWriter (Nats-Msg-Id `<envelope id>:<recipient>`, the inbox-copy
+ * headers the audit reads deliveries from), routed at the time they are published.
  */
 export class NatsDossierPublisher implements DossierPublisher {
+  private readonly hubInbox: HubInboxWriter;
+
   constructor(
     private readonly publisher: JetStreamPublisher,
-    private readonly topo: Topology,
-    private readonly signer: HubSigner,
+    topo: Topology,
+    signer: HubSigner,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.hubInbox = new HubInboxWriter(publisher, topo, signer);
+  }
 
   async publishEvents(events: readonly HubEvent[]): Promise<void> {
     await Promise.all(events.map((e) => this.publisher.publishEvent(e)));
   }
 
-  async deliverHubEnvelope(envelope: Envelope, extra: Record<string, string> = {}): Promise<void> {
-    const { jws } = this.signer.sign(envelope);
-    const bytes = Buffer.from(JSON.stringify(jws), 'utf8');
-    const digest = sha256Hex(bytes);
-    const recipients = envelope.to.filter((t): t is string => typeof t === 'string');
-    const routedAt = this.clock.now().toISOString();
-    await Promise.all(
-      recipients.map((to) =>
-        this.publisher.publish(this.topo.inboxSubject(to), bytes, `${envelope.id}:${to}`, {
-          [HEADERS.envelopeId]: envelope.id,
-          [HEADERS.from]: envelope.from,
-          [HEADERS.to]: to,
-          [HEADERS.kind]: envelope.kind,
-          [HEADERS.kid]: this.signer.kid,
-          [HEADERS.issuedAt]: envelope.issuedAt,
-          [HEADERS.digest]: digest,
-          [HEADERS.routedAt]: routedAt,
-          [HEADERS.copies]: String(recipients.length),
-          [HEADERS.hubSigned]: '1',
-          ...extra,
-        }),
-      ),
-    );
+  async deliverHubEnvelope(envelope: Envelope, headers: HubCopyHeaders = {}): Promise<void> {
+    await this.hubInbox.deliver(envelope, { ...headers, routedAt: this.clock.now().toISOString() });
   }
 }

@@ -3,7 +3,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { columnsOf, type DossierColumns, type StoredDossier } from '../domain/stored-dossier';
 import {
   EnvelopeAlreadyApplied,
-  type AgencyInfo,
   type AppliedRecord,
   type DossierRepository,
   type DossierTx,
@@ -150,22 +149,6 @@ function rowToNotice(r: Row): OverdueNoticeRecord {
 class PostgresDossierTx implements DossierTx {
   constructor(private readonly db: Db) {}
 
-  async findAgencies(codes: readonly string[]): Promise<Map<string, AgencyInfo>> {
-    const out = new Map<string, AgencyInfo>();
-    if (codes.length === 0) return out;
-    const rows: Row[] = await this.db.query(`SELECT code, tier, parent_code, status, successor_code FROM agencies WHERE code = ANY($1)`, [[...new Set(codes)]]);
-    for (const r of rows) {
-      out.set(String(r.code), {
-        code: String(r.code),
-        tier: r.tier as AgencyInfo['tier'],
-        parentCode: (r.parent_code as string | null) ?? null,
-        status: r.status as AgencyInfo['status'],
-        successorCode: (r.successor_code as string | null) ?? null,
-      });
-    }
-    return out;
-  }
-
   async nextDailySeq(agencyCode: string, localDay: string): Promise<number> {
     // the row lock taken here is held until commit: concurrent submits of one agency and day
     // queue on it, and a rollback leaves last_seq as it was (no gap)
@@ -286,7 +269,7 @@ class PostgresDossierTx implements DossierTx {
  *    settled dossiers are the histogram that gives the exact nearest-rank p90 and the mean
  *    (no ordered-set aggregate, which would forbid parallel workers and sort every row);
  * 2. "overdue at asOf" for dossiers changed after asOf, looked at as they stood then (deadline
- *    after the pauses closed by asOf, pause in force at asOf: timeliness.ts dossierAt/isOverdue),
+ *    after the pauses closed by asOf, pause in force at asOf: @lt/dossier-domain dossierAt/isOverdue),
  *    which needs their pause rows; an index on updated_at keeps it to those rows.
  * Every other row uses its current columns: timeliness class and working days stored at settlement.
  */
@@ -334,7 +317,7 @@ export function reportSql(f: ReportFilter): { counts: string; history: string; p
   return { counts, history, params };
 }
 
-/** Nearest-rank percentile (as timeliness.ts nearestRankPercentile) from a histogram value -> count. */
+/** Nearest-rank percentile (as @lt/dossier-domain nearestRankPercentile) from a histogram value -> count. */
 export function percentileFromHistogram(histogram: ReadonlyMap<number, number>, p: number): number | null {
   const n = [...histogram.values()].reduce((a, b) => a + b, 0);
   if (n === 0) return null;
@@ -456,7 +439,7 @@ export class PostgresDossierRepository implements DossierRepository {
         n += count;
         sum += days * count;
       }
-      // the mean as timeliness.ts computes it: integer sum over the count
+      // the mean as @lt/dossier-domain computeReport computes it: integer sum over the count
       row.meanWorkingDays = n > 0 ? sum / n : null;
       row.p90WorkingDays = percentileFromHistogram(histogram, 90);
       out.push(row);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { nearestRankPercentile } from '@lt/contracts';
+import { nearestRankPercentile } from '@lt/dossier-domain';
 import { percentileFromHistogram } from './postgres-dossier.repository';
 
 describe('p90 from the per-days histogram the report SQL returns', () => {
-  it('equals timeliness.ts nearestRankPercentile over the expanded values', () => {
+  it('equals @lt/dossier-domain nearestRankPercentile over the expanded values', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 300 }), fc.constantFrom(50, 90, 95, 100), (values, p) => {
         const histogram = new Map<number, number>();

@@ -1,7 +1,8 @@
-import { applyTransition, getProcedure, loadCalendar, registerDossier, formatDossierCode, type DossierAction, type DossierState } from '@lt/contracts';
+import { formatDossierCode, type DossierState } from '@lt/contracts';
+import { applyTransition, getProcedure, loadCalendar, registerDossier, type DossierAction } from '@lt/dossier-domain';
 import { join } from 'node:path';
 import { columnsOf, deliverToFor, nextDeadline, openDeadlines, participantsOf, viewOf, type StoredDossier } from './stored-dossier';
-import { findConfigDir } from '../config';
+import { findConfigDir } from '@lt/platform';
 
 const calendar = loadCalendar(join(findConfigDir(), 'calendar'));
 const C = '000.12.05.H41';

@@ -1,16 +1,5 @@
-import {
-  classifySettlement,
-  DOSSIER_STATES,
-  isOverdue,
-  OPEN_STATES,
-  openStepIndex,
-  PAUSING_STATES,
-  type DossierBody,
-  type DossierState,
-  type DossierSummary,
-  type DossierView,
-  type Timeliness,
-} from '@lt/contracts';
+import { DOSSIER_STATES, type DossierBody, type DossierState, type DossierSummary, type DossierView, type Timeliness } from '@lt/contracts';
+import { classifySettlement, isOverdue, OPEN_STATES, openStepIndex, PAUSING_STATES } from '@lt/dossier-domain';
 
 /**
  * A dossier as the service stores it: the domain's DossierState plus the deadlines already

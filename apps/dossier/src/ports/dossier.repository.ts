@@ -1,24 +1,5 @@
-import type {
-  AgencyStatus,
-  ApplyDossierResult,
-  DossierAppliedBody,
-  DossierListQuery,
-  DossierOverdueNoticeBody,
-  Envelope,
-  ErrorBody,
-  HubEvent,
-  Tier,
-} from '@lt/contracts';
+import type { ApplyDossierResult, DossierAppliedBody, DossierListQuery, DossierOverdueNoticeBody, Envelope, ErrorBody, HubEvent, Tier } from '@lt/contracts';
 import type { DossierColumns, StoredDossier } from '../domain/stored-dossier';
-
-/** What the dossier service reads from the registry's `agencies` table (same database). */
-export interface AgencyInfo {
-  code: string;
-  tier: Tier;
-  parentCode: string | null;
-  status: AgencyStatus;
-  successorCode: string | null;
-}
 
 /** One applied envelope: the answer given and what is still to publish (outbox). */
 export interface AppliedRecord {
@@ -60,7 +41,6 @@ export class EnvelopeAlreadyApplied extends Error {
 
 /** Writes of one apply or one overdue check, inside one transaction. */
 export interface DossierTx {
-  findAgencies(codes: readonly string[]): Promise<Map<string, AgencyInfo>>;
   /** Next number of the agency's daily sequence (row-locked until commit; a rollback returns it). */
   nextDailySeq(agencyCode: string, localDay: string): Promise<number>;
   /** The dossier, locked until commit; null when unknown. */
@@ -106,6 +86,8 @@ export interface ListFilter extends Omit<DossierListQuery, 'cursor' | 'limit'> {
   limit: number;
   now: Date;
 }
+
+export const DOSSIER_REPOSITORY = Symbol('DOSSIER_REPOSITORY');
 
 export interface DossierRepository {
   transaction<T>(fn: (tx: DossierTx) => Promise<T>): Promise<T>;

@@ -1,3 +1,4 @@
+export * from './agency-lookup';
 export * from './dossier.repository';
 export * from './dossier-publisher';
 export type { Clock } from '@lt/platform';

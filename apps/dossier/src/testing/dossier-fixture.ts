@@ -2,9 +2,23 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import { getProcedure, topology, uuidv7, type ApplyDossierResult, type DossierBody, type DossierStateCode, type Envelope, type Topology } from '@lt/contracts';
+import {
+  codeToSubjectTokens,
+  topology,
+  uuidv7,
+  type AgencyKvEntry,
+  type AgencyStatus,
+  type ApplyDossierResult,
+  type DossierBody,
+  type DossierStateCode,
+  type Envelope,
+  type Tier,
+  type Topology,
+} from '@lt/contracts';
+import { getProcedure } from '@lt/dossier-domain';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
-import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
+import { testAgencyEntry } from '@lt/directory';
+import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { FixedClock, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { createDossierService, type DossierService, type DossierUseCases } from '../index';
 
@@ -23,6 +37,27 @@ export const AGENCIES = {
 export function vn(local: string): Date {
   return new Date(`${local.replace(' ', 'T')}:00+07:00`);
 }
+
+/** The registry's view of the fixture's agencies, as it mirrors them into the KV bucket (no keys). */
+export function agencyEntry(
+  code: string,
+  name: string,
+  tier: Tier,
+  parentCode: string | null,
+  status: AgencyStatus = 'active',
+  successorCode: string | null = null,
+): AgencyKvEntry {
+  return testAgencyEntry(code, { name, tier, parentCode, status, successorCode });
+}
+
+export const AGENCY_ENTRIES: readonly AgencyKvEntry[] = [
+  agencyEntry(AGENCIES.province, 'UBND tỉnh Nghệ An', 'province', null),
+  agencyEntry(AGENCIES.portal, 'Văn phòng Chính phủ', 'central', null),
+  agencyEntry(AGENCIES.district, 'UBND huyện 05', 'district', AGENCIES.province),
+  agencyEntry(AGENCIES.closedDistrict, 'UBND huyện 06 (đã sáp nhập)', 'district', AGENCIES.province, 'closed', AGENCIES.district),
+  agencyEntry(AGENCIES.commune, 'UBND xã 12', 'commune', AGENCIES.district),
+  agencyEntry(AGENCIES.otherCommune, 'UBND xã 13', 'commune', AGENCIES.district),
+];
 
 export function applicantFor(procedureCode: string): Record<string, string> {
   const p = getProcedure(procedureCode);
@@ -56,7 +91,7 @@ export class DossierFixture {
     f.db = await createTestDatabase();
     f.nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', `dossier-int-${f.topo.ns}`);
     await ensureTopology(f.nc, f.topo, { storage: 'memory' });
-    await f.seedAgencies();
+    await f.publishAgencies();
     f.service = createDossierService({
       nc: f.nc,
       ds: f.db.ds,
@@ -67,6 +102,8 @@ export class DossierFixture {
       scanIntervalMs: 0,
       outboxIntervalMs: 0,
     });
+    // loads the directory from the bucket and serves dossier.*; no timers (intervals 0)
+    await f.service.start();
     return f;
   }
 
@@ -77,18 +114,10 @@ export class DossierFixture {
     await this.db.drop();
   }
 
-  private async seedAgencies(): Promise<void> {
-    const rows: Array<[string, string, string, string | null, string, string | null]> = [
-      [AGENCIES.province, 'UBND tỉnh Nghệ An', 'province', null, 'active', null],
-      [AGENCIES.portal, 'Văn phòng Chính phủ', 'central', null, 'active', null],
-      [AGENCIES.district, 'UBND huyện 05', 'district', AGENCIES.province, 'active', null],
-      [AGENCIES.closedDistrict, 'UBND huyện 06 (đã sáp nhập)', 'district', AGENCIES.province, 'closed', AGENCIES.district],
-      [AGENCIES.commune, 'UBND xã 12', 'commune', AGENCIES.district, 'active', null],
-      [AGENCIES.otherCommune, 'UBND xã 13', 'commune', AGENCIES.district, 'active', null],
-    ];
-    for (const r of rows) {
-      await this.db.ds.query(`INSERT INTO agencies (code, name, tier, parent_code, status, successor_code) VALUES ($1, $2, $3, $4, $5, $6)`, r);
-    }
+  /** The agencies as the registry mirrors them into the KV bucket the service's directory reads. */
+  private async publishAgencies(): Promise<void> {
+    const kv = await openAgencyKv(this.nc, this.topo);
+    for (const e of AGENCY_ENTRIES) await kv.put(codeToSubjectTokens(e.agency.code), JSON.stringify(e));
   }
 
   envelope(from: string, to: string[], body: DossierBody, issuedAt: Date): Envelope<DossierBody> {

@@ -1,3 +1,4 @@
+import { TOPOLOGY } from '@lt/messaging';
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
@@ -11,7 +12,7 @@ import {
   type VerifyReport,
 } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { RPC } from '../infra/hub.tokens';
 import { Roles } from '../auth/roles';
 import { callAudit, optionalInt, requiredInt } from './audit-rpc';
 

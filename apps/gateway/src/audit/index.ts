@@ -2,6 +2,6 @@ import { AuditController } from './audit.controller';
 import { MessageTraceController } from './trace.controller';
 import { AgencyReportsController } from './reports.controller';
 
-/** Audit routes (DESIGN.md "HTTP"), registered in ../features.ts. */
+/** Auditor routes (audit log, message traces, agency reports under /v1), registered in ../features.ts. */
 export const AUDIT_CONTROLLERS = [AuditController, MessageTraceController, AgencyReportsController];
 export { AuditController, MessageTraceController, AgencyReportsController };

@@ -1,8 +1,9 @@
+import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AUDIT_RPC, type AgencyReport, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { RPC } from '../infra/hub.tokens';
 import { Roles } from '../auth/roles';
 import { callAudit } from './audit-rpc';
 

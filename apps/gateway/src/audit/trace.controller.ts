@@ -1,8 +1,9 @@
+import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUDIT_RPC, type MessageTrace, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { RPC } from '../infra/hub.tokens';
 import { Roles } from '../auth/roles';
 import { callAudit } from './audit-rpc';
 

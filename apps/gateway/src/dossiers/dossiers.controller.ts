@@ -1,10 +1,11 @@
+import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DOSSIER_RPC, type DossierPage, type DossierReportResult, type DossierView, type DossierViewer, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { CurrentCaller } from '../auth/auth.guard';
 import { Roles, type Caller } from '../auth/roles';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { RPC } from '../infra/hub.tokens';
 
 /** The token's role, passed to the dossier service, which decides what an agency may read. */
 export function viewerOf(caller: Caller): DossierViewer {

@@ -1,9 +1,10 @@
+import { NATS_CONNECTION } from '@lt/messaging';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import type { NatsConnection } from '@lt/messaging';
-import { NATS, PG_POOL } from '../infra/hub.tokens';
+import { PG_POOL } from '../infra/hub.tokens';
 import { Public } from '../auth/roles';
 
 interface Check {
@@ -16,7 +17,7 @@ interface Check {
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 

@@ -1,3 +1,4 @@
+import { TOPOLOGY } from '@lt/messaging';
 import { Body, Controller, Get, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -12,11 +13,11 @@ import {
   type Topology,
 } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { RPC, TOPOLOGY } from '../infra/hub.tokens';
+import { RPC } from '../infra/hub.tokens';
 import { CurrentCaller } from '../auth/auth.guard';
 import { Roles, type Caller } from '../auth/roles';
 
-/** Registry HTTP surface (DESIGN.md): admin writes, every role reads. Thin: each route is one RPC. */
+/** Registry HTTP surface under /v1/agencies: admin writes, every role reads. Thin: each route is one RPC. */
 @ApiTags('registry')
 @ApiBearerAuth()
 @Controller('v1/agencies')

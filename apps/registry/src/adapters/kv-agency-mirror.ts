@@ -17,6 +17,22 @@ export class KvAgencyMirror implements AgencyMirror {
   }
 }
 
+/** Opens the bucket on first use and again after a failure (the bucket may be created after boot). */
+export class LazyKvAgencyMirror implements AgencyMirror {
+  private kv?: Promise<KV>;
+  constructor(private readonly open: () => Promise<KV>) {}
+
+  async put(entries: readonly AgencyKvEntry[]): Promise<void> {
+    this.kv ??= this.open();
+    try {
+      await new KvAgencyMirror(await this.kv).put(entries);
+    } catch (err) {
+      this.kv = undefined;
+      throw err;
+    }
+  }
+}
+
 export function kvKeyOf(code: string): string {
   return codeToSubjectTokens(code);
 }

@@ -1,6 +1,6 @@
 import type { HubEvent } from '@lt/contracts';
 import type { JetStreamPublisher } from '@lt/messaging';
-import type { RegistryEventData } from '../domain/agency';
+import type { RegistryChangeType } from '../domain/agency';
 import type { RegistryEvents } from '../ports';
 import { forEachInFlight } from './in-flight';
 
@@ -11,7 +11,7 @@ export class NatsRegistryEvents implements RegistryEvents {
     private readonly inFlight = 1_000,
   ) {}
 
-  async publish(events: ReadonlyArray<HubEvent<RegistryEventData>>): Promise<void> {
-    await forEachInFlight(events, this.inFlight, (e) => this.publisher.publishEvent(e as unknown as HubEvent));
+  async publish(events: ReadonlyArray<HubEvent<RegistryChangeType>>): Promise<void> {
+    await forEachInFlight(events, this.inFlight, (e) => this.publisher.publishEvent(e));
   }
 }

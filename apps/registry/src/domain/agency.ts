@@ -1,5 +1,7 @@
 import type { Actor, Agency, AgencyContact, AgencyKey, AgencyKvEntry, HubEvent } from '@lt/contracts';
 
+export type { RegistryEventData } from '@lt/contracts';
+
 /** An agency with all its keys (revoked ones included): what `get` returns and what history snapshots hold. */
 export interface AgencyWithKeys extends Agency {
   keys: AgencyKey[];
@@ -43,14 +45,6 @@ export interface RecordedChange extends RegistryChange {
   seq: number;
 }
 
-/** `data` of every registry event on `<ns>.evt.registry.*`. */
-export interface RegistryEventData {
-  seq: number;
-  actor: Actor;
-  keyId: string | null;
-  agency: AgencyWithKeys;
-}
-
 export function isKeyActive(key: Pick<AgencyKey, 'revokedAt'>): boolean {
   return key.revokedAt === null;
 }
@@ -82,7 +76,7 @@ export function toKvEntry(a: AgencyWithKeys): AgencyKvEntry {
   };
 }
 
-export function toHubEvent(c: RecordedChange): HubEvent<RegistryEventData> {
+export function toHubEvent(c: RecordedChange): HubEvent<RegistryChangeType> {
   return {
     id: c.eventId,
     type: c.type,

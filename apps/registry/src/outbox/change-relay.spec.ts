@@ -1,8 +1,7 @@
 import type { AgencyKvEntry, HubEvent } from '@lt/contracts';
 import pino from 'pino';
 import { InMemoryAgencyRepository } from '../adapters/in-memory-agency.repository';
-import { buildUseCases } from '../registry.use-cases';
-import { ADMIN, SEED_CSV } from '../testing/registry-test-kit';
+import { ADMIN, buildUseCases, SEED_CSV } from '../testing/registry-test-kit';
 import { FixedClock } from '../ports';
 import { ChangeRelay } from './change-relay';
 

@@ -1,7 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER } from '@lt/platform';
 import type { Logger } from 'pino';
 import { toHubEvent, toKvEntry, type RecordedChange } from '../domain/agency';
-import type { AgencyMirror, AgencyRepository, RegistryEvents } from '../ports';
+import { AGENCY_MIRROR, AGENCY_REPOSITORY, REGISTRY_EVENTS, type AgencyMirror, type AgencyRepository, type RegistryEvents } from '../ports';
 
+export const RELAY_OPTIONS = Symbol('RELAY_OPTIONS');
 export interface ChangeRelayOptions {
   /** changes handed over per database round trip */
   batchSize?: number;
@@ -17,6 +20,7 @@ export interface ChangeRelayOptions {
  * between commit and publish therefore loses nothing: the next pass re-publishes with the same
  * event id (deduplicated by JetStream, and by the audit's unique key) and re-puts the same entry.
  */
+@Injectable()
 export class ChangeRelay {
   private current: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -27,11 +31,11 @@ export class ChangeRelay {
   private readonly batchSize: number;
 
   constructor(
-    private readonly repo: AgencyRepository,
-    private readonly events: RegistryEvents,
-    private readonly mirror: AgencyMirror,
-    private readonly log: Logger,
-    private readonly opts: ChangeRelayOptions = {},
+    @Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository,
+    @Inject(REGISTRY_EVENTS) private readonly events: RegistryEvents,
+    @Inject(AGENCY_MIRROR) private readonly mirror: AgencyMirror,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(RELAY_OPTIONS) private readonly opts: ChangeRelayOptions = {},
   ) {
     this.batchSize = opts.batchSize ?? 2_000;
   }

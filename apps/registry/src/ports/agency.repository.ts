@@ -34,6 +34,7 @@ export interface RegistryTx {
 }
 
 /** The directory in PostgreSQL (the source of truth). */
+export const AGENCY_REPOSITORY = Symbol('AGENCY_REPOSITORY');
 export interface AgencyRepository {
   /** One transaction, serialised with every other registry change so history order = commit order. */
   transaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T>;

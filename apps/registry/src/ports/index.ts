@@ -1,4 +1,5 @@
 export * from './agency.repository';
 export * from './registry-events';
 export * from './agency-mirror';
+export * from './import-forwarder';
 export * from './clock';

@@ -1,16 +1,8 @@
 import { DOSSIER_RPC, type ApplyDossierRequest, type ApplyDossierResult, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
+import type { DossierGate } from '../ports/dossier-gate';
 
-/**
- * The dossier service owns the one-stop-shop lifecycle: the router asks it, after every other
- * check, whether a `dossier` envelope may go and to whom. An illegal transition comes back as an
- * LtError (ILLEGAL_TRANSITION, UNKNOWN_PROCEDURE, ...) and is bounced like any refusal; the
- * service being down (UNAVAILABLE, TIMEOUT) is an outage, and the submission waits for it.
- */
-export interface DossierGate {
-  apply(req: ApplyDossierRequest): Promise<ApplyDossierResult>;
-}
-
+/** The dossier service's lifecycle check over request-reply (its `dossier.apply` handler). */
 export class RpcDossierGate implements DossierGate {
   constructor(
     private readonly rpc: RpcClient,

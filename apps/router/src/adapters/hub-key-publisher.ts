@@ -1,6 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import { HUB_KEYS_KV_KEY } from '@lt/contracts';
-import type { HubPublicKey } from './hub-signer';
+import type { HubPublicKey } from '@lt/crypto';
 
 export interface HubKeysDocument {
   keys: HubPublicKey[];

@@ -1,10 +1,19 @@
 import {
-  DOSSIER_CODE_HEADER, HEADERS, type HubEvent, type MsgRejectedData, type RecallBody, type StatusBody, type Topology } from '@lt/contracts';
-import { sha256Hex } from '@lt/crypto';
-import type { JetStreamPublisher } from '@lt/messaging';
-import type { Outcome, Refuse, SubmissionFacts } from '../route-submission/decision';
-import { submissionDerivedId } from '../route-submission/derived-id';
-import { refusalEnvelope, type HubSigner } from './hub-signer';
+  HEADERS,
+  inboxCopyMsgId,
+  type EventType,
+  type HubEventMap,
+  type HubEventOf,
+  type InboxCopyHeaders,
+  type RecallBody,
+  type StatusBody,
+  type Topology,
+} from '@lt/contracts';
+import type { HubSigner } from '@lt/crypto';
+import { HubInboxWriter, type JetStreamPublisher } from '@lt/messaging';
+import type { Outcome, Refuse, SubmissionFacts } from '../domain/decision';
+import { submissionDerivedId } from '../domain/derived-id';
+import { refusalEnvelope } from './refusal-envelope';
 
 /** Headers on a dead-lettered submission (the original headers are not kept, the bytes are). */
 export const DEAD_LETTER_HEADERS = {
@@ -15,38 +24,6 @@ export const DEAD_LETTER_HEADERS = {
   digest: HEADERS.digest,
 } as const;
 
-export interface MsgReplayedData {
-  envelopeId: string;
-  from: string;
-  kind?: string;
-  digest: string;
-  submitSeq: number;
-  /** submission that first carried this envelope id */
-  firstSubmitSeq: number;
-}
-
-export interface MsgFlaggedData {
-  flag: string;
-  envelopeId: string;
-  from: string;
-  codeNumber: string;
-  codeNotation: string;
-  year: number;
-  /** envelope that first took this (number, notation) in that year */
-  firstEnvelopeId: string;
-  digest: string;
-  submitSeq: number;
-}
-
-export interface MsgDeadLetteredData {
-  reason: string;
-  subject: string;
-  deliveries: number;
-  digest: string;
-  submitSeq: number;
-  deadLetterSubject: string;
-}
-
 /**
  * Writes routing outcomes to JetStream: inbox copies (the delivery facts the audit reads), hub-
  * signed refusals, and the events that leave no other trace. Every publish carries a
@@ -54,12 +31,16 @@ export interface MsgDeadLetteredData {
  * Returns the pending PubAcks: the caller awaits a whole batch at once.
  */
 export class JetStreamDelivery {
+  private readonly hubInbox: HubInboxWriter;
+
   constructor(
     private readonly publisher: JetStreamPublisher,
     private readonly topo: Topology,
-    private readonly signer: HubSigner,
+    signer: HubSigner,
     private readonly hubAgency: string,
-  ) {}
+  ) {
+    this.hubInbox = new HubInboxWriter(publisher, topo, signer);
+  }
 
   publish(o: Outcome, data: Uint8Array, routedAt: Date): Promise<unknown>[] {
     switch (o.type) {
@@ -69,7 +50,7 @@ export class JetStreamDelivery {
         return this.refuse(o, routedAt);
       case 'replay':
         return [
-          this.event<MsgReplayedData>('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], {
+          this.event('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], {
             envelopeId: o.envelopeId,
             from: o.sender,
             ...(o.kind ? { kind: o.kind } : {}),
@@ -83,35 +64,33 @@ export class JetStreamDelivery {
 
   private deliver(o: Extract<Outcome, { type: 'deliver' }>, data: Uint8Array, routedAt: Date): Promise<unknown>[] {
     const env = o.envelope;
-    const common: Record<string, string> = {
-      [HEADERS.envelopeId]: o.envelopeId,
-      [HEADERS.from]: o.sender,
-      [HEADERS.kind]: env.kind,
-      [HEADERS.kid]: o.kid,
-      [HEADERS.issuedAt]: env.issuedAt,
-      [HEADERS.digest]: o.facts.digest,
-      [HEADERS.submitSeq]: String(o.facts.seq),
-      [HEADERS.routedAt]: routedAt.toISOString(),
-      [HEADERS.copies]: String(o.copies.length),
+    // one header set for all copies: only the recipient differs (written out before each publish returns)
+    const headers: InboxCopyHeaders = {
+      envelopeId: o.envelopeId,
+      from: o.sender,
+      to: '',
+      kind: env.kind,
+      kid: o.kid,
+      issuedAt: env.issuedAt,
+      digest: o.facts.digest,
+      submitSeq: o.facts.seq,
+      routedAt: routedAt.toISOString(),
+      copies: o.copies.length,
+      forwardedFrom: undefined,
+      responseFor: env.kind === 'status' ? (env.body as StatusBody).responseFor : env.kind === 'recall' ? (env.body as RecallBody).responseFor : undefined,
+      statusCode: env.kind === 'status' ? (env.body as StatusBody).statusCode : undefined,
+      flags: o.flags,
+      dossierCode: o.dossierCode,
     };
-    if (env.kind === 'status') {
-      const b = env.body as StatusBody;
-      common[HEADERS.responseFor] = b.responseFor;
-      common[HEADERS.statusCode] = b.statusCode;
-    } else if (env.kind === 'recall') {
-      common[HEADERS.responseFor] = (env.body as RecallBody).responseFor;
-    }
-    if (o.flags.length > 0) common[HEADERS.flags] = o.flags.join(',');
-    if (o.dossierCode) common[DOSSIER_CODE_HEADER] = o.dossierCode;
     const pending: Promise<unknown>[] = o.copies.map((c) => {
-      const h: Record<string, string> = { ...common, [HEADERS.to]: c.recipient };
-      if (c.forwardedFrom) h[HEADERS.forwardedFrom] = c.forwardedFrom;
-      return this.publisher.publish(this.topo.inboxSubject(c.recipient), data, `${o.envelopeId}:${c.recipient}`, h);
+      headers.to = c.recipient;
+      headers.forwardedFrom = c.forwardedFrom;
+      return this.publisher.publishInboxCopy(this.topo.inboxSubject(c.recipient), data, inboxCopyMsgId(o.envelopeId, c.recipient), headers);
     });
     if (o.firstEnvelopeWithNumber && o.documentNumber) {
       const n = o.documentNumber;
       pending.push(
-        this.event<MsgFlaggedData>('msg.flagged', o.facts, routedAt, o.envelopeId, [o.sender], {
+        this.event('msg.flagged', o.facts, routedAt, o.envelopeId, [o.sender], {
           flag: 'duplicate-number',
           envelopeId: o.envelopeId,
           from: o.sender,
@@ -131,7 +110,7 @@ export class JetStreamDelivery {
     const bounced = o.bounceTo !== null;
     const agencies = [o.bounceTo ?? o.facts.subjectAgency].filter((c): c is string => !!c);
     const pending: Promise<unknown>[] = [
-      this.event<MsgRejectedData>('msg.rejected', o.facts, routedAt, o.envelopeId, agencies, {
+      this.event('msg.rejected', o.facts, routedAt, o.envelopeId, agencies, {
         reasonCode: o.reasonCode,
         reason: o.reason,
         ...(o.from ? { from: o.from } : {}),
@@ -151,25 +130,8 @@ export class JetStreamDelivery {
     const id = submissionDerivedId('refusal', o.facts);
     // an id that could not be read still gets a stable reference, derived from the submission
     const responseFor = o.envelopeId ?? submissionDerivedId('unreadable-envelope', o.facts);
-    const { bytes } = this.signer.sign(
-      refusalEnvelope({ id, hubAgency: this.hubAgency, sender, responseFor, reasonCode: o.reasonCode, reason: o.reason, at: routedAt }),
-    );
-    const h: Record<string, string> = {
-      [HEADERS.envelopeId]: id,
-      [HEADERS.from]: this.hubAgency,
-      [HEADERS.to]: sender,
-      [HEADERS.kind]: 'status',
-      [HEADERS.kid]: this.signer.kid,
-      [HEADERS.issuedAt]: routedAt.toISOString(),
-      [HEADERS.digest]: sha256Hex(bytes),
-      [HEADERS.submitSeq]: String(o.facts.seq),
-      [HEADERS.routedAt]: routedAt.toISOString(),
-      [HEADERS.copies]: '1',
-      [HEADERS.responseFor]: responseFor,
-      [HEADERS.statusCode]: '02',
-      [HEADERS.hubSigned]: '1',
-    };
-    return this.publisher.publish(this.topo.inboxSubject(sender), bytes, `${id}:${sender}`, h);
+    const refusal = refusalEnvelope({ id, hubAgency: this.hubAgency, sender, responseFor, reasonCode: o.reasonCode, reason: o.reason, at: routedAt });
+    return this.hubInbox.deliver(refusal, { submitSeq: o.facts.seq, responseFor, statusCode: refusal.body.statusCode });
   }
 
   /** A poison submission: its bytes to the dead-letter subject, and an event saying why. */
@@ -184,7 +146,7 @@ export class JetStreamDelivery {
     };
     return [
       this.publisher.publish(subject, data, `submit:${facts.seq}:${facts.digest.slice(0, 16)}`, h),
-      this.event<MsgDeadLetteredData>('msg.deadlettered', facts, at, undefined, facts.subjectAgency ? [facts.subjectAgency] : [], {
+      this.event('msg.deadlettered', facts, at, undefined, facts.subjectAgency ? [facts.subjectAgency] : [], {
         reason,
         subject: facts.subject,
         deliveries,
@@ -195,8 +157,15 @@ export class JetStreamDelivery {
     ];
   }
 
-  private event<D>(type: HubEvent['type'], facts: SubmissionFacts, at: Date, messageId: string | undefined, agencies: string[], data: D): Promise<unknown> {
-    const event: HubEvent<D> = {
+  private event<T extends EventType>(
+    type: T,
+    facts: SubmissionFacts,
+    at: Date,
+    messageId: string | undefined,
+    agencies: string[],
+    data: HubEventMap[T],
+  ): Promise<unknown> {
+    const event: HubEventOf<T> = {
       id: submissionDerivedId(type, facts),
       type,
       at: at.toISOString(),
@@ -205,6 +174,6 @@ export class JetStreamDelivery {
       agencies,
       data,
     };
-    return this.publisher.publishEvent(event as unknown as HubEvent);
+    return this.publisher.publishEvent(event);
   }
 }

@@ -1,6 +1,6 @@
 import { uuidv7 } from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
-import type { EnvelopeRecord, NumberRecord } from '../route-submission/outcome';
+import type { EnvelopeRecord, NumberRecord } from '../ports/routing-register';
 import { PostgresRoutingRegister } from './postgres-register';
 
 const SENDER = '000.00.00.H41';

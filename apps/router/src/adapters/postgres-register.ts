@@ -1,6 +1,6 @@
 import { LtError } from '@lt/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { EnvelopeRecord, NumberRecord, NumberResult, PriorEnvelope, RegisterResult, RoutingRegister } from '../route-submission/outcome';
+import type { EnvelopeRecord, NumberRecord, NumberResult, PriorEnvelope, RegisterResult, RoutingRegister } from '../ports/routing-register';
 
 type Queryable = Pick<DataSource | EntityManager, 'query'>;
 

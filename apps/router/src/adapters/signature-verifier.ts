@@ -1,12 +1,7 @@
 import { toVerifyItem, VerifierPool } from '@lt/crypto';
-import type { AwaitingSignature } from '../route-submission/decision';
-import { verifySignature } from '../route-submission/route-submission';
-
-/** Checks the signatures of a batch, one boolean per item, in order. */
-export interface SignatureVerifier {
-  verify(items: readonly AwaitingSignature[]): Promise<boolean[]>;
-  close(): Promise<void>;
-}
+import type { AwaitingSignature } from '../domain/decision';
+import type { SignatureVerifier } from '../ports/signature-verifier';
+import { verifySignature } from '../domain/signature';
 
 /** node:crypto on the router's own thread: no hand-off cost, best for small batches. */
 export class InlineVerifier implements SignatureVerifier {

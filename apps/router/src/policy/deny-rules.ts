@@ -9,8 +9,8 @@ import type { PolicyVerdict, RoutingPolicy } from './routing-policy';
  *
  * `from` and `to` are one pattern or an array of patterns (any may match). A pattern is either
  *   - an agency code `000.00.05.H41`: exactly that agency, or
- *   - a subject-token pattern over the reversed code (the form used on subjects, DESIGN.md
- *     "Messaging"): `H41.05.12.000` exactly, `H41.>` the province and everything under it,
+ *   - a subject-token pattern over the reversed code (the form used on subjects, so that a
+ *     subtree is one pattern): `H41.05.12.000` exactly, `H41.>` the province and everything under it,
  *     `H41.05.>` a district and its communes, `*.00.00.000` every level-1 unit, `>` anyone.
  *     `*` matches one token, `>` the rest (at least one token), as in NATS.
  * `kinds` (optional) limits the rule to those envelope kinds. A rule matches when the sender

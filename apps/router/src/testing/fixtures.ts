@@ -1,62 +1,21 @@
 /**
  * Test fixtures for the router: agencies with real Ed25519 keys, their KV entries, signed
- * submissions. Used by the unit and integration specs and by bench/router.bench.ts.
+ * submissions. Used by the unit and integration specs.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { topology, uuidv7, type AgencyKvEntry, type AgencyStatus, type Envelope, type Tier } from '@lt/contracts';
-import { importPrivateKey, signEnvelope, type SigningKey } from '@lt/crypto';
-import type { Submission } from '../route-submission/decision';
+import { topology, uuidv7, type Envelope } from '@lt/contracts';
+import { signEnvelope } from '@lt/crypto';
+import { testAgency as directoryTestAgency, type TestAgency, type TestEntrySpec } from '@lt/directory';
+import type { Submission } from '../domain/decision';
 
-export interface TestAgency {
+export type { TestAgency };
+
+export interface AgencySpec extends Omit<TestEntrySpec, 'publicJwk'> {
   code: string;
-  kid: string;
-  signingKey: SigningKey;
-  entry: AgencyKvEntry;
 }
 
-export interface AgencySpec {
-  code: string;
-  tier?: Tier;
-  parentCode?: string | null;
-  status?: AgencyStatus;
-  successorCode?: string | null;
-  keyId?: string;
-  notBefore?: string;
-  notAfter?: string | null;
-  revokedAt?: string | null;
-  version?: number;
-}
-
+/** An agency with a fresh Ed25519 key and its KV entry (the directory library's test agency). */
 export function testAgency(spec: AgencySpec): TestAgency {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const signingKey = importPrivateKey(privateKey.export({ format: 'jwk' }), 'EdDSA');
-  const keyId = spec.keyId ?? 'k1';
-  const kid = `${spec.code}#${keyId}`;
-  const entry: AgencyKvEntry = {
-    agency: {
-      code: spec.code,
-      name: `Agency ${spec.code}`,
-      tier: spec.tier ?? 'province',
-      parentCode: spec.parentCode ?? null,
-      status: spec.status ?? 'active',
-      successorCode: spec.successorCode ?? null,
-      validFrom: '2020-01-01T00:00:00.000Z',
-      validTo: null,
-      version: spec.version ?? 1,
-    },
-    keys: [
-      {
-        kid,
-        keyId,
-        alg: 'EdDSA',
-        publicJwk: signingKey.publicKey.jwk as Record<string, unknown>,
-        notBefore: spec.notBefore ?? '2020-01-01T00:00:00.000Z',
-        notAfter: spec.notAfter ?? null,
-        revokedAt: spec.revokedAt ?? null,
-      },
-    ],
-  };
-  return { code: spec.code, kid, signingKey, entry };
+  return directoryTestAgency(spec.code, spec);
 }
 
 export function documentEnvelope(from: string, to: Envelope['to'], overrides: Partial<Envelope> & { body?: unknown } = {}): Envelope {

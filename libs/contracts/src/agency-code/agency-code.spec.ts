@@ -142,7 +142,7 @@ describe('valid codes', () => {
     expect(level1Unit('000.00.18.G12')).toBe('G12');
   });
 
-  it('subject tokens reverse the segments (DESIGN.md: 000.12.05.H41 <-> H41.05.12.000)', () => {
+  it('subject tokens reverse the segments (000.12.05.H41 <-> H41.05.12.000)', () => {
     expect(codeToSubjectTokens('000.12.05.H41')).toBe('H41.05.12.000');
     expect(subjectTokensToCode('H41.05.12.000')).toBe('000.12.05.H41');
     expect(subtreeSubjectTokens('000.00.00.H41')).toBe('H41.>');

@@ -7,7 +7,7 @@ export type ParsedSelector =
   | { type: 'code'; code: AgencyCode }
   | { type: 'childrenOf'; code: AgencyCode; tier?: Tier; depth?: number };
 
-/** Validates one recipient selector (DESIGN.md envelope `to`). */
+/** Validates one recipient selector of an envelope's `to`: an agency code or {childrenOf, tier?, depth?}. */
 export function parseSelector(sel: unknown, index = 0): ParsedSelector {
   const where = `to[${index}]`;
   if (typeof sel === 'string') return { type: 'code', code: parseAgencyCodeAt(sel, where) };

@@ -1,4 +1,4 @@
-import { dossierActionFromBody, validateDossierBody, type DossierBody } from './dossier-body';
+import { validateDossierBody, type DossierBody } from './dossier-body';
 import { ltCode } from './test-helpers';
 
 const SHA = 'a'.repeat(64);
@@ -57,20 +57,5 @@ describe('validateDossierBody', () => {
     expect(e.code).toBe('SCHEMA_INVALID');
     expect(e.details).toEqual({ field });
     expect(e.message.startsWith(field)).toBe(true);
-  });
-});
-
-describe('dossierActionFromBody', () => {
-  it('maps a transfer with a day deadline and a settlement with an apology', () => {
-    expect(
-      dossierActionFromBody({ action: 'transfer', dossierCode: CODE, procedureCode: 'P', toAgency: '000.00.05.H41', stepDueAt: '2026-05-20' }, '000.12.05.H41'),
-    ).toEqual({ type: 'transfer', by: '000.12.05.H41', toAgency: '000.00.05.H41', stepDueAt: '2026-05-20' });
-    expect(
-      dossierActionFromBody(
-        { action: 'transition', dossierCode: CODE, procedureCode: 'P', toState: 9, apology: { newDueAt: '2026-06-05T10:00:00Z', reason: 'late' } },
-        '000.12.05.H41',
-      ),
-    ).toEqual({ type: 'transition', by: '000.12.05.H41', toState: 9, apology: { newDueAt: new Date('2026-06-05T10:00:00Z'), reason: 'late' } });
-    expect(dossierActionFromBody({ action: 'return', dossierCode: CODE, procedureCode: 'P' }, '000.00.05.H41')).toEqual({ type: 'return', by: '000.00.05.H41' });
   });
 });

@@ -3,18 +3,23 @@ import { LIMITS, type AttachmentRef } from '../envelope/envelope';
 import { LtError } from '../errors';
 import { isTier, TIERS, type Tier } from '../tiers';
 import { isDossierCode } from './dossier-code';
-import { isDossierStateCode, type DossierAction, type DossierStateCode } from './lifecycle';
+import { isDossierStateCode, type DossierStateCode } from './dossier-state';
 import { isLocalDate } from './local-time';
-import { PROCEDURE_CODE_RE, type ApplicantValue } from './procedures';
+
+/** Procedure codes as the catalog writes them (`DEMO-HT-KHAISINH`). */
+export const PROCEDURE_CODE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** One applicant field's value; which fields a procedure accepts is the catalog's business. */
+export type ApplicantValue = string | number | boolean | string[];
 
 /**
  * Body of a `dossier` envelope. The sender is the envelope's `from`.
  * - `submit`: the receiving agency registers a dossier; the hub issues the dossier code, so the
- *   body carries none. `applicant` is checked against the procedure by `validateApplicant`.
+ *   body carries none. `applicant` is checked against the procedure by the hub's catalog.
  * - `transfer`: the holder sends it to another agency, with the step deadline given as
  *   `stepWorkingDays` (counted by the hub's calendar) or `stepDueAt` (exactly one).
  * - `return`: the step's target sends it back to the step's sender.
- * - `transition`: a state change (table in lifecycle.ts); `apology` only with `toState: 9`.
+ * - `transition`: a state change (table in libs/dossier-domain lifecycle.ts); `apology` only with `toState: 9`.
  * Deadlines (`stepDueAt`, `apology.newDueAt`) are a `YYYY-MM-DD` local day or an ISO timestamp;
  * either way the deadline is the end of that Vietnam-local day.
  */
@@ -230,38 +235,5 @@ export function validateDossierBody(body: unknown): DossierBody {
       }
       return out;
     }
-  }
-}
-
-/** The lifecycle action a (validated, non-submit) body asks for, performed by the envelope's sender. */
-export function dossierActionFromBody(body: Exclude<DossierBody, DossierSubmitBody>, by: string): DossierAction {
-  switch (body.action) {
-    case 'transfer':
-      return {
-        type: 'transfer',
-        by,
-        toAgency: body.toAgency,
-        ...(body.toTier !== undefined ? { toTier: body.toTier } : {}),
-        ...(body.stepWorkingDays !== undefined ? { stepWorkingDays: body.stepWorkingDays } : {}),
-        ...(body.stepDueAt !== undefined ? { stepDueAt: isLocalDate(body.stepDueAt) ? body.stepDueAt : new Date(body.stepDueAt) } : {}),
-      };
-    case 'return':
-      return { type: 'return', by };
-    case 'transition':
-      return {
-        type: 'transition',
-        by,
-        toState: body.toState,
-        ...(body.reason !== undefined ? { reason: body.reason } : {}),
-        ...(body.apology !== undefined
-          ? {
-              apology: {
-                newDueAt: isLocalDate(body.apology.newDueAt) ? body.apology.newDueAt : new Date(body.apology.newDueAt),
-                reason: body.apology.reason,
-                ...(body.apology.issuedAt !== undefined ? { issuedAt: new Date(body.apology.issuedAt) } : {}),
-              },
-            }
-          : {}),
-      };
   }
 }

@@ -3,7 +3,7 @@ import { LtError } from '../errors';
 import { daysInMonth, toVnLocalDate, type LocalDate } from './local-time';
 
 /**
- * Dossier code `<agency code>-<YYMMDD>-<NNNN>` (VN-EGOV.md "One-stop-shop dossiers"), e.g.
+ * Dossier code `<agency code>-<YYMMDD>-<NNNN>` of one-stop-shop dossiers, e.g.
  * `000.00.00.H41-250701-0001`: the receiving agency, its Vietnam-local day of receipt and a
  * 4-digit daily sequence. The hub allocates the sequence (gap-free per agency and day); this
  * module only formats and parses.

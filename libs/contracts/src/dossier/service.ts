@@ -4,13 +4,13 @@ import type { Page } from '../registry/registry';
 import type { Tier } from '../tiers';
 import { isDossierCode } from './dossier-code';
 import type { DossierBody, DossierBodyAction } from './dossier-body';
-import { DOSSIER_STATES, isDossierStateCode, type DossierState, type DossierStateCode, type DossierStateName } from './lifecycle';
-import type { DossierReport, Timeliness } from './timeliness';
+import { DOSSIER_STATES, isDossierStateCode, type DossierState, type DossierStateCode, type DossierStateName, type Timeliness } from './dossier-state';
 
 /**
- * The dossier service's public surface (apps/dossier): request-reply methods, the header the
- * router sets on dossier inbox copies, and the bodies of the hub-signed dossier messages the
- * service puts in agencies' inboxes. Pure types and validators; no I/O.
+ * The dossier service's public surface (apps/dossier): request-reply methods and the bodies of
+ * the hub-signed dossier messages the service puts in agencies' inboxes (the inbox-copy header
+ * with a dossier's code, DOSSIER_CODE_HEADER, is in messaging/inbox-headers.ts). Pure types and
+ * validators; no I/O.
  */
 
 /** Request-reply methods: subject = topology.rpcSubject('dossier', method). */
@@ -21,9 +21,6 @@ export const DOSSIER_RPC = {
   list: 'list',
   report: 'report',
 } as const;
-
-/** Inbox-copy header carrying the dossier code a `dossier` envelope is about. */
-export const DOSSIER_CODE_HEADER = 'Lt-Dossier-Code';
 
 /** What the router sends on `dossier.apply` once signature, sender and recipients are verified. */
 export interface ApplyDossierRequest {
@@ -112,6 +109,32 @@ export interface DossierReportQuery {
   asOf?: string;
   /** one report per receiving agency or per tier instead of one total */
   groupBy?: 'agency' | 'tier';
+}
+
+/** Figures of one `dossier.report` over a period (computed by libs/dossier-domain timeliness.ts). */
+export interface DossierReport {
+  period: { from: string; to: string };
+  agency?: string;
+  tier?: Tier;
+  asOf: string;
+  /** registered (receivedAt) within the period */
+  received: number;
+  /** reached 3 (not accepted) within the period */
+  notAccepted: number;
+  /** reached 7 (withdrawn) within the period */
+  withdrawn: number;
+  /** settled (reached 9) within the period, whenever received */
+  settled: { total: number; early: number; onTime: number; late: number };
+  /** (early + onTime) / total, a fraction 0..1; null when nothing was settled */
+  onTimeRate: number | null;
+  /** at asOf: in state 1, registered but not yet accepted */
+  awaitingAcceptance: number;
+  /** at asOf: accepted and not settled (states 2, 4, 5, 6, 8), whenever received */
+  inProgress: number;
+  /** at asOf: open (states 1, 2, 4, 5, 6, 8) and past the due day (see isOverdue) */
+  overdueNow: number;
+  /** over dossiers settled in the period, in working days with paused time excluded */
+  settlementWorkingDays: { mean: number | null; p90: number | null };
 }
 
 export interface DossierReportGroup extends DossierReport {

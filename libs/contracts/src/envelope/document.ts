@@ -1,6 +1,6 @@
 /**
  * The document body mirrors edXML's MessageHeader field by field, in camelCase, so edXML
- * import/export is lossless (VN-EGOV.md "Documents").
+ * import/export is lossless (edXML, QCVN 102:2016).
  */
 export interface OrganInfo {
   organId: string;

@@ -1,6 +1,6 @@
 import type { Tier } from '../tiers';
 
-/** What an agency signs (DESIGN.md "Envelope"). Field names are the public wire format. */
+/** What an agency signs, as a flattened JWS (Ed25519 or ES256). Field names are the public wire format. */
 export const ENVELOPE_KINDS = ['document', 'status', 'recall', 'dossier', 'receipt'] as const;
 export type EnvelopeKind = (typeof ENVELOPE_KINDS)[number];
 

@@ -1,4 +1,4 @@
-/** edXML status codes (VN-EGOV.md "Status codes"). */
+/** edXML status codes (the QCVN 102:2016 status package). */
 export const STATUS_CODES = {
   '01': 'arrived',
   '02': 'refused',

@@ -21,7 +21,7 @@ import {
 } from './validate-fields';
 
 /**
- * Structural validation of an envelope (DESIGN.md "Envelope") and of its body per kind.
+ * Structural validation of an envelope (the JSON an agency signs) and of its body per kind.
  * Pure and synchronous; every failure is an LtError (SCHEMA_INVALID or INVALID_AGENCY_CODE)
  * whose message starts with the JSON path and whose details.field is that path.
  * Signatures, sender identity, recipients' existence and clock skew are the router's job.

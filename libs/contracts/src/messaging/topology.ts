@@ -2,7 +2,7 @@ import { codeToSubjectTokens } from '../agency-code/agency-code';
 
 /**
  * Names of every subject, stream, consumer and bucket, derived from one namespace.
- * Production uses the namespace `lt` (the public surface in DESIGN.md); tests use their own
+ * Production uses the namespace `lt` (the public surface agency systems build on); tests use their own
  * namespace so they never touch the streams `npm start` uses.
  */
 export interface Topology {
@@ -42,39 +42,6 @@ export function topology(ns = 'lt'): Topology {
     deadLetterSubject: (source) => `${ns}.dlq.${source}`,
   };
 }
-
-/**
- * Headers on every inbox copy. The inbox copy IS the delivery fact: the audit service reads
- * deliveries from LT_INBOX instead of a duplicate event per document (one publish less per
- * document), so these headers carry everything the audit records about a routing decision.
- */
-export const HEADERS = {
-  /** `<envelope id>:<recipient code>` (JetStream dedup) */
-  msgId: 'Nats-Msg-Id',
-  envelopeId: 'Lt-Envelope-Id',
-  from: 'Lt-From',
-  /** the recipient this copy is for */
-  to: 'Lt-To',
-  kind: 'Lt-Kind',
-  kid: 'Lt-Kid',
-  issuedAt: 'Lt-Issued-At',
-  /** SHA-256 hex of the signed JWS bytes as submitted */
-  digest: 'Lt-Digest',
-  submitSeq: 'Lt-Submit-Seq',
-  routedAt: 'Lt-Routed-At',
-  /** number of copies this envelope was fanned out into */
-  copies: 'Lt-Copies',
-  /** set when the addressed agency was closed and this copy went to its successor */
-  forwardedFrom: 'Lt-Forwarded-From',
-  responseFor: 'Lt-Response-For',
-  statusCode: 'Lt-Status-Code',
-  /** comma-separated flags, e.g. `duplicate-number` (Decree 30) */
-  flags: 'Lt-Flags',
-  /** set on envelopes the hub itself signed (refusals, receipts, notices) */
-  hubSigned: 'Lt-Hub-Signed',
-  /** on receipts: how many items (delivery steps) the receipt lists */
-  receiptItems: 'Lt-Receipt-Items',
-} as const;
 
 /** KV key holding the hub's public signing keys: `{keys: [{kid, alg, publicJwk}]}`. */
 export const HUB_KEYS_KV_KEY = '_hub.keys';

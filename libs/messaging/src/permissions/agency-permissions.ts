@@ -25,8 +25,8 @@ export interface AgencyPermissionOptions {
 /**
  * Durable name of an agency's inbox consumer: `inbox_` + the code's subject tokens with '.'
  * replaced by '_' (durable names may not contain dots), e.g. `000.12.05.H41` -> `inbox_H41_05_12_000`.
- * Same formula as `inboxDurableName` in libs/sdk/src/names.ts: the permission set names this
- * durable, so the SDK must create and consume exactly this one.
+ * The SDK uses this very function (re-exported by libs/sdk inbox-consumer.ts): the permission set
+ * names this durable, so the SDK must create and consume exactly this one.
  */
 export function inboxDurableName(agencyCode: string): string {
   return `inbox_${codeToSubjectTokens(agencyCode).replace(/\./g, '_')}`;
@@ -134,7 +134,7 @@ export function agencyPermissions(
   };
 }
 
-/** Hub services (DESIGN.md "Shape"). */
+/** The hub's services in apps/ that connect to NATS with a service identity. */
 export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway';
 export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway'];
 

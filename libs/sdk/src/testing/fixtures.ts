@@ -1,55 +1,19 @@
-import { HUB_KID_PREFIX, JWS_TYP, type AgencyKvEntry, type FlattenedJws, type Tier } from '@lt/contracts';
+import { HUB_KID_PREFIX, JWS_TYP, type AgencyStatus, type FlattenedJws, type Tier } from '@lt/contracts';
 import { base64urlEncode, generateSigningKey, importPrivateKey, type SigningKey } from '@lt/crypto';
+import { testAgency, type TestAgency as DirectoryTestAgency } from '@lt/directory';
+import type { KeyFile } from '@lt/platform';
 
-/** Test agencies and hub keys as the registry would mirror them into KV. Not exported by the SDK. */
-export interface TestAgency {
-  code: string;
-  keyId: string;
-  kid: string;
-  privateJwk: Record<string, unknown>;
-  publicJwk: Record<string, unknown>;
+/** A test agency (key and KV entry) with its key file's fields flat, as connect() takes them. Not exported by the SDK. */
+export interface TestAgency extends DirectoryTestAgency, Pick<KeyFile, 'keyId' | 'privateJwk' | 'publicJwk'> {
   signer: SigningKey;
-  entry: AgencyKvEntry;
 }
 
 export async function makeTestAgency(
   code: string,
-  opts: { tier?: Tier; parentCode?: string | null; status?: 'active' | 'suspended' | 'closed'; keyId?: string } = {},
+  opts: { tier?: Tier; parentCode?: string | null; status?: AgencyStatus; keyId?: string } = {},
 ): Promise<TestAgency> {
-  const g = await generateSigningKey('EdDSA', opts.keyId ?? 'k1');
-  const kid = `${code}#${g.keyId}`;
-  return {
-    code,
-    keyId: g.keyId,
-    kid,
-    privateJwk: g.privateJwk as Record<string, unknown>,
-    publicJwk: g.publicJwk as Record<string, unknown>,
-    signer: importPrivateKey(g.privateJwk, 'EdDSA'),
-    entry: {
-      agency: {
-        code,
-        name: `Agency ${code}`,
-        tier: opts.tier ?? 'province',
-        parentCode: opts.parentCode ?? null,
-        status: opts.status ?? 'active',
-        successorCode: null,
-        validFrom: '2020-01-01T00:00:00.000Z',
-        validTo: null,
-        version: 1,
-      },
-      keys: [
-        {
-          kid,
-          keyId: g.keyId,
-          alg: 'EdDSA',
-          publicJwk: g.publicJwk as Record<string, unknown>,
-          notBefore: '2020-01-01T00:00:00.000Z',
-          notAfter: null,
-          revokedAt: null,
-        },
-      ],
-    },
-  };
+  const t = testAgency(code, opts);
+  return { ...t, keyId: t.key.keyId, privateJwk: t.key.privateJwk, publicJwk: t.key.publicJwk, signer: t.signingKey };
 }
 
 export interface TestHubKey {

@@ -1,14 +1,14 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { HEADERS, uuidv7, type AgencyKvEntry, type Envelope, type FlattenedJws, type Topology } from '@lt/contracts';
+import { inboxCopyMsgId, setInboxCopyHeaders, uuidv7, type AgencyKvEntry, type Envelope, type FlattenedJws, type Topology } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import { ensureDurableConsumer, type NatsConnection } from '@lt/messaging';
 import { hubSign, type TestHubKey } from './fixtures';
 
 /**
  * A stand-in for apps/router in the SDK's integration tests, so they do not depend on it: copies
- * each submission's bytes into the inbox of every explicit recipient with the HEADERS the router
- * sets, forwards copies for a closed agency to its successor, and bounces a hub-signed status 02
+ * each submission's bytes into the inbox of every explicit recipient with the inbox-copy headers
+ * the router sets (setInboxCopyHeaders), forwards copies for a closed agency to its successor, and bounces a hub-signed status 02
  * for recipients listed in `refuse`. It verifies nothing: the SDK must. Test knobs: `tamperNextFor`
  * alters the next copy for an agency after signing; `nextFlags` sets Lt-Flags on the next copy.
  */
@@ -62,26 +62,27 @@ export class MiniRouter {
         const altered = { ...env, body: { ...(env.body as object), subject: 'altered by the hub' } };
         bytes = Buffer.from(JSON.stringify({ ...jws, payload: Buffer.from(JSON.stringify(altered)).toString('base64url') }));
       }
-      const h = natsHeaders();
-      h.set(HEADERS.envelopeId, env.id);
-      h.set(HEADERS.from, env.from);
-      h.set(HEADERS.to, recipient);
-      h.set(HEADERS.kind, env.kind);
-      h.set(HEADERS.kid, kid);
-      h.set(HEADERS.issuedAt, env.issuedAt);
-      h.set(HEADERS.digest, sha256Hex(m.data));
-      h.set(HEADERS.submitSeq, String(m.seq));
-      h.set(HEADERS.routedAt, new Date().toISOString());
-      h.set(HEADERS.copies, String(recipients.length));
-      if (successor) h.set(HEADERS.forwardedFrom, addressed);
-      if (this.nextFlags) {
-        h.set(HEADERS.flags, this.nextFlags);
-        this.nextFlags = undefined;
-      }
+      const flags = this.nextFlags;
+      this.nextFlags = undefined;
       const body = env.body as { responseFor?: unknown; statusCode?: unknown };
-      if (env.kind === 'status' || env.kind === 'recall') h.set(HEADERS.responseFor, String(body.responseFor));
-      if (env.kind === 'status') h.set(HEADERS.statusCode, String(body.statusCode));
-      publishes.push(js.publish(this.topo.inboxSubject(recipient), bytes, { msgID: `${env.id}:${addressed}`, headers: h }));
+      const h = natsHeaders();
+      setInboxCopyHeaders(h, {
+        envelopeId: env.id,
+        from: env.from,
+        to: recipient,
+        kind: env.kind,
+        kid,
+        issuedAt: env.issuedAt,
+        digest: sha256Hex(m.data),
+        submitSeq: m.seq,
+        routedAt: new Date().toISOString(),
+        copies: recipients.length,
+        forwardedFrom: successor ? addressed : undefined,
+        responseFor: env.kind === 'status' || env.kind === 'recall' ? String(body.responseFor) : undefined,
+        statusCode: env.kind === 'status' ? String(body.statusCode) : undefined,
+        flags: flags ? [flags] : undefined,
+      });
+      publishes.push(js.publish(this.topo.inboxSubject(recipient), bytes, { msgID: inboxCopyMsgId(env.id, addressed), headers: h }));
     }
     await Promise.all(publishes);
     this.routed++;
@@ -97,13 +98,22 @@ export class MiniRouter {
       issuedAt: new Date().toISOString(),
       body: { responseFor: env.id, statusCode: '02', reasonCode: 'UNKNOWN_RECIPIENT', description: `${recipient} is not a registered agency` },
     };
-    const h = natsHeaders();
-    h.set(HEADERS.envelopeId, refusal.id);
-    h.set(HEADERS.from, 'hub');
-    h.set(HEADERS.to, env.from);
-    h.set(HEADERS.kind, 'status');
-    h.set(HEADERS.hubSigned, '1');
     const bytes = Buffer.from(JSON.stringify(hubSign(refusal, this.hubKey)));
-    return jetstream(this.nc).publish(this.topo.inboxSubject(env.from), bytes, { msgID: `${refusal.id}:${env.from}`, headers: h });
+    const h = natsHeaders();
+    setInboxCopyHeaders(h, {
+      envelopeId: refusal.id,
+      from: refusal.from,
+      to: env.from,
+      kind: refusal.kind,
+      kid: this.hubKey.kid,
+      issuedAt: refusal.issuedAt,
+      digest: sha256Hex(bytes),
+      routedAt: refusal.issuedAt,
+      copies: 1,
+      responseFor: env.id,
+      statusCode: '02',
+      hubSigned: true,
+    });
+    return jetstream(this.nc).publish(this.topo.inboxSubject(env.from), bytes, { msgID: inboxCopyMsgId(refusal.id, env.from), headers: h });
   }
 }

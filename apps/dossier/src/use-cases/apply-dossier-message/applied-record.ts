@@ -6,18 +6,15 @@ import {
   type DossierBody,
   type DossierState,
   type Envelope,
-  type EventType,
   type HubEvent,
+  type HubEventMap,
 } from '@lt/contracts';
 import { columnsOf, currentStepDueAt, deliverToFor, type StoredDossier } from '../../domain/stored-dossier';
 import type { AppliedRecord } from '../../ports';
 
-const EVENT_TYPE: Record<DossierBody['action'], EventType> = {
-  submit: 'dossier.registered',
-  transition: 'dossier.transitioned',
-  transfer: 'dossier.transferred',
-  return: 'dossier.transferred',
-};
+type AppliedEventType = 'dossier.registered' | 'dossier.transitioned' | 'dossier.transferred';
+/** An event's type with its payload, kept paired (a union of pairs, not a pair of unions). */
+type AppliedEvent = AppliedEventType extends infer T ? (T extends AppliedEventType ? { type: T; data: HubEventMap[T] } : never) : never;
 
 /**
  * Everything one applied envelope leaves behind: the answer to the router, the event for the
@@ -53,12 +50,11 @@ export function appliedRecord(args: {
   const agencies = [...new Set([sender, d.receivingAgency, ...result.deliverTo, ...(before ? [before.holder] : []), d.holder])];
   const event: HubEvent = {
     id: uuidv7(args.now.getTime()),
-    type: EVENT_TYPE[body.action],
     at: at.toISOString(),
     source: 'dossier',
     messageId: args.envelopeId,
     agencies,
-    data: eventData(body, sender, before, args.after, at),
+    ...appliedEvent(body, sender, before, args.after, at),
   };
   const confirmationBody: DossierAppliedBody = {
     action: 'applied',
@@ -94,12 +90,15 @@ export function appliedRecord(args: {
   };
 }
 
-function eventData(body: DossierBody, sender: string, before: DossierState | null, after: StoredDossier, at: Date): Record<string, unknown> {
+function appliedEvent(body: DossierBody, sender: string, before: DossierState | null, after: StoredDossier, at: Date): AppliedEvent {
   const d = after.state;
   const common = { dossierCode: d.code, procedureCode: d.procedureCode, by: sender, at: at.toISOString(), state: d.state, holder: d.holder, dueAt: d.dueAt };
   switch (body.action) {
     case 'submit':
-      return { ...common, receivingAgency: d.receivingAgency, receivingTier: d.receivingTier, receivedAt: d.receivedAt, attachments: d.attachments.length };
+      return {
+        type: 'dossier.registered',
+        data: { ...common, receivingAgency: d.receivingAgency, receivingTier: d.receivingTier, receivedAt: d.receivedAt, attachments: d.attachments.length },
+      };
     case 'transfer':
     case 'return': {
       const step =
@@ -107,24 +106,30 @@ function eventData(body: DossierBody, sender: string, before: DossierState | nul
           ? d.steps[d.steps.length - 1]!
           : d.steps.find((s, i) => s.returnedAt !== undefined && before?.steps[i]?.returnedAt === undefined)!;
       return {
-        ...common,
-        direction: body.action,
-        from: before?.holder ?? sender,
-        to: d.holder,
-        stepDueAt: step.stepDueAt,
-        ...(step.toTier ? { toTier: step.toTier } : {}),
+        type: 'dossier.transferred',
+        data: {
+          ...common,
+          direction: body.action,
+          from: before?.holder ?? sender,
+          to: d.holder,
+          stepDueAt: step.stepDueAt,
+          ...(step.toTier ? { toTier: step.toTier } : {}),
+        },
       };
     }
     case 'transition': {
       const c = columnsOf(after);
       return {
-        ...common,
-        fromState: before?.state,
-        toState: d.state,
-        ...(body.reason !== undefined ? { reason: body.reason } : {}),
-        ...(c.settledClass && d.state === 9 ? { settledAt: c.settledAt, settledClass: c.settledClass, settlementWorkingDays: c.settlementWorkingDays } : {}),
-        ...(body.apology !== undefined ? { apology: d.apologies[d.apologies.length - 1] } : {}),
-        ...(before && before.dueAt !== d.dueAt ? { previousDueAt: before.dueAt } : {}),
+        type: 'dossier.transitioned',
+        data: {
+          ...common,
+          fromState: before?.state,
+          toState: d.state,
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+          ...(c.settledClass && d.state === 9 ? { settledAt: c.settledAt, settledClass: c.settledClass, settlementWorkingDays: c.settlementWorkingDays } : {}),
+          ...(body.apology !== undefined ? { apology: d.apologies[d.apologies.length - 1] } : {}),
+          ...(before && before.dueAt !== d.dueAt ? { previousDueAt: before.dueAt } : {}),
+        },
       };
     }
   }

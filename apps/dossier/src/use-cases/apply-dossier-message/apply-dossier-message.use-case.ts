@@ -1,22 +1,17 @@
 import {
   LIMITS,
   LtError,
-  applyTransition,
-  dossierActionFromBody,
   formatDossierCode,
-  registerDossier,
   toVnLocalDate,
-  validateApplicant,
   type ApplyDossierResult,
   type DossierBody,
   type DossierSubmitBody,
   type ErrorCode,
-  type ProcedureCatalog,
-  type WorkingCalendar,
 } from '@lt/contracts';
+import { applyTransition, dossierActionFromBody, registerDossier, validateApplicant, type ProcedureCatalog, type WorkingCalendar } from '@lt/dossier-domain';
 import type { Clock, Logger } from '@lt/platform';
 import type { StoredDossier } from '../../domain/stored-dossier';
-import { EnvelopeAlreadyApplied, type AgencyInfo, type AppliedRecord, type DossierRepository, type DossierTx } from '../../ports';
+import { EnvelopeAlreadyApplied, type AgencyInfo, type AgencyLookup, type AppliedRecord, type DossierRepository, type DossierTx } from '../../ports';
 import type { PublishOutbox } from '../publish-outbox/publish-outbox.use-case';
 import { appliedRecord } from './applied-record';
 import { parseApplyRequest, type ParsedApplyRequest } from './apply-request';
@@ -38,6 +33,8 @@ const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export interface ApplyDossierDeps {
   repo: DossierRepository;
   outbox: PublishOutbox;
+  /** registered agencies: the receiving one and transfer targets must be active */
+  agencies: AgencyLookup;
   calendar: WorkingCalendar;
   catalog: ProcedureCatalog;
   clock: Clock;
@@ -135,7 +132,7 @@ export class ApplyDossierMessage {
         },
       );
     }
-    const agency = requireOpen((await tx.findAgencies([receiving])).get(receiving), receiving, 'receiving agency');
+    const agency = requireOpen(this.deps.agencies.agency(receiving), receiving, 'receiving agency');
 
     const seq = await tx.nextDailySeq(receiving, toVnLocalDate(receivedAt));
     const code = formatDossierCode(receiving, receivedAt, seq);
@@ -186,7 +183,7 @@ export class ApplyDossierMessage {
     }
     let action = dossierActionFromBody(body, req.from);
     if (action.type === 'transfer') {
-      const target = requireOpen((await tx.findAgencies([action.toAgency])).get(action.toAgency), action.toAgency, 'transfer target');
+      const target = requireOpen(this.deps.agencies.agency(action.toAgency), action.toAgency, 'transfer target');
       if (action.toTier !== undefined && action.toTier !== target.tier) {
         throw new LtError('VALIDATION_FAILED', `body.toTier ${action.toTier} does not match ${target.code}'s registered tier ${target.tier}`, {
           field: 'body.toTier',

@@ -1,4 +1,5 @@
-import { computeReport, toVnLocalDate, type DossierReport, type DossierReportResult, type DossierState, type DossierStateCode } from '@lt/contracts';
+import { toVnLocalDate, type DossierReport, type DossierReportResult, type DossierState, type DossierStateCode } from '@lt/contracts';
+import { computeReport } from '@lt/dossier-domain';
 import { AGENCIES, DossierFixture, vn } from '../../testing/dossier-fixture';
 
 /** Deterministic PRNG (mulberry32) so a failure is reproducible. */
@@ -18,7 +19,7 @@ const PROCEDURES = ['DEMO-HT-KHAISINH', 'DEMO-HT-XNTTHN', 'DEMO-DD-GCN-LANDAU'];
 
 /**
  * Random lifecycles through the real apply use case, then the SQL report is compared with the pure
- * computeReport of timeliness.ts over the same dossiers, for several periods, filters and asOf.
+ * computeReport of @lt/dossier-domain over the same dossiers, for several periods, filters and asOf.
  */
 describe('dossier report: SQL aggregates agree with timeliness.computeReport', () => {
   let f: DossierFixture;

@@ -31,7 +31,7 @@ function instant(v: unknown, field: string, endOfDay = false): Date {
 /**
  * Dossier report per receiving agency and/or tier and period, computed by SQL aggregates over
  * columns stored at settlement (timeliness class, working days with pauses excluded), with the
- * rules of timeliness.ts computeReport. Default period: 1 January of the current year (Vietnam
+ * rules of @lt/dossier-domain computeReport. Default period: 1 January of the current year (Vietnam
  * time) to the end of today. Agency tokens may only report on their own agency.
  */
 export class DossierReportUseCase {

@@ -1,4 +1,3 @@
-import { DOSSIER_CODE_HEADER, HEADERS } from '@lt/contracts';
 import type { Logger } from '@lt/platform';
 import type { AppliedRecord, DossierPublisher, DossierRepository, OverdueNoticeRecord } from '../../ports';
 
@@ -18,16 +17,14 @@ export class PublishOutbox {
   async publishApplied(records: readonly AppliedRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.publisher.publishEvents(records.map((r) => r.event));
-    await Promise.all(
-      records.map((r) => this.publisher.deliverHubEnvelope(r.confirmation, { [HEADERS.responseFor]: r.envelopeId, [DOSSIER_CODE_HEADER]: r.dossierCode })),
-    );
+    await Promise.all(records.map((r) => this.publisher.deliverHubEnvelope(r.confirmation, { responseFor: r.envelopeId, dossierCode: r.dossierCode })));
     await this.repo.markAppliedPublished(records.map((r) => r.envelopeId));
   }
 
   async publishNotices(notices: readonly OverdueNoticeRecord[]): Promise<void> {
     if (notices.length === 0) return;
     await this.publisher.publishEvents(notices.map((n) => n.event));
-    await Promise.all(notices.map((n) => this.publisher.deliverHubEnvelope(n.envelope, { [DOSSIER_CODE_HEADER]: n.dossierCode })));
+    await Promise.all(notices.map((n) => this.publisher.deliverHubEnvelope(n.envelope, { dossierCode: n.dossierCode })));
     await this.repo.markNoticesPublished(notices.map((n) => n.id));
   }
 

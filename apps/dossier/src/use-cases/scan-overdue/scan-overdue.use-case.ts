@@ -1,7 +1,8 @@
-import { overdueNotices, uuidv7, type DossierOverdueNoticeBody, type Envelope, type HubEvent } from '@lt/contracts';
+import { uuidv7, type DossierOverdueNoticeBody, type Envelope, type HubEvent } from '@lt/contracts';
+import { overdueNotices } from '@lt/dossier-domain';
 import type { Clock, Logger } from '@lt/platform';
 import { deadlineKey, type StoredDossier } from '../../domain/stored-dossier';
-import type { DossierRepository, DossierTx, OverdueNoticeRecord } from '../../ports';
+import type { AgencyLookup, DossierRepository, DossierTx, OverdueNoticeRecord } from '../../ports';
 import type { PublishOutbox } from '../publish-outbox/publish-outbox.use-case';
 
 export interface ScanOverdueResult {
@@ -18,7 +19,18 @@ export interface ScanOverdueResult {
  * Each deadline is notified once; a pause that pushes it back makes the new deadline watchable.
  */
 export class ScanOverdue {
-  constructor(private readonly deps: { repo: DossierRepository; outbox: PublishOutbox; clock: Clock; log: Logger; hubAgency: string; batch?: number }) {}
+  constructor(
+    private readonly deps: {
+      repo: DossierRepository;
+      outbox: PublishOutbox;
+      /** parents of the agencies answerable for a deadline are notified too */
+      agencies: AgencyLookup;
+      clock: Clock;
+      log: Logger;
+      hubAgency: string;
+      batch?: number;
+    },
+  ) {}
 
   async execute(): Promise<ScanOverdueResult> {
     const now = this.deps.clock.now();
@@ -49,9 +61,7 @@ export class ScanOverdue {
     const stored = await tx.lockDossier(code, { skipLocked: true });
     if (!stored) return [];
     const d = stored.state;
-    const concerned = [d.holder, ...d.steps.map((s) => s.to)];
-    const agencies = await tx.findAgencies(concerned);
-    const parentOf = (c: string) => agencies.get(c)?.parentCode ?? null;
+    const parentOf = (c: string) => this.deps.agencies.agency(c)?.parentCode ?? null;
     const missedNow = overdueNotices(d, now, parentOf);
     const fresh = missedNow.filter((n) => !stored.overdueNotified.includes(deadlineKey(n.scope, n.dueAt, n.stepIndex)));
     const records = fresh.map((n): OverdueNoticeRecord => {

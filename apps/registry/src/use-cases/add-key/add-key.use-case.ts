@@ -1,14 +1,16 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type Actor, type AddKeyInput, type AgencyKey } from '@lt/contracts';
 import { assertWindow, parseAddKeyInput } from '../../domain/key-rules';
 import { parseCodeField } from '../../domain/input';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 
 /**
  * Registers a public signing key; its JWS kid is `<code>#<keyId>`. The agency's version moves on,
  * because its KV entry (agency + active keys) changes.
  */
+@Injectable()
 export class AddKeyUseCase {
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(@Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext) {}
 
   async execute(actor: Actor, code: string, input: AddKeyInput | Record<string, unknown>): Promise<AgencyKey> {
     const c = parseCodeField(code, 'code');

@@ -1,6 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type AgencyTreeNode } from '@lt/contracts';
 import { describe, invalid, parseCodeField } from '../../domain/input';
-import type { AgencyRepository } from '../../ports';
+import { AGENCY_REPOSITORY, type AgencyRepository } from '../../ports';
 
 export const MAX_TREE_DEPTH = 4;
 
@@ -14,8 +15,9 @@ export function parseDepth(value: unknown): number {
 }
 
 /** The agency and its descendants (closed ones included, with their status) down to `depth` levels. */
+@Injectable()
 export class AgencyChildrenUseCase {
-  constructor(private readonly repo: AgencyRepository) {}
+  constructor(@Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository) {}
 
   async execute(code: string, depth?: unknown): Promise<AgencyTreeNode> {
     const c = parseCodeField(code, 'code');

@@ -1,7 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type Actor, type Page } from '@lt/contracts';
 import type { AgencyWithKeys, RegistryChangeType } from '../../domain/agency';
 import { asObject, describe, invalid, parseCodeField, parseTime, rejectUnknownFields } from '../../domain/input';
-import type { AgencyRepository } from '../../ports';
+import { AGENCY_REPOSITORY, type AgencyRepository } from '../../ports';
 import { parseLimit } from '../list-agencies/list-agencies.use-case';
 
 export interface HistoryEntry {
@@ -41,8 +42,9 @@ function decodeSeqCursor(cursor: unknown): number {
  * "What did the directory say about this agency at time T": the snapshot written by the last change
  * at or before T. Without `at`: every change, oldest first, paginated.
  */
+@Injectable()
 export class AgencyHistoryUseCase {
-  constructor(private readonly repo: AgencyRepository) {}
+  constructor(@Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository) {}
 
   async at(code: string, at: string): Promise<HistoryEntry> {
     const c = parseCodeField(code, 'code');

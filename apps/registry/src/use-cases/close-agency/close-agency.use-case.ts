@@ -1,8 +1,9 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type Actor, type CloseAgencyInput } from '@lt/contracts';
 import type { AgencyWithKeys } from '../../domain/agency';
 import { planClose, type ClosePlanInput } from '../../domain/agency-plans';
 import { asObject, parseCodeField, rejectUnknownFields, requiredString } from '../../domain/input';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 import { TxAgencyLookup } from '../shared/tx-lookup';
 
 export function parseCloseInput(value: unknown): ClosePlanInput {
@@ -15,8 +16,9 @@ export function parseCloseInput(value: unknown): ClosePlanInput {
 }
 
 /** Closes an agency (status closed, valid_to now), optionally naming its successor. */
+@Injectable()
 export class CloseAgencyUseCase {
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(@Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext) {}
 
   async execute(actor: Actor, code: string, input: CloseAgencyInput | Record<string, unknown>): Promise<AgencyWithKeys> {
     const c = parseCodeField(code, 'code');

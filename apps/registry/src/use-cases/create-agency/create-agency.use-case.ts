@@ -1,8 +1,9 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, isTier, type Actor, type CreateAgencyInput, type Tier } from '@lt/contracts';
 import type { AgencyWithKeys } from '../../domain/agency';
 import { planCreate, type NewAgency } from '../../domain/agency-plans';
 import { asObject, describe, parseCodeField, parseContact, parseTime, rejectUnknownFields, requiredString } from '../../domain/input';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 import { TxAgencyLookup } from '../shared/tx-lookup';
 
 export const NAME_MAX = 500;
@@ -27,8 +28,9 @@ export function parseCreateInput(value: unknown): NewAgency {
 }
 
 /** Registers one agency: DUPLICATE, UNKNOWN_PARENT, AGENCY_CLOSED (parent) and TIER_MISMATCH are refused. */
+@Injectable()
 export class CreateAgencyUseCase {
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(@Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext) {}
 
   async execute(actor: Actor, input: CreateAgencyInput | Record<string, unknown>): Promise<AgencyWithKeys> {
     const parsed = parseCreateInput(input);

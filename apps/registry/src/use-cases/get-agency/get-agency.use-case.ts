@@ -1,16 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError } from '@lt/contracts';
 import type { AgencyWithKeys } from '../../domain/agency';
 import { followSuccessors, type AgencyLookup } from '../../domain/agency-rules';
 import { parseCodeField } from '../../domain/input';
-import type { AgencyRepository } from '../../ports';
+import { AGENCY_REPOSITORY, type AgencyRepository } from '../../ports';
 
 export interface AgencyDetails extends AgencyWithKeys {
   /** for a closed agency: the end of its successor chain (where its mail goes); null otherwise */
   finalSuccessorCode: string | null;
 }
 
+@Injectable()
 export class GetAgencyUseCase {
-  constructor(private readonly repo: AgencyRepository) {}
+  constructor(@Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository) {}
 
   async execute(code: string): Promise<AgencyDetails> {
     const c = parseCodeField(code, 'code');

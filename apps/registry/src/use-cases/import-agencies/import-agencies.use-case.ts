@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, isLtError, structuralParent, type Actor, type Agency, type ImportLineError, type ImportResult } from '@lt/contracts';
 import type { RegistryChange } from '../../domain/agency';
 import { planCreate, planUpdate, type AgencyPatch } from '../../domain/agency-plans';
 import { describe, invalid } from '../../domain/input';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 import { TxAgencyLookup } from '../shared/tx-lookup';
 import { CsvParser, type CsvRecord } from './csv-parser';
 import { isLineError, readHeader, readRow, type CsvHeader, type ImportRow } from './csv-rows';
@@ -20,13 +21,19 @@ export interface ImportReport extends ImportResult {
   published: boolean;
 }
 
+export const IMPORT_OPTIONS = Symbol('IMPORT_OPTIONS');
 export interface ImportOptions {
   /** sessions idle longer than this are dropped */
   idleMs?: number;
   maxBytes?: number;
   maxRows?: number;
-  /** prefix of import ids, naming the replica that holds the session */
+  /** prefix of import ids, naming the replica that holds the session (no `_`) */
   instanceId?: string;
+}
+
+/** A replica id: prefix of its import ids and suffix of its own import subject. */
+export function newReplicaId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 export const MAX_REPORTED_ERRORS = 1_000;
@@ -93,6 +100,7 @@ interface Session {
  * Valid rows go in with multi-row statements in one transaction; then one event per change is
  * published and every agency mirrored into KV (through the outbox) before the reply.
  */
+@Injectable()
 export class ImportAgenciesUseCase {
   private readonly sessions = new Map<string, Session>();
   private sweeper?: NodeJS.Timeout;
@@ -101,12 +109,12 @@ export class ImportAgenciesUseCase {
   readonly instanceId: string;
 
   constructor(
-    private readonly ctx: RegistryContext,
-    opts: ImportOptions = {},
+    @Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext,
+    @Inject(IMPORT_OPTIONS) opts: ImportOptions = {},
   ) {
     this.idleMs = opts.idleMs ?? 10 * 60_000;
     this.limits = { maxBytes: opts.maxBytes ?? 64 * 1024 * 1024, maxRows: opts.maxRows ?? 200_000 };
-    this.instanceId = opts.instanceId ?? randomBytes(4).toString('hex');
+    this.instanceId = opts.instanceId ?? newReplicaId();
   }
 
   start(): void {

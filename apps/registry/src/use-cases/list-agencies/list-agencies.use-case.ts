@@ -1,6 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { AGENCY_STATUSES, LtError, type Agency, type AgencyStatus, type ListAgenciesQuery, type Page } from '@lt/contracts';
 import { asObject, describe, invalid, parseCodeField, rejectUnknownFields } from '../../domain/input';
-import type { AgencyRepository, ListFilter } from '../../ports';
+import { AGENCY_REPOSITORY, type AgencyRepository, type ListFilter } from '../../ports';
 import { parseTier } from '../create-agency/create-agency.use-case';
 
 export const DEFAULT_LIMIT = 100;
@@ -50,8 +51,9 @@ export function parseListQuery(value: unknown): ListFilter {
 }
 
 /** Keyset pagination on code: stable under concurrent inserts, no OFFSET scans. */
+@Injectable()
 export class ListAgenciesUseCase {
-  constructor(private readonly repo: AgencyRepository) {}
+  constructor(@Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository) {}
 
   async execute(query: ListAgenciesQuery | Record<string, unknown> = {}): Promise<Page<Agency>> {
     const f = parseListQuery(query);

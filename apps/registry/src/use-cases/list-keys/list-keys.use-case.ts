@@ -1,10 +1,12 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type AgencyKey } from '@lt/contracts';
 import { parseCodeField } from '../../domain/input';
-import type { AgencyRepository } from '../../ports';
+import { AGENCY_REPOSITORY, type AgencyRepository } from '../../ports';
 
 /** Every key of an agency, revoked ones included unless `activeOnly`. */
+@Injectable()
 export class ListKeysUseCase {
-  constructor(private readonly repo: AgencyRepository) {}
+  constructor(@Inject(AGENCY_REPOSITORY) private readonly repo: AgencyRepository) {}
 
   async execute(code: string, activeOnly = false): Promise<AgencyKey[]> {
     const c = parseCodeField(code, 'code');

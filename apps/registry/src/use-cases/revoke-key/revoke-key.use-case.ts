@@ -1,7 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type Actor, type AgencyKey } from '@lt/contracts';
 import { parseKeyId } from '../../domain/key-rules';
 import { parseCodeField, requiredString } from '../../domain/input';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 
 /** Accepts a bare key id (`k1`) or a full kid (`000.00.00.H41#k1`, which must name the same agency). */
 export function parseKeyRef(code: string, keyIdOrKid: unknown): string {
@@ -16,8 +17,9 @@ export function parseKeyRef(code: string, keyIdOrKid: unknown): string {
 }
 
 /** Revokes a key for good (a reason is required); routers drop it from the agency's KV entry. */
+@Injectable()
 export class RevokeKeyUseCase {
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(@Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext) {}
 
   async execute(actor: Actor, code: string, keyIdOrKid: string, reason: string): Promise<AgencyKey> {
     const c = parseCodeField(code, 'code');

@@ -9,6 +9,7 @@ export interface AfterCommit {
 }
 
 /** What every use case needs: the repository, the clock, and the outbox to kick after commit. */
+export const REGISTRY_CONTEXT = Symbol('REGISTRY_CONTEXT');
 export interface RegistryContext {
   repo: AgencyRepository;
   clock: Clock;

@@ -1,9 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type Actor, type UpdateAgencyInput } from '@lt/contracts';
 import type { AgencyWithKeys } from '../../domain/agency';
 import { planUpdate, type AgencyPatch } from '../../domain/agency-plans';
 import { asObject, describe, parseCodeField, parseContact, rejectUnknownFields, requiredString } from '../../domain/input';
 import { NAME_MAX, parseTier } from '../create-agency/create-agency.use-case';
-import { makeChange, type RegistryContext } from '../shared/registry-context';
+import { makeChange, REGISTRY_CONTEXT, type RegistryContext } from '../shared/registry-context';
 import { TxAgencyLookup } from '../shared/tx-lookup';
 
 const FIELDS = ['name', 'tier', 'parentCode', 'status', 'contact'] as const;
@@ -25,8 +26,9 @@ export function parseUpdateInput(value: unknown): AgencyPatch {
 }
 
 /** Renames, moves, re-tiers, suspends/reactivates, or edits contact fields; a no-op patch writes nothing. */
+@Injectable()
 export class UpdateAgencyUseCase {
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(@Inject(REGISTRY_CONTEXT) private readonly ctx: RegistryContext) {}
 
   async execute(actor: Actor, code: string, input: UpdateAgencyInput | Record<string, unknown>): Promise<AgencyWithKeys> {
     const c = parseCodeField(code, 'code');

@@ -1,0 +1,104 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { LOGGER, type Logger } from '@lt/platform';
+import { AUDIT_OPTIONS, RECEIPT_SENDER } from './audit.tokens';
+import type { AuditOptions } from './config';
+import { AUDIT_STORE, type AuditStore } from './ports';
+import { LogConsumers } from './use-cases/append-entries/consumers';
+import { LogWriter } from './use-cases/append-entries/log-writer';
+import type { ReceiptSender } from './use-cases/send-receipts/receipt-sender';
+import { SignedCheckpoints } from './use-cases/shared/signed-checkpoints';
+import { VerifyLogUseCase } from './use-cases/verify-log/verify-log.use-case';
+
+/**
+ * Writer or standby. At boot the replica tries the writer lock: the writer starts both consumers,
+ * the checkpoint timer, the periodic verification and the receipts still owed; a standby retries
+ * the lock every standbyRetryMs (and so does a writer that lost its connection). Queries are
+ * answered either way. At shutdown (after the RPC subscriptions are gone): consumers stop and the
+ * batches in flight commit, receipts in progress are sent, then the lock is released.
+ */
+@Injectable()
+export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private standbyTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly writer: LogWriter,
+    private readonly consumers: LogConsumers,
+    private readonly checkpoints: SignedCheckpoints,
+    private readonly verifyLog: VerifyLogUseCase,
+    @Inject(RECEIPT_SENDER) private readonly receipts: ReceiptSender | null,
+    @Inject(AUDIT_STORE) private readonly store: AuditStore,
+    @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
+    this.writer.onCheckpoint = (cp) => {
+      this.checkpoints.remember(cp);
+      this.receipts?.schedule(cp);
+    };
+    this.writer.onLockLost = () => {
+      void this.becomeStandby().then(() => this.scheduleAcquire());
+    };
+    await this.tryAcquire();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.standbyTimer) clearTimeout(this.standbyTimer);
+    await this.becomeStandby();
+    await this.receipts?.stop();
+    await this.writer.release();
+  }
+
+  private async becomeWriter(): Promise<void> {
+    await this.consumers.start();
+    const tick = Math.max(50, Math.min(1000, Math.floor(this.options.checkpointIntervalMs / 2)));
+    this.timers.push(
+      setInterval(() => {
+        if (this.writer.isWriter) this.writer.checkpoint(false).catch((err) => this.log.warn({ err: (err as Error).message }, 'timed checkpoint failed'));
+      }, tick),
+    );
+    if (this.options.verifyIntervalMs > 0) {
+      this.timers.push(setInterval(() => void this.periodicVerify(), this.options.verifyIntervalMs));
+    }
+    const latest = await this.store.latestCheckpoint();
+    if (latest) this.receipts?.schedule(latest);
+  }
+
+  private async becomeStandby(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.consumers.stop();
+  }
+
+  private async tryAcquire(): Promise<void> {
+    this.standbyTimer = undefined;
+    if (this.stopped) return;
+    try {
+      if (await this.writer.tryAcquire()) {
+        await this.becomeWriter();
+        return;
+      }
+      this.log.info('another audit replica holds the writer lock; standing by');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot take the audit writer lock; retrying');
+    }
+    this.scheduleAcquire();
+  }
+
+  private scheduleAcquire(): void {
+    if (!this.stopped && !this.standbyTimer) this.standbyTimer = setTimeout(() => void this.tryAcquire(), this.options.standbyRetryMs);
+  }
+
+  private async periodicVerify(): Promise<void> {
+    try {
+      const r = await this.verifyLog.execute({});
+      if (r.ok) this.log.info({ entries: r.entriesChecked, checkpoints: r.checkpointsChecked, ms: r.durationMs }, 'audit log verified');
+      else this.log.error({ problem: r.firstProblem }, `AUDIT LOG TAMPERING DETECTED at seq ${r.firstProblem?.seq}: ${r.firstProblem?.message}`);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'periodic verification failed to run');
+    }
+  }
+}

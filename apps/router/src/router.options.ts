@@ -1,0 +1,32 @@
+export interface RouterOptions {
+  /** submissions per batch (default 512) */
+  maxBatch: number;
+  /** how long a batch that is not full waits for more submissions (default 0: at once) */
+  lingerMs: number;
+  /** deliveries before a submission that keeps failing for its own sake is dead-lettered (default 8) */
+  maxDeliver: number;
+  /** JetStream ack wait of the durable consumer: how long a crashed router's batch stays invisible (default 30 s) */
+  ackWaitMs: number;
+  maxAckPending: number;
+  /** `inline` (default) or `pool`: worker threads for batches of at least poolThreshold */
+  verify: 'inline' | 'pool';
+  poolThreshold: number;
+  poolSize?: number;
+  /** redelivery delay after a failure: nakBaseMs doubled per delivery, at most nakMaxMs */
+  nakBaseMs: number;
+  nakMaxMs: number;
+}
+
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
+  maxBatch: 512,
+  lingerMs: 0,
+  maxDeliver: 8,
+  ackWaitMs: 30_000,
+  maxAckPending: 20_000,
+  verify: 'inline',
+  poolThreshold: 64,
+  nakBaseMs: 500,
+  nakMaxMs: 30_000,
+};
+
+export const ROUTER_OPTIONS = Symbol('ROUTER_OPTIONS');

@@ -1,0 +1,34 @@
+import type { Env } from './config-error';
+import { readVariable } from './schema';
+
+export type VerifyMode = 'inline' | 'pool';
+
+/** Router settings beyond the hub-wide ones. */
+export interface RouterSettings {
+  /** LT_ROUTING_DENY as written (JSON array or file path), undefined when unset; the router turns it into a policy */
+  denyRules: string | undefined;
+  /** LT_ROUTER_MAX_BATCH */
+  maxBatch: number;
+  /** LT_ROUTER_LINGER_MS */
+  lingerMs: number;
+  /** LT_ROUTER_MAX_DELIVER */
+  maxDeliver: number;
+  /** LT_ROUTER_VERIFY */
+  verify: VerifyMode;
+  /** LT_ROUTER_POOL_THRESHOLD */
+  poolThreshold: number;
+  /** LT_ROUTER_ACK_WAIT_MS */
+  ackWaitMs: number;
+}
+
+export function loadRouterSettings(env: Env = process.env): RouterSettings {
+  return {
+    denyRules: readVariable(env, 'LT_ROUTING_DENY'),
+    maxBatch: readVariable(env, 'LT_ROUTER_MAX_BATCH'),
+    lingerMs: readVariable(env, 'LT_ROUTER_LINGER_MS'),
+    maxDeliver: readVariable(env, 'LT_ROUTER_MAX_DELIVER'),
+    verify: readVariable(env, 'LT_ROUTER_VERIFY'),
+    poolThreshold: readVariable(env, 'LT_ROUTER_POOL_THRESHOLD'),
+    ackWaitMs: readVariable(env, 'LT_ROUTER_ACK_WAIT_MS'),
+  };
+}

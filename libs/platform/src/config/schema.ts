@@ -1,0 +1,295 @@
+import { join } from 'node:path';
+import { RECEIPT_MAX_ITEMS } from '@lt/contracts';
+import type { Env } from './config-error';
+import { DEFAULT_HUB_AGENCY, findConfigDir } from './defaults';
+import {
+  agencyCode,
+  envelopeKinds,
+  existingPath,
+  integer,
+  matching,
+  noteKeyName,
+  onOff,
+  oneOf,
+  optionalText,
+  optionalUrl,
+  text,
+  url,
+  type Parser,
+} from './parsers';
+
+/** Heading a variable is documented under in docs/configuration.md. */
+export type ConfigSection = 'hub' | 'gateway' | 'router' | 'audit' | 'dossier' | 'cli';
+
+/** Who reads a variable: a service, the CLI, or `npm start` (scripts/start.ts). */
+export type ConfigReader = 'gateway' | 'registry' | 'router' | 'audit' | 'dossier' | 'cli' | 'npm start';
+
+export interface ConfigVariable<T> {
+  readonly section: ConfigSection;
+  readonly readBy: readonly ConfigReader[];
+  readonly meaning: string;
+  /** raw text used when the variable is unset or empty; a function when it depends on where the code runs */
+  readonly default: string | (() => string);
+  /** the default as docs/configuration.md shows it, when the raw text would not say it */
+  readonly defaultDoc?: string;
+  readonly parser: Parser<T>;
+}
+
+const variable = <T>(v: ConfigVariable<T>): ConfigVariable<T> => v;
+
+const SERVICES: ConfigReader[] = ['gateway', 'registry', 'router', 'audit', 'dossier'];
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/**
+ * Every environment variable of the hub, once. The loaders (loadConfig, loadRouterSettings,
+ * loadAuditSettings, loadDossierSettings, loadCliSettings) read through readVariable, and
+ * renderConfigDoc() writes docs/configuration.md from this table. The default is parsed like a set
+ * value, so the documented default is the one in effect.
+ */
+export const CONFIG_SCHEMA = {
+  // ── hub-wide ──
+  NATS_URL: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'cli', 'npm start'],
+    default: 'nats://127.0.0.1:4222',
+    meaning: 'NATS server with JetStream: subjects, streams and the agency bucket of the hub.',
+    parser: url('nats', 'tls', 'ws', 'wss'),
+  }),
+  DATABASE_URL: variable({
+    section: 'hub',
+    readBy: ['gateway', 'registry', 'router', 'audit', 'dossier', 'npm start'],
+    default: 'postgres://postgres@127.0.0.1:5432/lienthong',
+    meaning: 'PostgreSQL database: registry, routing register, audit log, dossiers. `npm start` creates and migrates it.',
+    parser: url('postgres', 'postgresql'),
+  }),
+  LT_NAMESPACE: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'cli', 'npm start'],
+    default: 'lt',
+    meaning: 'Prefix of every subject, stream and bucket; tests use a random one to share one NATS server.',
+    parser: matching(
+      /^[a-z][a-z0-9]{0,30}$/,
+      'lowercase letters and digits, starting with a letter (at most 31)',
+      'must be lowercase letters and digits, starting with a letter',
+    ),
+  }),
+  LT_DATA_DIR: variable({
+    section: 'hub',
+    readBy: ['gateway', 'router', 'audit', 'dossier', 'cli', 'npm start'],
+    default: '.data',
+    meaning:
+      'Folder of the hub signing key (`keys/hub.json`) and the demo agency keys; relative to the working folder (`npm start`: to the repository). The CLI takes `--data-dir` first.',
+    parser: text,
+  }),
+  LT_INBOX_MAX_AGE_DAYS: variable({
+    section: 'hub',
+    readBy: ['registry', 'router', 'audit', 'npm start'],
+    default: '30',
+    meaning: 'How long a copy waits in the inbox stream before JetStream drops it.',
+    parser: integer(1, 3650),
+  }),
+  LT_HUB_AGENCY: variable({
+    section: 'hub',
+    readBy: ['router', 'audit', 'dossier'],
+    default: DEFAULT_HUB_AGENCY,
+    meaning: 'Agency code of the hub operator: `from` of hub-signed envelopes (refusals, receipts, dossier confirmations and notices).',
+    parser: agencyCode,
+  }),
+  LOG_LEVEL: variable({
+    section: 'hub',
+    readBy: SERVICES,
+    default: 'info',
+    meaning: 'Level of the JSON log lines (pino).',
+    parser: oneOf(LOG_LEVELS),
+  }),
+
+  // ── gateway ──
+  GATEWAY_PORT: variable({
+    section: 'gateway',
+    readBy: ['gateway', 'cli', 'npm start'],
+    default: '8080',
+    meaning: 'HTTP port of the gateway; the CLI builds its default gateway URL from it.',
+    parser: integer(0, 65535),
+  }),
+  GATEWAY_HOST: variable({
+    section: 'gateway',
+    readBy: ['gateway', 'npm start'],
+    default: '127.0.0.1',
+    meaning: 'Interface the gateway listens on (`0.0.0.0`: every interface).',
+    parser: text,
+  }),
+
+  // ── router ──
+  LT_ROUTING_DENY: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '',
+    defaultDoc: 'none',
+    meaning:
+      'Extra refusals on top of the default routing policy (rule format in `apps/router/src/policy/deny-rules.ts`); the router validates the rules at boot.',
+    parser: optionalText('JSON array of deny rules, or the path of a file holding one'),
+  }),
+  LT_ROUTER_MAX_BATCH: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '512',
+    meaning: 'Submissions handed to one batch.',
+    parser: integer(1, 5000),
+  }),
+  LT_ROUTER_LINGER_MS: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '0',
+    meaning: 'How long a batch that is not full waits for more submissions.',
+    parser: integer(0, 1000),
+  }),
+  LT_ROUTER_MAX_DELIVER: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '8',
+    meaning: 'Deliveries before a submission that keeps failing is dead-lettered.',
+    parser: integer(1, 1000),
+  }),
+  LT_ROUTER_VERIFY: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: 'inline',
+    meaning: "`inline`: signatures checked with node:crypto on the router's thread; `pool`: worker threads for large batches.",
+    parser: oneOf(['inline', 'pool']),
+  }),
+  LT_ROUTER_POOL_THRESHOLD: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '64',
+    meaning: 'Smallest batch sent to the worker pool in `pool` mode.',
+    parser: integer(1, 100_000),
+  }),
+  LT_ROUTER_ACK_WAIT_MS: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '30000',
+    meaning: "How long a crashed router's unacknowledged batch stays invisible before redelivery.",
+    parser: integer(1_000, 3_600_000),
+  }),
+
+  // ── audit ──
+  LT_AUDIT_ORIGIN: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: 'lienthong.gov.vn/audit',
+    meaning: "The log's identity: first line of every checkpoint and name of the checkpoint signing key.",
+    parser: noteKeyName,
+  }),
+  LT_AUDIT_CHECKPOINT_ENTRIES: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: '1000',
+    meaning: 'A signed checkpoint at least every N entries (or after LT_AUDIT_CHECKPOINT_MS, whichever comes first).',
+    parser: integer(1, 10_000_000),
+  }),
+  LT_AUDIT_CHECKPOINT_MS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: '5000',
+    meaning: 'A signed checkpoint every T ms when entries were appended since the last one.',
+    parser: integer(100, 3_600_000),
+  }),
+  LT_RECEIPTS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: 'on',
+    meaning: 'Hub-signed receipts to senders: one per sender per checkpoint, listing its deliveries.',
+    parser: onOff,
+  }),
+  LT_RECEIPT_KINDS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: 'document,dossier',
+    meaning: 'Envelope kinds whose delivery earns a receipt.',
+    parser: envelopeKinds,
+  }),
+  LT_AUDIT_RECEIPT_MAX_ITEMS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: '500',
+    meaning: 'Delivery steps one receipt envelope lists, at most.',
+    parser: integer(1, RECEIPT_MAX_ITEMS),
+  }),
+  LT_AUDIT_BATCH: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: '1000',
+    meaning: 'Largest batch a consumer hands to the log writer.',
+    parser: integer(1, 10_000),
+  }),
+  LT_AUDIT_LINGER_MS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: '50',
+    meaning: 'How long a partial batch waits for more (fewer, larger transactions at low rates).',
+    parser: integer(0, 10_000),
+  }),
+  LT_AUDIT_VERIFY_INTERVAL_MS: variable({
+    section: 'audit',
+    readBy: ['audit'],
+    default: String(6 * 3_600_000),
+    defaultDoc: '`21600000` (6 h)',
+    meaning: 'Period of the full verification of the log; 0 = off.',
+    parser: integer(0, 30 * 86_400_000),
+  }),
+
+  // ── dossier ──
+  LT_DOSSIER_SCAN_SECONDS: variable({
+    section: 'dossier',
+    readBy: ['dossier'],
+    default: '60',
+    meaning: 'Period of the overdue scanner, in seconds.',
+    parser: integer(1, 86_400),
+  }),
+  LT_CALENDAR_DIR: variable({
+    section: 'dossier',
+    readBy: ['dossier'],
+    default: () => join(findConfigDir(), 'calendar'),
+    defaultDoc: '`config/calendar` of the repository',
+    meaning: 'Folder of `<year>.json` working-day calendars (deadlines count working days).',
+    parser: existingPath('folder'),
+  }),
+  LT_PROCEDURES_FILE: variable({
+    section: 'dossier',
+    readBy: ['dossier'],
+    default: () => join(findConfigDir(), 'procedures.json'),
+    defaultDoc: '`config/procedures.json` of the repository',
+    meaning: 'Procedure catalog: the administrative procedures and their processing times.',
+    parser: existingPath('file'),
+  }),
+
+  // ── cli ──
+  LT_GATEWAY_URL: variable({
+    section: 'cli',
+    readBy: ['cli'],
+    default: '',
+    defaultDoc: '`http://127.0.0.1:<GATEWAY_PORT>`',
+    meaning: 'Gateway the CLI talks to; `--gateway` takes precedence.',
+    parser: optionalUrl('http', 'https'),
+  }),
+  LT_TOKEN: variable({
+    section: 'cli',
+    readBy: ['cli'],
+    default: '',
+    defaultDoc: 'none: minted from the hub key',
+    meaning:
+      'Bearer token of the CLI; `--token` takes precedence. Without one, on the hub machine, the CLI mints a short-lived admin token from the hub key in LT_DATA_DIR.',
+    parser: optionalText('JWT'),
+  }),
+} as const;
+
+export type ConfigName = keyof typeof CONFIG_SCHEMA;
+export type ConfigValue<K extends ConfigName> = (typeof CONFIG_SCHEMA)[K] extends ConfigVariable<infer T> ? T : never;
+
+/** One variable, parsed and validated: its default when unset or empty. Throws ConfigError naming it. */
+export function readVariable<K extends ConfigName>(env: Env, name: K): ConfigValue<K> {
+  const spec: ConfigVariable<unknown> = CONFIG_SCHEMA[name];
+  const raw = env[name];
+  const value = raw === undefined || raw === '' ? (typeof spec.default === 'function' ? spec.default() : spec.default) : raw;
+  return spec.parser.parse(value, name) as ConfigValue<K>;
+}
