@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codeToSubjectTokens, type Agency, type AgencyKvEntry, type AgencyTreeNode, type ImportResult, type Page } from '@lt/contracts';
+import { codeToSubjectTokens, type Agency, type AgencyKey, type AgencyKvEntry, type AgencyTreeNode, type ImportResult, type Page } from '@lt/contracts';
+import { generateSigningKey } from '@lt/crypto';
 import { openAgencyKv } from '@lt/messaging';
 import { HubHarness, ROOT, waitFor } from '../support/hub-harness';
 
@@ -135,6 +136,36 @@ describe('registry over HTTP (gateway + registry processes, real NATS and Postgr
     const read = await hub.http<Agency>('GET', '/v1/agencies/000.00.00.H49', { token: hub.token('auditor') });
     expect(read.status).toBe(200);
     expect(read.body.name).toBe('Ủy ban nhân dân tỉnh Quảng Ninh');
+  });
+
+  it('refuses every registry write route to auditor and agency tokens (403) and applies none of them', async () => {
+    // the agency's own token is the tempting case: revoking or adding its own keys, renaming or closing itself
+    const code = '000.00.00.H49';
+    const key = await generateSigningKey('EdDSA', 'e2e-roles');
+    expect((await hub.http('POST', `/v1/agencies/${code}/keys`, { body: { keyId: 'e2e-roles', alg: 'EdDSA', publicJwk: key.publicJwk } })).status).toBe(201);
+    const before = await hub.http<Agency>('GET', `/v1/agencies/${code}`);
+    const keysBefore = await hub.http<AgencyKey[]>('GET', `/v1/agencies/${code}/keys`);
+    const other = await generateSigningKey('EdDSA', 'e2e-roles-2');
+    const writes: Array<[method: string, path: string, opts: { body: unknown; contentType?: string }]> = [
+      ['POST', '/v1/agencies', { body: { code: '000.00.08.H49', name: 'x', tier: 'district', parentCode: code } }],
+      ['POST', '/v1/agencies/import?mode=partial', { body: `code,name,tier,parent_code\n000.00.08.H49,x,district,${code}\n`, contentType: 'text/csv' }],
+      ['PATCH', `/v1/agencies/${code}`, { body: { name: 'renamed without an admin token' } }],
+      ['POST', `/v1/agencies/${code}/close`, { body: { reason: 'closed without an admin token' } }],
+      ['POST', `/v1/agencies/${code}/keys`, { body: { keyId: 'e2e-roles-2', alg: 'EdDSA', publicJwk: other.publicJwk } }],
+      ['POST', `/v1/agencies/${code}/keys/e2e-roles/revoke`, { body: { reason: 'revoked without an admin token' } }],
+    ];
+    const answers: string[] = [];
+    for (const token of [hub.token('auditor'), hub.token(`agency:${code}`)]) {
+      for (const [method, path, opts] of writes) {
+        const r = await hub.http<ErrorReply>(method, path, { token, ...opts });
+        answers.push(`${method} ${path} ${r.status} ${r.body?.error?.code}`);
+      }
+    }
+    expect(answers).toEqual([...writes, ...writes].map(([method, path]) => `${method} ${path} 403 FORBIDDEN`));
+    expect(await hub.http<Agency>('GET', `/v1/agencies/${code}`)).toEqual(before);
+    expect(await hub.http<AgencyKey[]>('GET', `/v1/agencies/${code}/keys`)).toEqual(keysBefore);
+    expect(keysBefore.body.find((k) => k.keyId === 'e2e-roles')).toMatchObject({ revokedAt: null });
+    expect((await hub.http('GET', '/v1/agencies/000.00.08.H49')).status).toBe(404);
   });
 
   it('reports per-line errors for a partial import and applies nothing all-or-nothing', async () => {

@@ -87,10 +87,15 @@ export function verifyReceipt(
       fail(`consistency proof covers ${consistency.from}..${consistency.to}, need ${receiptCp.treeSize}..${later.treeSize}`, { field: 'consistency' });
     }
     verifyConsistencyProof(consistency, vkey);
-    // the receipt's checkpoint must be the one the consistency proof starts from
+    // the proof must join these very two checkpoints: the receipt's and the one the entry is proved in
     if (!openSignedCheckpoint(consistency.fromCheckpoint, vkey, 'fromCheckpoint').rootHash.equals(receiptCp.rootHash)) {
       fail('the receipt checkpoint is not the one the consistency proof starts from (a forked log)', { field: 'consistency' });
     }
+    if (!openSignedCheckpoint(consistency.toCheckpoint, vkey, 'toCheckpoint').rootHash.equals(later.rootHash)) {
+      fail("the consistency proof does not end at the inclusion proof's checkpoint (a forked log)", { field: 'consistency' });
+    }
+  } else if (!later.rootHash.equals(receiptCp.rootHash)) {
+    fail(`the receipt checkpoint and the inclusion proof's sign different trees of size ${later.treeSize} (a forked log)`, { field: 'checkpoint' });
   }
 }
 

@@ -1,4 +1,5 @@
-import { HUB_KEYS_KV_KEY, LtError, codeToSubjectTokens, uuidv7, type Envelope } from '@lt/contracts';
+import { HEADERS, HUB_KEYS_KV_KEY, HUB_KID_PREFIX, LtError, codeToSubjectTokens, inboxCopyHeaderRecord, uuidv7, type Envelope } from '@lt/contracts';
+import { sha256Hex } from '@lt/crypto';
 import { AgencyDirectory } from './directory';
 import { buildEnvelope, sealEnvelope, statusBody } from './envelope-builder';
 import { hubKeysValue, hubSign, makeHubKey, makeTestAgency, SAMPLE_BODY, type TestAgency } from './testing/fixtures';
@@ -113,4 +114,101 @@ describe('verifyInbound', () => {
       expect(caught(() => verifyInbound(bytesOf(hubSign(noReason, hub)), dir)).details?.field).toBe('body.reasonCode');
     });
   });
+
+  /**
+   * The routing headers are not signed: each case changes exactly one header of an otherwise
+   * faithful copy and expects the copy refused with the code and field the SDK reports today.
+   */
+  describe('routing headers against the signed copy', () => {
+    /** The headers the router writes on the copy of `env` for its first recipient. */
+    const routerHeaders = (env: Envelope, bytes: Uint8Array, kid: string, hubSigned = false): Record<string, string> =>
+      inboxCopyHeaderRecord({
+        envelopeId: env.id,
+        from: env.from,
+        to: env.to[0] as string,
+        kind: env.kind,
+        kid,
+        issuedAt: env.issuedAt,
+        digest: sha256Hex(bytes),
+        routedAt: env.issuedAt,
+        copies: env.to.length,
+        hubSigned,
+      });
+
+    /** The faithful headers with `name` set to `value`, checked to differ from them in that one header. */
+    const withOne = (good: Record<string, string>, name: string, value: string): Record<string, string> => {
+      const headers = { ...good, [name]: value };
+      expect(Object.keys(headers).filter((k) => headers[k] !== good[k])).toEqual([name]);
+      return headers;
+    };
+
+    it('accepts a copy whose headers all agree with the signed envelope', () => {
+      const env = doc();
+      const { bytes } = sealEnvelope(env, a.signer, a.kid);
+      const v = verifyInbound(bytes, dir, routerHeaders(env, bytes, a.kid));
+      expect(v).toMatchObject({ signer: A, kid: a.kid, hubSigned: false });
+      expect(v.envelope).toEqual(env);
+    });
+
+    // [case, header changed, its value, code, details]: values are thunks, the agencies' keys are made per test
+    const cases: Array<[string, string, () => string, string, () => Record<string, unknown>]> = [
+      ['Lt-Envelope-Id names another envelope', HEADERS.envelopeId, () => uuidv7(), 'SCHEMA_INVALID', () => ({ field: HEADERS.envelopeId })],
+      ['Lt-Envelope-Id is present but empty', HEADERS.envelopeId, () => '', 'SCHEMA_INVALID', () => ({ field: HEADERS.envelopeId })],
+      ['Lt-From names another registered agency', HEADERS.from, () => B, 'SENDER_MISMATCH', () => ({ field: HEADERS.from, signer: A })],
+      ['Lt-From is present but empty', HEADERS.from, () => '', 'SENDER_MISMATCH', () => ({ field: HEADERS.from, signer: A })],
+      ['Lt-Kid names the key of another agency', HEADERS.kid, () => b.kid, 'SENDER_MISMATCH', () => ({ field: HEADERS.kid, signer: a.kid })],
+      ['Lt-Kid names another key of the sender', HEADERS.kid, () => `${A}#k-other`, 'SENDER_MISMATCH', () => ({ field: HEADERS.kid, signer: a.kid })],
+      ['Lt-Kid claims a hub key', HEADERS.kid, () => `${HUB_KID_PREFIX}hub-test`, 'SENDER_MISMATCH', () => ({ field: HEADERS.kid, signer: a.kid })],
+    ];
+
+    it.each(cases)('refuses an agency-signed copy when %s', (_case, header, value, code, details) => {
+      const env = doc();
+      const { bytes } = sealEnvelope(env, a.signer, a.kid);
+      const err = caught(() => verifyInbound(bytes, dir, withOne(routerHeaders(env, bytes, a.kid), header, value())));
+      expect(err.code).toBe(code);
+      expect(err.details).toEqual(details());
+    });
+
+    it('decides hub-signed from the signature, never from Lt-Hub-Signed', async () => {
+      const env = doc();
+      const { bytes } = sealEnvelope(env, a.signer, a.kid);
+      const good = routerHeaders(env, bytes, a.kid);
+      // the flag alone changes nothing: the copy is still the agency's
+      const flagged = withOne(good, HEADERS.hubSigned, '1');
+      expect(verifyInbound(bytes, dir, flagged)).toMatchObject({ hubSigned: false, signer: A });
+      // and it does not exempt Lt-From from the comparison a hub-signed copy is spared
+      const err = caught(() => verifyInbound(bytes, dir, { ...flagged, [HEADERS.from]: B }));
+      expect([err.code, err.details?.field]).toEqual(['SENDER_MISMATCH', HEADERS.from]);
+
+      // a hub-signed copy whose headers lack the flag is still the hub's
+      const hub = await makeHubKey();
+      dir.apply(HUB_KEYS_KV_KEY, hubKeysValue(hub));
+      const refusal = refusalOf(env);
+      const hubBytes = bytesOf(hubSign(refusal, hub));
+      expect(verifyInbound(hubBytes, dir, routerHeaders(refusal, hubBytes, hub.kid))).toMatchObject({ hubSigned: true, signer: 'hub' });
+    });
+
+    it('compares Lt-Envelope-Id on hub-signed copies too', async () => {
+      const hub = await makeHubKey();
+      dir.apply(HUB_KEYS_KV_KEY, hubKeysValue(hub));
+      const refusal = refusalOf(doc());
+      const bytes = bytesOf(hubSign(refusal, hub));
+      const good = routerHeaders(refusal, bytes, hub.kid, true);
+      expect(verifyInbound(bytes, dir, good)).toMatchObject({ hubSigned: true, kid: hub.kid });
+      const err = caught(() => verifyInbound(bytes, dir, withOne(good, HEADERS.envelopeId, uuidv7())));
+      expect([err.code, err.details?.field]).toEqual(['SCHEMA_INVALID', HEADERS.envelopeId]);
+    });
+  });
 });
+
+/** The hub's refusal (status 02) of `env`, addressed to its sender. */
+function refusalOf(env: Envelope): Envelope {
+  return {
+    id: uuidv7(),
+    kind: 'status',
+    from: 'hub',
+    to: [env.from],
+    issuedAt: NOW.toISOString(),
+    body: { responseFor: env.id, statusCode: '02', reasonCode: 'UNKNOWN_RECIPIENT', description: 'to[0] is not registered' },
+  };
+}
