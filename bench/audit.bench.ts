@@ -128,7 +128,7 @@ async function appendPhase(nc: NatsConnection): Promise<void> {
 
     // the writer: dedup + seq + entries + stored hashes (+ checkpoints every 1000), one transaction per batch
     const topo = topology(`b${randomBytes(4).toString('hex')}`);
-    const svc = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
+    const svc = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, checkpointKey: hubKey, receiptKey: hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
     await ensureTopology(nc, topo, { storage: 'file' });
     await svc.start();
     t = performance.now();
@@ -153,7 +153,7 @@ async function appendPhase(nc: NatsConnection): Promise<void> {
     }
     rate('(setup) publish the backlog into LT_INBOX, file storage', specs.length, performance.now() - t);
     const before = await svc.treeSize();
-    const svc2 = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
+    const svc2 = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, checkpointKey: hubKey, receiptKey: hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
     t = performance.now();
     await svc2.start();
     await waitUntil('catch-up', async () => (await svc2.treeSize()) >= before + specs.length);
@@ -172,7 +172,7 @@ async function appendPhase(nc: NatsConnection): Promise<void> {
       );
     }
     await db.ds.query('UPDATE audit_receipt_cursor SET sent_upto = $1', [before + specs.length]);
-    const svc3 = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { receipts: true, verifyIntervalMs: 0 } });
+    const svc3 = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, checkpointKey: hubKey, receiptKey: hubKey, options: { receipts: true, verifyIntervalMs: 0 } });
     const size3 = await svc2.treeSize(); // stopped, it still reads the log: svc3 answers once started
     t = performance.now();
     await svc3.start();
@@ -297,7 +297,7 @@ async function largePhase(nc: NatsConnection): Promise<void> {
     }
     const topo = topology(`b${randomBytes(4).toString('hex')}`);
     await ensureTopology(nc, topo, { storage: 'memory' });
-    const svc = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
+    const svc = createAuditService({ nc, ds: db.ds, ns: topo.ns, log, checkpointKey: hubKey, receiptKey: hubKey, options: { receipts: false, verifyIntervalMs: 0 } });
     try {
       const docs = Math.floor(LARGE / 4);
       const pick = () => md5Uuid(`m${Math.floor(Math.random() * docs)}`);

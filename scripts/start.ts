@@ -6,9 +6,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { topology, REGISTRY_RPC, type ImportResult, type AgencyKey } from '@lt/contracts';
-import { connectNats, ensureTopology, RpcClient } from '@lt/messaging';
-import { ensureDatabase, migrate } from '@lt/database';
-import { loadConfig, ConfigError, loadOrCreateHubKey, keyPaths, newEd25519KeyFile, writeKeyFile, readKeyFile } from '@lt/platform';
+import { connectHub, describeMissingHubKeys, ensureTopology, openAgencyKv, publishHubKeys, RpcClient } from '@lt/messaging';
+import { ensureDatabase, migrate, provisionServiceRoles, serviceDatabaseUrl, SERVICE_DB_ROLES, type ServiceDbRole } from '@lt/database';
+import {
+  loadConfig,
+  ConfigError,
+  ensureHubKeys,
+  hubKeyPaths,
+  jwkThumbprint,
+  keyPaths,
+  loadHubPublicKeys,
+  loadOrCreateDatabaseSecrets,
+  loadStreamLimits,
+  newEd25519KeyFile,
+  writeKeyFile,
+  readKeyFile,
+} from '@lt/platform';
+import { LtError } from '@lt/contracts';
 import { ensureNats, ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
 import { Supervisor } from './lib/supervisor';
 
@@ -43,18 +57,29 @@ async function main(): Promise<void> {
   if (await ensureDatabase(cfg.databaseUrl)) say('created database');
   const applied = await migrate(cfg.databaseUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');
+  // each service connects with its own role and only the grants it needs (docs/security-database.md)
+  const dbSecrets = loadOrCreateDatabaseSecrets(dataDir, SERVICE_DB_ROLES);
+  await provisionServiceRoles(cfg.databaseUrl, { passwords: dbSecrets.roles });
+  say(`database roles ${SERVICE_DB_ROLES.map((r) => `lt_${r}`).join(', ')} ready`);
 
-  const nc = await connectNats(cfg.natsUrl, 'lienthong-start');
+  const nc = await connectHub(cfg, 'lienthong-start');
   const topo = topology(cfg.ns);
-  await ensureTopology(nc, topo, { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
+  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => say(note) });
   say(`streams ${Object.values(topo.streams).join(', ')} and bucket ${topo.kvAgencies} ready`);
-  const hub = loadOrCreateHubKey(dataDir);
-  say(`hub signing key ${hub.keyId} (${keyPaths.hub(dataDir)})`);
+  const hubKeys = ensureHubKeys(dataDir);
+  say(`hub keys: token ${hubKeys.token.keyId}, envelope ${hubKeys.envelope.keyId}, checkpoint ${hubKeys.checkpoint.keyId} (${hubKeyPaths.dir(dataDir)})`);
+  // a wiped data folder gets new key ids, published beside the old ones (docs/hub-keys.md)
+  const published = await publishHubKeys(await openAgencyKv(nc, topo), loadHubPublicKeys(dataDir));
+  if (published.missingLocally.length) say(describeMissingHubKeys(published.missingLocally));
 
   const services = SERVICES.filter((name) => existsSync(join(ROOT, 'dist', 'apps', name, 'src', 'main.js')));
   const supervisor = new Supervisor(
-    services.map((name) => ({ name, script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js') })),
-    { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
+    services.map((name) => ({
+      name,
+      script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js'),
+      env: { DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]) },
+    })),
+    { NATS_URL: cfg.natsUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
   );
   running.supervisor = supervisor;
   supervisor.startAll();
@@ -85,7 +110,8 @@ async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>, dataD
   let added = 0;
   for (const code of codes) {
     const path = keyPaths.agency(dataDir, code);
-    const key = existsSync(path) ? readKeyFile(path) : newEd25519KeyFile('demo');
+    // ids unique per key: after a wiped data folder the new key is registered beside the old one
+    const key = existsSync(path) ? readKeyFile(path) : demoKey();
     if (!existsSync(path)) writeKeyFile(path, key);
     const keys = await rpc.call<AgencyKey[]>(topo.rpcSubject('registry', REGISTRY_RPC.listKeys), { code });
     if (!keys.some((k) => k.keyId === key.keyId)) {
@@ -94,6 +120,11 @@ async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>, dataD
     }
   }
   say(`demo directory: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged; demo keys added: ${added} (private keys in ${join(dataDir, 'keys', 'agencies')})`);
+}
+
+function demoKey(): ReturnType<typeof newEd25519KeyFile> {
+  const key = newEd25519KeyFile('demo');
+  return { ...key, keyId: `demo-${jwkThumbprint(key.publicJwk).slice(0, 8)}` };
 }
 
 async function retry<T>(fn: () => Promise<T>, attempts = 60): Promise<T> {
@@ -115,7 +146,7 @@ function redact(url: string): string {
 }
 
 main().catch((err) => {
-  if (err instanceof MissingPrerequisite || err instanceof ConfigError) {
+  if (err instanceof MissingPrerequisite || err instanceof ConfigError || (err instanceof LtError && err.code === 'DUPLICATE')) {
     process.stderr.write(`lienthong | cannot start: ${err.message}\n`);
   } else {
     process.stderr.write(`lienthong | failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { topology, type Topology } from '@lt/contracts';
 import { ensureDatabase, migrate, openDataSource } from '@lt/database';
 import { connectNats, ensureTopology, type NatsConnection } from '@lt/messaging';
-import { loadOrCreateHubKey } from '@lt/platform';
+import { ensureHubKeys } from '@lt/platform';
 import { ensureNats, ensurePostgres, type Started } from '../../scripts/lib/infra';
 import { say } from './progress';
 
@@ -93,7 +93,7 @@ export class BenchHub {
     this.nc = await connectNats(this.natsUrl, 'lienthong-bench-admin', { noAsyncTraces: true });
     // file storage, as in production (ensureTopology's default)
     await ensureTopology(this.nc, this.topo);
-    loadOrCreateHubKey(this.dataDir);
+    ensureHubKeys(this.dataDir);
   }
 
   /** Another connection (agencies, inbox watcher), so one busy socket does not delay the others. */
@@ -114,6 +114,12 @@ export class BenchHub {
       LT_DATA_DIR: this.dataDir,
       // `ready` is logged at info; routine deliveries are debug, so info stays quiet under load
       LOG_LEVEL: 'info',
+      // the bench sends far above an agency's normal rate (BENCH_SENDERS=2: 15,000 each at full
+      // speed) and broadcasts to BENCH_COMMUNES: the limiter stays on (its cost is measured) but
+      // must not refuse; set these variables to measure with other limits
+      LT_ROUTER_SUBMIT_RATE: process.env.LT_ROUTER_SUBMIT_RATE || '1000000',
+      LT_ROUTER_SUBMIT_BURST: process.env.LT_ROUTER_SUBMIT_BURST || '10000000',
+      LT_ROUTER_BROADCAST_MAX_PROVINCE: process.env.LT_ROUTER_BROADCAST_MAX_PROVINCE || '5000',
     };
   }
 

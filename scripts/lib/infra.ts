@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, chownSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
+import { databaseSecretsPath, loadOrCreateDatabaseSecrets } from '@lt/platform';
+import { clusterAuthMethod, clusterUrl, withPasswordFile, type ClusterAuth } from './postgres-cluster';
 
 /**
  * Finds or starts the two servers the hub needs. Order of preference (README.md, `npm start`):
@@ -88,36 +90,79 @@ function runAs(user: string | null, cmd: string, args: string[]): { status: numb
   return { status: r.status, stderr: `${r.stderr ?? ''}${r.error?.message ?? ''}` };
 }
 
+const PG_PORT = 5432;
+
 export async function ensurePostgres(dataDir: string, log: (s: string) => void): Promise<Started> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, origin: 'env' };
-  const url = 'postgres://postgres@127.0.0.1:5432/lienthong';
-  if (await portOpen('127.0.0.1', 5432)) return { url, origin: 'running' };
+  // a server already listening may be this folder's own cluster, started earlier: it then wants its password
+  if (await portOpen('127.0.0.1', PG_PORT)) return { url: ownClusterUrl(dataDir, PG_PORT), origin: 'running' };
+  const own = await startOwnPostgres(dataDir, PG_PORT, log);
+  return { url: own.url, child: own.child, origin: 'started' };
+}
+
+/**
+ * Initialises (once) and starts the cluster under `<data>/pg` on 127.0.0.1:<port>. A new cluster
+ * asks every connection, the local socket included, for a password (scram-sha-256); the
+ * superuser's is generated into `<data>/secrets/postgres.json`. A cluster initialised earlier
+ * with trust keeps working as it is.
+ */
+export async function startOwnPostgres(
+  dataDir: string,
+  port: number,
+  log: (s: string) => void,
+): Promise<{ url: string; child: ChildProcess; auth: ClusterAuth }> {
   const bin = postgresBinDir();
   if (!bin) {
     throw new MissingPrerequisite(
-      'no PostgreSQL on 127.0.0.1:5432 and no PostgreSQL binaries to start one.\n' +
-        '  Install it:  sudo apt-get install -y postgresql   (or set DATABASE_URL=postgres://user@host:5432/lienthong)',
+      `no PostgreSQL on 127.0.0.1:${port} and no PostgreSQL binaries to start one.\n` +
+        '  Install it:  sudo apt-get install -y postgresql   (or set DATABASE_URL=postgres://user:password@host:5432/lienthong)',
     );
   }
   const pgdata = resolve(dataDir, 'pg');
   // initdb and postgres refuse to run as root: run them as the postgres user Debian's package creates
   const asUser = process.getuid?.() === 0 ? 'postgres' : null;
   if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+    const { superuserPassword } = loadOrCreateDatabaseSecrets(dataDir);
     mkdirSync(pgdata, { recursive: true });
     if (asUser) chownToUser(pgdata, asUser);
-    log(`initialising PostgreSQL cluster in ${pgdata}`);
-    const r = runAs(asUser, join(bin, 'initdb'), ['-D', pgdata, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    log(`initialising PostgreSQL cluster in ${pgdata} (scram-sha-256; superuser password in ${databaseSecretsPath(dataDir)})`);
+    const r = withPasswordFile(
+      superuserPassword,
+      (dir, file) => {
+        if (asUser) for (const p of [dir, file]) chownToUser(p, asUser);
+      },
+      (file) =>
+        runAs(asUser, join(bin, 'initdb'), ['-D', pgdata, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${file}`, '-E', 'UTF8', '--locale=C.UTF-8']),
+    );
     if (r.status !== 0) throw new Error(`initdb failed: ${r.stderr.trim()}`);
-    writeFileSync(join(pgdata, 'lienthong.conf'), "listen_addresses = '127.0.0.1'\nport = 5432\nunix_socket_directories = '/tmp'\n");
+    writeFileSync(join(pgdata, 'lienthong.conf'), `listen_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '/tmp'\n`);
   }
-  log(`starting PostgreSQL from ${bin} on 127.0.0.1:5432`);
-  const args = ['-D', pgdata, '-c', "listen_addresses=127.0.0.1", '-c', 'port=5432', '-c', 'unix_socket_directories=/tmp'];
+  const auth = clusterAuthMethod(pgdata);
+  if (auth === 'trust') {
+    log(`the cluster in ${pgdata} was initialised with trust authentication (no passwords); a new data folder gets scram-sha-256`);
+  }
+  const url = ownClusterUrl(dataDir, port);
+  log(`starting PostgreSQL from ${bin} on 127.0.0.1:${port}`);
+  const args = ['-D', pgdata, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${port}`, '-c', 'unix_socket_directories=/tmp'];
   const child = asUser
     ? spawn('runuser', ['-u', asUser, '--', join(bin, 'postgres'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', () => undefined);
-  await waitForPort('127.0.0.1', 5432, 'PostgreSQL');
-  return { url, child, origin: 'started' };
+  await waitForPort('127.0.0.1', port, 'PostgreSQL');
+  return { url, child, auth };
+}
+
+/** The superuser URL of this data folder's cluster: with the generated password unless the cluster trusts. */
+function ownClusterUrl(dataDir: string, port: number): string {
+  const pgdata = resolve(dataDir, 'pg');
+  if (!existsSync(join(pgdata, 'PG_VERSION')) || clusterAuthMethod(pgdata) === 'trust') return clusterUrl(port, null);
+  const secrets = databaseSecretsPath(dataDir);
+  if (!existsSync(secrets)) {
+    throw new MissingPrerequisite(
+      `the cluster in ${pgdata} asks for the superuser password, but ${secrets}, which held it, is gone: restore it, or delete ${pgdata} to start over (its data is lost)`,
+    );
+  }
+  return clusterUrl(port, loadOrCreateDatabaseSecrets(dataDir).superuserPassword);
 }
 
 function chownToUser(path: string, user: string): void {

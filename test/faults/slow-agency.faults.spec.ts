@@ -49,7 +49,7 @@ describe(`a slow agency with a backlog of ${BACKLOG} documents`, () => {
     );
     hub = new FaultHub(nats, pg);
     await hub.setup();
-    const sup = new Supervisor(hub);
+    const sup = new Supervisor(hub, { router: { LT_ROUTER_SUBMIT_RATE: '0' } });
     cleanup.add('hub', async () => {
       sup.shutdown();
       await hub.teardown();

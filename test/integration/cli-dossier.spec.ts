@@ -17,7 +17,7 @@ import {
 import { HubSigner, importPrivateKey, issueToken } from '@lt/crypto';
 import { testAgency } from '@lt/directory';
 import { HubInboxWriter, JetStreamPublisher, openAgencyKv } from '@lt/messaging';
-import { keyPaths, writeKeyFile, type KeyFile } from '@lt/platform';
+import { hubKeyPaths, keyPaths, writeKeyFile, type HubKeyFile, type KeyFile } from '@lt/platform';
 import { AGENCIES, DossierFixture, applicantFor } from '../../apps/dossier/src/testing/dossier-fixture';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 import { run } from '../../apps/cli/src/main';
@@ -59,7 +59,9 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
     f = await DossierFixture.create();
     f.clock.set(new Date());
     dataDir = mkdtempSync(join(tmpdir(), 'lt-dossier-cli-'));
-    writeKeyFile(keyPaths.hub(dataDir), f.hubKey);
+    // the fixture's hub key doubles as the token key here: the gateway verifies and the CLI mints with it
+    const tokenKey: HubKeyFile = { ...f.hubKey, purpose: 'token', notBefore: new Date().toISOString() };
+    writeKeyFile(hubKeyPaths.active(dataDir, 'token'), tokenKey);
 
     // the directory as the registry mirrors it into KV, with the hub key for hub-signed answers
     const kv = await openAgencyKv(f.nc, f.topo);

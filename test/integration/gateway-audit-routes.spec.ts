@@ -7,7 +7,7 @@ import { topology, uuidv7, type AgencyReport, type CheckpointResponse, type Incl
 import { importPrivateKey, issueToken } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
-import { createLogger, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
+import { createLogger, loadOrCreateHubKey, type HubKeyFile } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, inboxHeaders } from '../../apps/audit/src/testing/fixtures';
 import { run } from '../../apps/cli/src/main';
@@ -25,11 +25,11 @@ let audit: AuditService;
 let app: NestExpressApplication;
 let base: string;
 let dataDir: string;
-let hubKey: KeyFile;
+let tokenKey: HubKeyFile;
 let docId: string;
 
 function token(role: 'auditor' | 'admin' | `agency:${string}`): string {
-  return issueToken({ sub: 'test', role, ttlSeconds: 600 }, importPrivateKey(hubKey.privateJwk, hubKey.alg), hubKey.keyId);
+  return issueToken({ sub: 'test', role, ttlSeconds: 600 }, importPrivateKey(tokenKey.privateJwk, tokenKey.alg), tokenKey.keyId);
 }
 
 async function get<T>(path: string, role: Parameters<typeof token>[0] = 'auditor'): Promise<{ status: number; body: T }> {
@@ -60,13 +60,14 @@ beforeAll(async () => {
   topo = topology(`t${randomBytes(4).toString('hex')}`);
   await ensureTopology(nc, topo, { storage: 'memory' });
   dataDir = mkdtempSync(join(tmpdir(), 'lt-audit-gw-'));
-  hubKey = loadOrCreateHubKey(dataDir);
+  tokenKey = loadOrCreateHubKey(dataDir, 'token');
   audit = createAuditService({
     nc,
     ds: db.ds,
     ns: topo.ns,
     log: createLogger('audit', 'silent'),
-    hubKey,
+    checkpointKey: loadOrCreateHubKey(dataDir, 'checkpoint'),
+    receiptKey: loadOrCreateHubKey(dataDir, 'envelope'),
     options: { checkpointEvery: 10, checkpointIntervalMs: 200, verifyIntervalMs: 0, receipts: false },
   });
   await audit.start();
@@ -109,11 +110,13 @@ afterAll(async () => {
 });
 
 describe('audit routes on the gateway', () => {
-  it('serves the trace to auditors only', async () => {
+  it('serves the trace to auditors, and to the agencies the message concerns only', async () => {
     const ok = await get<MessageTrace>(`/v1/messages/${docId}/trace`);
     expect(ok.status).toBe(200);
     expect(ok.body.recipients[0]).toMatchObject({ code: B, msTo01: 1000, confirmedSameDay: expect.any(Boolean) });
-    expect((await get(`/v1/messages/${docId}/trace`, `agency:${A}`)).status).toBe(403);
+    // A sent it; the scoping itself is covered by gateway-agency-access.spec.ts
+    expect((await get(`/v1/messages/${docId}/trace`, `agency:${A}`)).status).toBe(200);
+    expect((await get(`/v1/messages/${docId}/trace`, 'agency:000.00.99.H41')).status).toBe(403);
     expect((await get<{ error: { code: string } }>(`/v1/messages/${uuidv7()}/trace`)).body.error.code).toBe('UNKNOWN_MESSAGE');
   });
 

@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { topology } from '@lt/contracts';
 import {
   agencyConnectionOptions,
+  connectHub,
   createUserNkey,
   ensureDurableConsumer,
   ensureTopology,
@@ -47,7 +48,7 @@ async function expectRefused(p: Promise<unknown>, operation: 'publish' | 'subscr
 describe('NATS transport permissions (nats-server 2.9.10)', () => {
   const topo = topology(`p${randomBytes(4).toString('hex')}`);
   const dir = mkdtempSync(join(tmpdir(), 'lt-nats-perm-'));
-  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey() };
+  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey(), gateway: createUserNkey(), router: createUserNkey() };
   const serverLog: string[] = [];
   let server: ChildProcess | undefined;
   let url = '';
@@ -78,7 +79,11 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
           { code: A, nkey: keys.a.publicKey },
           { code: B, nkey: keys.b.publicKey },
         ],
-        services: [{ user: 'router', role: 'router', nkey: keys.svc.publicKey }],
+        services: [
+          { user: 'operator', role: 'operator', nkey: keys.svc.publicKey },
+          { user: 'gateway', role: 'gateway', nkey: keys.gateway.publicKey },
+          { user: 'router', role: 'router', nkey: keys.router.publicKey },
+        ],
         listen: '127.0.0.1',
         port: -1,
       }),
@@ -109,7 +114,7 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
     }
     url = ports.nats![0]!;
 
-    svc = await connect({ servers: url, name: 'router', ...serviceConnectionOptions(keys.svc.seed) });
+    svc = await connect({ servers: url, name: 'operator', ...serviceConnectionOptions(keys.svc.seed) });
     opened.push(svc);
     await ensureTopology(svc, topo, { storage: 'memory' });
     jsmSvc = await jetstreamManager(svc);
@@ -326,4 +331,52 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       expect((await (await openAgencyKv(svc, topo)).get(key))?.json()).toEqual({ agency: { code: B }, keys: [] });
     });
   });
+  describe('hub services: each role only what it needs', () => {
+    const seedFile = (name: string, seed: string) => {
+      const path = join(dir, `${name}.nk`);
+      writeFileSync(path, `${seed}\n`, { mode: 0o600 });
+      return path;
+    };
+
+    it('connects a service with its seed file (connectHub), and names the problem when the seed is unknown', async () => {
+      const gw = await connectHub({ natsUrl: url, natsSeedFile: seedFile('gateway', keys.gateway.seed) }, 'gateway', { reconnect: false });
+      opened.push(gw);
+      expect(gw.isClosed()).toBe(false);
+      await expect(connectHub({ natsUrl: url, natsSeedFile: seedFile('stranger', createUserNkey().seed) }, 'x', { reconnect: false })).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: expect.stringMatching(/credentials were refused/),
+      });
+      await expect(connectHub({ natsUrl: url }, 'x', { reconnect: false })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/LT_NATS_SEED_FILE/) });
+    });
+
+    it('the gateway may call the registry but not write an inbox, the directory, or the dossier apply the router calls', async () => {
+      const gw = await connectHub({ natsUrl: url, natsSeedFile: seedFile('gateway2', keys.gateway.seed) }, 'gateway', { reconnect: false });
+      opened.push(gw);
+      // allowed subject, nobody serving it: "no responders", not a permissions violation
+      const copiesBefore = await subjectCount(topo.streams.inbox, topo.inboxSubject(A));
+      const noResponder = await gw.request(topo.rpcSubject('registry', 'agency.get'), '{}', { timeout: 2_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(violation(noResponder)).toBeUndefined();
+      await expectRefused(jetstream(gw).publish(topo.inboxSubject(A), 'forged copy', { timeout: 5_000 }), 'publish', topo.inboxSubject(A));
+      await expectRefused(gw.request(topo.rpcSubject('dossier', 'apply'), '{}', { timeout: 5_000 }), 'publish', topo.rpcSubject('dossier', 'apply'));
+      const kv = await openAgencyKv(gw, topo);
+      await expectRefused(kv.put('H41.00.01.000', '{}'), 'publish', `$KV.${topo.kvAgencies}.H41.00.01.000`);
+      expect(await subjectCount(topo.streams.inbox, topo.inboxSubject(A))).toBe(copiesBefore);
+    });
+
+    it('the router may publish the hub keys but not edit an agency entry, delete a stream or read submissions with a core subscription', async () => {
+      const router = await connectHub({ natsUrl: url, natsSeedFile: seedFile('router', keys.router.seed) }, 'router', { reconnect: false });
+      opened.push(router);
+      const kv = await openAgencyKv(router, topo);
+      await kv.put('_hub.keys', JSON.stringify({ keys: [] }));
+      await expectRefused(kv.put('H41.00.02.000', '{}'), 'publish', `$KV.${topo.kvAgencies}.H41.00.02.000`);
+      const jsm = await jetstreamManager(router);
+      await expectRefused(jsm.streams.delete(topo.streams.submit), 'publish', `$JS.API.STREAM.DELETE.${topo.streams.submit}`);
+      const refused = new Promise<unknown>((resolve) => router.subscribe(topo.submitWildcard, { callback: (err) => resolve(err) }));
+      expect(violation(await refused)).toEqual({ operation: 'subscription', subject: topo.submitWildcard });
+    });
+  });
+
 });

@@ -9,7 +9,7 @@ import { topology, type Topology } from '@lt/contracts';
 import { importPrivateKey, issueToken, type TokenRole } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
-import { loadOrCreateHubKey, type KeyFile } from '@lt/platform';
+import { ensureHubKeys, type KeyFile } from '@lt/platform';
 
 /**
  * The whole hub for end-to-end tests: the BUILT services (`npm run build`) as real processes,
@@ -33,7 +33,10 @@ export class HubHarness {
   readonly natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
   db!: TestDatabase;
   nc!: NatsConnection;
+  /** the envelope key: signs refusals, receipts and notices */
   hubKey!: KeyFile;
+  /** the token key: signs bearer tokens */
+  tokenKey!: KeyFile;
   gatewayPort = 0;
   private readonly services = new Map<ServiceName, RunningService>();
 
@@ -41,7 +44,9 @@ export class HubHarness {
     this.db = await createTestDatabase();
     this.nc = await connectNats(this.natsUrl, `e2e-${this.ns}`);
     await ensureTopology(this.nc, this.topo, { storage: 'memory' });
-    this.hubKey = loadOrCreateHubKey(this.dataDir);
+    const keys = ensureHubKeys(this.dataDir);
+    this.hubKey = keys.envelope;
+    this.tokenKey = keys.token;
     this.gatewayPort = await freePort();
   }
 
@@ -113,7 +118,7 @@ export class HubHarness {
   }
 
   token(role: TokenRole, sub = 'e2e'): string {
-    return issueToken({ sub, role, ttlSeconds: 600 }, importPrivateKey(this.hubKey.privateJwk, this.hubKey.alg), this.hubKey.keyId);
+    return issueToken({ sub, role, ttlSeconds: 600 }, importPrivateKey(this.tokenKey.privateJwk, this.tokenKey.alg), this.tokenKey.keyId);
   }
 
   async http<T = unknown>(method: string, path: string, opts: { token?: string | null; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: T }> {

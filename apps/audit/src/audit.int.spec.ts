@@ -37,7 +37,9 @@ let db: TestDatabase;
 let nc: NatsConnection;
 let topo: Topology;
 let publisher: JetStreamPublisher;
-let hubKey: KeyFile;
+// separate keys, as in production: checkpoints with the checkpoint key, receipts with the envelope key
+let checkpointKey: KeyFile;
+let receiptKey: KeyFile;
 let dir: string;
 const log = createLogger('audit-test', process.env.AUDIT_TEST_LOG ?? 'silent');
 jest.setTimeout(60_000);
@@ -49,7 +51,8 @@ function newService(options: Record<string, unknown> = {}): AuditService {
     ds: db.ds,
     ns: topo.ns,
     log,
-    hubKey,
+    checkpointKey,
+    receiptKey,
     // small receipt windows and chunks, so that the few entries here span several of each
     options: {
       checkpointEvery: 40,
@@ -156,7 +159,8 @@ beforeAll(async () => {
   topo = topology(`t${randomBytes(4).toString('hex')}`);
   await ensureTopology(nc, topo, { storage: 'memory' });
   publisher = new JetStreamPublisher(nc, topo);
-  hubKey = newEd25519KeyFile('hubtest');
+  checkpointKey = newEd25519KeyFile('checkpoint-test');
+  receiptKey = newEd25519KeyFile('envelope-test');
   dir = mkdtempSync(join(tmpdir(), 'lt-audit-'));
 });
 
@@ -328,10 +332,10 @@ describe('audit service (real PostgreSQL and NATS)', () => {
 
     const flowItems = items.filter((i) => i.messageId === flow.docId);
     expect(flowItems.map((i) => `${i.event}:${i.recipient}:${i.sendTo}`).sort()).toEqual([`arrived:${B}:${A}`, `delivered:${B}:${A}`, `delivered:${C}:${A}`]);
-    const hubPublic = createPublicKey({ key: hubKey.publicJwk as never, format: 'jwk' });
+    const hubPublic = createPublicKey({ key: receiptKey.publicJwk as never, format: 'jwk' });
     // what an agency's SDK does on arrival: the hub signature (hub key from KV) and the body
     const dir = new AgencyDirectory();
-    dir.apply(HUB_KEYS_KV_KEY, { keys: [{ kid: `hub#${hubKey.keyId}`, alg: hubKey.alg, publicJwk: hubKey.publicJwk }] });
+    dir.apply(HUB_KEYS_KV_KEY, { keys: [{ kid: `hub#${receiptKey.keyId}`, alg: receiptKey.alg, publicJwk: receiptKey.publicJwk, purpose: 'envelope' }] });
     for (const r of receipts) {
       expect(cryptoVerify(null, Buffer.from(`${r.jws.protected}.${r.jws.payload}`), hubPublic, Buffer.from(r.jws.signature, 'base64url'))).toBe(true);
       const v = verifyInbound(r.data, dir, r.headers);

@@ -7,7 +7,7 @@ import { PostgresAuditStore } from './adapters/postgres-audit.store';
 import { PostgresWriterLock } from './adapters/postgres-writer-lock';
 import { AuditLifecycle } from './audit.lifecycle';
 import { AUDIT_OPTIONS, LOG_KEYS, RECEIPT_SENDER } from './audit.tokens';
-import { logKeysFromHubKey, type LogKeys } from './checkpoint/log-keys';
+import { logKeysFromHubKey, type EarlierCheckpointKey, type LogKeys } from './checkpoint/log-keys';
 import { DEFAULT_AUDIT_OPTIONS, type AuditOptions } from './config';
 import { AUDIT_STORE, WRITER_LOCK, type AuditStore, type WriterLock } from './ports';
 import { AuditController } from './rpc/audit.controller';
@@ -26,8 +26,12 @@ import { VerifyLogUseCase } from './use-cases/verify-log/verify-log.use-case';
 export interface AuditModuleDeps extends HubServiceInfra {
   /** PostgreSQL holding the log (opened and closed by the caller); one pooled connection is held by the writer */
   ds: DataSource;
-  /** signs checkpoints (the log's note key) and receipts */
-  hubKey: KeyFile;
+  /** the hub's checkpoint key (loadOrCreateHubKey(dataDir, 'checkpoint')): signs checkpoints (the log's note key) */
+  checkpointKey: KeyFile;
+  /** the hub's envelope key (loadOrCreateHubKey(dataDir, 'envelope')): signs receipts */
+  receiptKey: KeyFile;
+  /** public halves of earlier checkpoint keys (loadHubPublicKeys(dataDir, 'checkpoint')): old checkpoints keep verifying */
+  earlierCheckpointKeys?: EarlierCheckpointKey[];
   /** on top of DEFAULT_AUDIT_OPTIONS */
   options?: Partial<AuditOptions>;
 }
@@ -56,7 +60,7 @@ export class AuditModule {
         { provide: DataSource, useValue: deps.ds },
         { provide: AUDIT_OPTIONS, useValue: options },
         // derived at module creation: a bad origin or a non-Ed25519 hub key fails the boot
-        { provide: LOG_KEYS, useValue: logKeysFromHubKey(deps.hubKey, options.origin) },
+        { provide: LOG_KEYS, useValue: logKeysFromHubKey(deps.checkpointKey, options.origin, deps.earlierCheckpointKeys) },
         { provide: AUDIT_STORE, useFactory: (ds: DataSource) => new PostgresAuditStore(ds), inject: [DataSource] },
         { provide: WRITER_LOCK, useFactory: (ds: DataSource) => new PostgresWriterLock(ds), inject: [DataSource] },
         {
@@ -89,7 +93,7 @@ export class AuditModule {
                   store,
                   new JetStreamPublisher(nc, topo),
                   topo,
-                  new HubSigner(deps.hubKey),
+                  new HubSigner(deps.receiptKey),
                   {
                     origin: options.origin,
                     hubAgency: options.hubAgency,

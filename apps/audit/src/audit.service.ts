@@ -21,7 +21,7 @@ import { bootHubService, BootedService, type NatsConnection } from '@lt/messagin
 import type { Clock, KeyFile, Logger } from '@lt/platform';
 import { AuditModule, resolveAuditOptions } from './audit.module';
 import { RECEIPT_SENDER } from './audit.tokens';
-import { logKeysFromHubKey, type LogKeys } from './checkpoint/log-keys';
+import { logKeysFromHubKey, type EarlierCheckpointKey, type LogKeys } from './checkpoint/log-keys';
 import type { AuditOptions } from './config';
 import type { EntryDraft } from './domain/entry';
 import type { CheckpointRow } from './domain/stored-entry';
@@ -42,7 +42,12 @@ export interface AuditServiceDeps {
   ds: DataSource;
   ns: string;
   log: Logger;
-  hubKey: KeyFile;
+  /** signs checkpoints (the hub's checkpoint key) */
+  checkpointKey: KeyFile;
+  /** signs receipts (the hub's envelope key) */
+  receiptKey: KeyFile;
+  /** public halves of earlier checkpoint keys, to verify checkpoints they signed */
+  earlierCheckpointKeys?: EarlierCheckpointKey[];
   clock?: Clock;
   options?: Partial<AuditOptions>;
 }
@@ -101,9 +106,10 @@ function resolveParts(app: INestMicroservice) {
 export function createAuditService(deps: AuditServiceDeps): AuditService {
   const topo = topology(deps.ns);
   const options = resolveAuditOptions(deps.options);
-  const module = AuditModule.forRoot({ nc: deps.nc, ds: deps.ds, topology: topo, log: deps.log, hubKey: deps.hubKey, clock: deps.clock, options });
+  const { checkpointKey, receiptKey, earlierCheckpointKeys } = deps;
+  const module = AuditModule.forRoot({ nc: deps.nc, ds: deps.ds, topology: topo, log: deps.log, checkpointKey, receiptKey, earlierCheckpointKeys, clock: deps.clock, options });
   // the module derives the same keys; these are there before start()
-  const keys = logKeysFromHubKey(deps.hubKey, options.origin);
+  const keys = logKeysFromHubKey(checkpointKey, options.origin, earlierCheckpointKeys);
   const service = new BootedService('the audit service', resolveParts);
   const started = () => service.parts;
 

@@ -4,4 +4,4 @@ export { createAuditService, type AuditService, type AuditServiceDeps } from './
 export { AuditModule, resolveAuditOptions, type AuditModuleDeps } from './audit.module';
 export { AUDIT_INBOX_CONSUMER } from './use-cases/append-entries/consumers';
 export { entryFromEvent, entryFromInboxCopy, type EntryDraft, type StreamMessage } from './domain/entry';
-export type { LogKeys } from './checkpoint/log-keys';
+export type { EarlierCheckpointKey, LogKeys } from './checkpoint/log-keys';

@@ -1,7 +1,7 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectNats, ensureTopology } from '@lt/messaging';
-import { createLogger, loadConfig, loadOrCreateHubKey, runService } from '@lt/platform';
+import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, runService, loadStreamLimits } from '@lt/platform';
 import { AuditModule } from './audit.module';
 import { LOG_KEYS } from './audit.tokens';
 import type { LogKeys } from './checkpoint/log-keys';
@@ -16,12 +16,16 @@ void runService(log, async () => {
   const options = loadAuditOptions(process.env, cfg.hubAgency);
   const topo = topology(cfg.ns);
   // no async stack traces: nats-core would otherwise build two Error objects per request (ackAck, publish)
-  const nc = await connectNats(cfg.natsUrl, 'lienthong-audit', { noAsyncTraces: true });
+  const nc = await connectHub(cfg, 'lienthong-audit');
   // idempotent: the audit can boot before (or without) npm start's setup step
-  await ensureTopology(nc, topo, { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
+  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
   // one connection is held by the writer (advisory lock), the rest serve queries
   const ds = await openDataSource(cfg.databaseUrl, { extra: { max: 8, application_name: 'lienthong-audit' } });
-  const module = AuditModule.forRoot({ nc, ds, topology: topo, log, hubKey: loadOrCreateHubKey(cfg.dataDir), options });
+  // checkpoints with the checkpoint key, receipts (hub-signed envelopes) with the envelope key
+  const checkpointKey = loadOrCreateHubKey(cfg.dataDir, 'checkpoint');
+  const receiptKey = loadOrCreateHubKey(cfg.dataDir, 'envelope');
+  const earlierCheckpointKeys = loadHubPublicKeys(cfg.dataDir, 'checkpoint').filter((k) => k.status === 'retired');
+  const module = AuditModule.forRoot({ nc, ds, topology: topo, log, checkpointKey, receiptKey, earlierCheckpointKeys, options });
   const app = await bootHubService(module, { nc, log, topology: topo, service: 'audit' });
   const vkey = app.get<LogKeys>(LOG_KEYS).vkey;
   log.info({ origin: options.origin, vkey, writer: app.get(LogWriter).isWriter, receipts: options.receipts }, 'audit log ready');

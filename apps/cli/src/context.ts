@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import { agencyConnectionOptions, natsTlsOptions, readSeedFile, type NatsClientSettings } from '@lt/messaging';
 import { LtError, type ErrorBody } from '@lt/contracts';
 import { importPrivateKey, issueToken } from '@lt/crypto';
-import { keyPaths, loadCliSettings, readKeyFile, type CliSettings } from '@lt/platform';
+import { hubKeyPaths, loadCliSettings, loadHubKey, type CliSettings, type HubKeyFile } from '@lt/platform';
 
 /**
  * What every command needs: where the gateway and data folder are, a bearer token, and output
@@ -39,6 +41,23 @@ export class CliContext {
     return this.env.natsUrl;
   }
 
+  /** NATS URL, seed file and TLS trust of this CLI (LT_NATS_SEED_FILE, LT_NATS_TLS_DIR) */
+  get natsSettings(): NatsClientSettings {
+    return { natsUrl: this.env.natsUrl, natsSeedFile: this.env.natsSeedFile, natsTlsDir: this.env.natsTlsDir };
+  }
+
+  /**
+   * Connection options of a command acting as an agency: its nkey seed (LT_NATS_SEED_FILE, else
+   * `<data>/nats-seeds/<code>.nk` when `lienthong nats config` wrote one) with its own reply
+   * prefix, and the TLS trust. Without a seed the connection is anonymous.
+   */
+  agencyNatsOptions(agencyCode: string): Partial<NodeConnectionOptions> {
+    const local = join(this.dataDir, 'nats-seeds', `${agencyCode}.nk`);
+    const seedFile = this.env.natsSeedFile ?? (existsSync(local) ? local : undefined);
+    const auth = seedFile ? agencyConnectionOptions(agencyCode, readSeedFile(seedFile).seed) : {};
+    return { ...auth, ...natsTlsOptions(this.env.natsTlsDir) };
+  }
+
   get ns(): string {
     return this.env.ns;
   }
@@ -46,12 +65,17 @@ export class CliContext {
   token(role: 'admin' | 'auditor' = 'admin'): string {
     const t = this.opts.token ?? this.env.token;
     if (t) return t;
-    const path = keyPaths.hub(this.dataDir);
+    const path = hubKeyPaths.active(this.dataDir, 'token');
     if (!existsSync(path)) {
       throw new LtError('UNAUTHENTICATED', `no token: pass --token or set LT_TOKEN (or run on the hub machine, where ${path} exists)`);
     }
-    const hub = readKeyFile(path);
+    const hub = this.hubTokenKey();
     return issueToken({ sub: `cli@${process.env.USER ?? 'local'}`, role, ttlSeconds: 600 }, importPrivateKey(hub.privateJwk, hub.alg), hub.keyId);
+  }
+
+  /** The hub's token key (private): only on the hub machine. Never created here: the gateway would not know it. */
+  hubTokenKey(): HubKeyFile {
+    return loadHubKey(this.dataDir, 'token');
   }
 
   async http<T>(method: string, path: string, body?: unknown, opts: { role?: 'admin' | 'auditor'; contentType?: string } = {}): Promise<T> {

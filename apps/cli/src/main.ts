@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { LtError } from '@lt/contracts';
 import { CliContext, type GlobalOptions } from './context';
+import { terminalSafe } from './terminal-text';
 import { COMMAND_GROUPS } from './commands';
 
 /** `lienthong`: one verb per use case; exits non-zero with a one-line reason on failure. */
@@ -29,10 +30,10 @@ export async function run(argv: string[]): Promise<number> {
     const json = argv.includes('--json');
     if (err instanceof LtError) {
       if (json) process.stderr.write(JSON.stringify({ error: err.toJSON() }) + '\n');
-      else process.stderr.write(`error ${err.code}: ${err.message}\n`);
+      else process.stderr.write(`error ${err.code}: ${terminalSafe(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

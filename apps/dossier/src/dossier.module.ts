@@ -16,7 +16,7 @@ import { PublishOutbox } from './use-cases/publish-outbox/publish-outbox.use-cas
 export interface DossierModuleDeps extends DossierOptionsInput, HubServiceInfra {
   /** migrated database holding the dossier tables (opened and closed by the caller); agencies come from the registry's KV directory */
   ds: DataSource;
-  /** the hub signing key (loadOrCreateHubKey): signs confirmations and overdue notices */
+  /** the hub's envelope key (loadOrCreateHubKey(dataDir, 'envelope')): signs confirmations and overdue notices */
   hubKey: KeyFile;
 }
 

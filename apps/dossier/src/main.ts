@@ -1,6 +1,6 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectNats } from '@lt/messaging';
+import { bootHubService, connectHub } from '@lt/messaging';
 import { createLogger, loadConfig, loadDossierSettings, loadOrCreateHubKey, runService } from '@lt/platform';
 import { DossierModule } from './dossier.module';
 
@@ -10,9 +10,10 @@ const log = createLogger('dossier');
 void runService(log, async () => {
   const cfg = loadConfig();
   const settings = loadDossierSettings();
-  const hubKey = loadOrCreateHubKey(cfg.dataDir);
+  // notices are hub-signed envelopes: the dossier service holds the envelope key only
+  const hubKey = loadOrCreateHubKey(cfg.dataDir, 'envelope');
   const topo = topology(cfg.ns);
-  const nc = await connectNats(cfg.natsUrl, 'lienthong-dossier');
+  const nc = await connectHub(cfg, 'lienthong-dossier');
   const ds = await openDataSource(cfg.databaseUrl);
   const app = await bootHubService(
     DossierModule.forRoot({

@@ -1,7 +1,7 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectNats, ensureTopology } from '@lt/messaging';
-import { createLogger, loadConfig, runService } from '@lt/platform';
+import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { createLogger, loadConfig, runService, loadStreamLimits } from '@lt/platform';
 import { RegistryModule } from './registry.module';
 import { newReplicaId } from './use-cases/import-agencies/import-agencies.use-case';
 
@@ -11,9 +11,9 @@ const log = createLogger('registry');
 void runService(log, async () => {
   const config = loadConfig();
   const topo = topology(config.ns);
-  const nc = await connectNats(config.natsUrl, 'lienthong-registry');
+  const nc = await connectHub(config, 'lienthong-registry');
   // idempotent: the streams and the bucket exist before the first change is published
-  await ensureTopology(nc, topo, { inboxMaxAgeDays: config.inboxMaxAgeDays });
+  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
   const ds = await openDataSource(config.databaseUrl, { extra: { max: 10, application_name: 'lienthong-registry' } });
   const replicaId = newReplicaId();
   const app = await bootHubService(RegistryModule.forRoot({ ds, nc, topology: topo, log, replicaId }), { nc, log, topology: topo, service: 'registry', replicaId });

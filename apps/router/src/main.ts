@@ -1,8 +1,8 @@
 import { topology } from '@lt/contracts';
 import { HubSigner } from '@lt/crypto';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectNats, ensureTopology } from '@lt/messaging';
-import { createLogger, loadConfig, loadOrCreateHubKey, runService } from '@lt/platform';
+import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, loadStreamLimits, runService } from '@lt/platform';
 import { loadRouterConfig } from './config';
 import { RouterModule } from './router.module';
 
@@ -13,16 +13,18 @@ void runService(log, async () => {
   const rc = loadRouterConfig();
   const topo = topology(cfg.ns);
   // no async stack trace per request: capturing one costs about 8% of the router's CPU at full load
-  const nc = await connectNats(cfg.natsUrl, 'lienthong-router', { noAsyncTraces: true });
+  const nc = await connectHub(cfg, 'lienthong-router');
   const ds = await openDataSource(cfg.databaseUrl, { extra: { max: 4, application_name: 'lienthong-router' } });
   // idempotent: the router can boot before (or without) npm start's setup step
-  await ensureTopology(nc, topo, { inboxMaxAgeDays: cfg.inboxMaxAgeDays });
+  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
   const router = RouterModule.forRoot({
     nc,
     ds,
     topology: topo,
     log,
-    signer: new HubSigner(loadOrCreateHubKey(cfg.dataDir)),
+    // the router holds the envelope key only; it publishes every public hub key of the data folder
+    signer: new HubSigner(loadOrCreateHubKey(cfg.dataDir, 'envelope')),
+    publishedKeys: loadHubPublicKeys(cfg.dataDir),
     hubAgency: cfg.hubAgency,
     ...(rc.denyPolicy ? { policy: rc.denyPolicy } : {}),
     options: {
@@ -32,6 +34,9 @@ void runService(log, async () => {
       verify: rc.verify,
       poolThreshold: rc.poolThreshold,
       ackWaitMs: rc.ackWaitMs,
+      submitRatePerSecond: rc.submitRatePerSecond,
+      submitBurst: rc.submitBurst,
+      broadcastCaps: rc.broadcastCaps,
     },
   });
   const app = await bootHubService(router, { nc, log, topology: topo, service: 'router' });

@@ -1,9 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { HEADERS, HUB_KEYS_KV_KEY, uuidv7, validateStatusBody, type Envelope, type FlattenedJws, type MsgRejectedData } from '@lt/contracts';
+import { HEADERS, HUB_KEYS_KV_KEY, uuidv7, validateStatusBody, type Envelope, type FlattenedJws, type MsgRejectedData, type PublishedHubKeysDocument } from '@lt/contracts';
 import { base64urlDecode, importPublicKey, sha256Hex, signEnvelope } from '@lt/crypto';
 import type { JsMsg } from '@lt/messaging';
 import { DEAD_LETTER_HEADERS } from './adapters/jetstream-delivery';
-import type { HubKeysDocument } from './adapters/hub-key-publisher';
 import { DenyRulesPolicy } from './policy/deny-rules';
 import type { RoutingPolicy } from './policy/routing-policy';
 import type { RouterService } from './index';
@@ -48,10 +47,11 @@ describe('router against real NATS and PostgreSQL', () => {
     await h?.close();
   });
 
-  it('publishes the hub public key into KV at boot, once', async () => {
+  it('publishes the hub public keys into KV at boot, once', async () => {
     const entry = await h.kv.get(HUB_KEYS_KV_KEY);
-    const doc = entry!.json<HubKeysDocument>();
-    expect(doc.keys).toEqual([router.hubPublicKey]);
+    const doc = entry!.json<PublishedHubKeysDocument>();
+    expect(doc.keys).toEqual(router.publishedKeys);
+    expect(doc.keys).toMatchObject([{ kid: router.hubPublicKey.kid, purpose: 'envelope', status: 'active', publicJwk: { x: router.hubPublicKey.publicJwk.x } }]);
     // a second router with the same key leaves the entry as it is
     const second = await h.startRouter();
     await second.stop();
@@ -125,7 +125,7 @@ describe('router against real NATS and PostgreSQL', () => {
 
     // the refusal verifies with the hub key agencies find in KV
     const jws = m.json<FlattenedJws>();
-    const hubKeys = (await h.kv.get(HUB_KEYS_KV_KEY))!.json<HubKeysDocument>().keys;
+    const hubKeys = (await h.kv.get(HUB_KEYS_KV_KEY))!.json<PublishedHubKeysDocument>().keys;
     const protectedHeader = JSON.parse(base64urlDecode(jws.protected).toString());
     const hubKey = hubKeys.find((k) => k.kid === protectedHeader.kid)!;
     expect(hubKey).toBeDefined();

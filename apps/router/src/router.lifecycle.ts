@@ -1,15 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { HubSigner } from '@lt/crypto';
+import type { PublishedHubKey } from '@lt/contracts';
 import type { AgencyDirectory } from '@lt/directory';
-import { NATS_CONNECTION, type NatsConnection } from '@lt/messaging';
+import { describeMissingHubKeys, NATS_CONNECTION, type NatsConnection } from '@lt/messaging';
 import { LOGGER, type Logger } from '@lt/platform';
 import { SubmissionConsumer } from './adapters/submission-consumer';
 import { AGENCY_DIRECTORY, DIRECTORY_SOURCE, SIGNATURE_VERIFIER, type DirectorySource, type SignatureVerifier } from './ports';
-import { ROUTER_OPTIONS, type RouterOptions } from './router.options';
+import { PUBLISHED_HUB_KEYS, ROUTER_OPTIONS, type RouterOptions } from './router.options';
 import { SubmissionProcessor } from './use-cases/route-submission/submission-processor';
 
 /**
- * Start: publish the hub key, load the directory (the KV watch's initial values), then consume
+ * Start: publish the hub's public keys (a kid published with another key stops the boot with the
+ * fix in the message), load the directory (the KV watch's initial values), then consume
  * submissions. Stop, in this order: stop pulling, let the batches in hand settle, flush their
  * acks, stop the watch and the verifier's workers.
  */
@@ -19,7 +20,7 @@ export class RouterLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(DIRECTORY_SOURCE) private readonly source: DirectorySource,
     @Inject(AGENCY_DIRECTORY) private readonly directory: AgencyDirectory,
-    private readonly signer: HubSigner,
+    @Inject(PUBLISHED_HUB_KEYS) private readonly hubKeys: PublishedHubKey[],
     @Inject(SIGNATURE_VERIFIER) private readonly verifier: SignatureVerifier,
     private readonly processor: SubmissionProcessor,
     private readonly consumer: SubmissionConsumer,
@@ -28,7 +29,9 @@ export class RouterLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (await this.source.publishHubKey(this.signer.publicKey)) this.log.info({ kid: this.signer.kid }, 'hub public key published');
+    const published = await this.source.publishHubKeys(this.hubKeys);
+    if (published.missingLocally.length) this.log.warn({ retired: published.retired }, describeMissingHubKeys(published.missingLocally));
+    if (published.written) this.log.info({ added: published.added, keys: published.keys.length }, 'hub public keys published');
     await this.source.follow(this.directory);
     this.log.info({ agencies: this.directory.size }, 'directory loaded');
     await this.consumer.start(this.processor.handle);

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { parseAgencyCode } from '@lt/contracts';
+import { parseAgencyCode, type PublishedHubKey } from '@lt/contracts';
 import { HubSigner } from '@lt/crypto';
 import { AgencyDirectory } from '@lt/directory';
 import { hubServiceProviders, JetStreamPublisher, NATS_CONNECTION, RpcClient, type HubServiceInfra, type NatsConnection } from '@lt/messaging';
@@ -12,17 +12,20 @@ import { PostgresRoutingRegister } from './adapters/postgres-register';
 import { InlineVerifier, PooledVerifier } from './adapters/signature-verifier';
 import { SubmissionConsumer } from './adapters/submission-consumer';
 import { allOf, defaultRoutingPolicy, type RoutingPolicy } from './policy/routing-policy';
+import { SubmissionRateLimiter } from './domain/rate-limiter';
 import { AGENCY_DIRECTORY, DIRECTORY_SOURCE, DOSSIER_GATE, OUTCOME_PUBLISHER, ROUTING_REGISTER, SIGNATURE_VERIFIER, type DossierGate } from './ports';
 import { RouterLifecycle } from './router.lifecycle';
-import { DEFAULT_ROUTER_OPTIONS, ROUTER_OPTIONS, type RouterOptions } from './router.options';
+import { DEFAULT_ROUTER_OPTIONS, PUBLISHED_HUB_KEYS, ROUTER_OPTIONS, type RouterOptions } from './router.options';
 import { ROUTING_CONTEXT, type RoutingContext } from './use-cases/route-submission/route-submission';
 import { CRASH_POINTS, PROCESSOR_OPTIONS, SubmissionProcessor, type CrashPoints } from './use-cases/route-submission/submission-processor';
 
 export interface RouterModuleDeps extends HubServiceInfra {
   /** PostgreSQL, for the envelope and number registers (opened and closed by the caller) */
   ds: Pick<DataSource | EntityManager, 'query'>;
-  /** signs refusals with the hub key; its public key is published in the agencies bucket at start */
+  /** signs refusals with the hub's envelope key */
   signer: HubSigner;
+  /** the hub's public keys published in the agencies bucket at start (main.ts: loadHubPublicKeys; at least the signer's) */
+  publishedKeys: PublishedHubKey[];
   /** the directory the KV watch keeps current (default: a new one; pass one to read it from outside) */
   directory?: AgencyDirectory;
   /** extra authorisation, applied after the default (active agencies, no agency-sent receipts) */
@@ -57,10 +60,17 @@ export class RouterModule {
         { provide: PROCESSOR_OPTIONS, useExisting: ROUTER_OPTIONS },
         { provide: CRASH_POINTS, useValue: deps.crashPoints ?? {} },
         { provide: HubSigner, useValue: deps.signer },
+        { provide: PUBLISHED_HUB_KEYS, useValue: deps.publishedKeys },
         { provide: AGENCY_DIRECTORY, useFactory: () => deps.directory ?? new AgencyDirectory() },
         {
           provide: ROUTING_CONTEXT,
-          useFactory: (directory: AgencyDirectory): RoutingContext => ({ ns: topo.ns, directory, policy }),
+          useFactory: (directory: AgencyDirectory): RoutingContext => ({
+            ns: topo.ns,
+            directory,
+            policy,
+            broadcastCaps: opts.broadcastCaps,
+            rateLimiter: new SubmissionRateLimiter({ ratePerSecond: opts.submitRatePerSecond, burst: opts.submitBurst }),
+          }),
           inject: [AGENCY_DIRECTORY],
         },
         { provide: ROUTING_REGISTER, useFactory: () => new PostgresRoutingRegister(deps.ds) },

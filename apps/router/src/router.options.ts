@@ -1,3 +1,9 @@
+import { loadRouterSettings } from '@lt/platform';
+import { DEFAULT_BROADCAST_CAPS, type BroadcastCaps } from './policy/broadcast-cap';
+
+/** the defaults of the configuration schema (LT_ROUTER_*), read without an environment */
+const SCHEMA_DEFAULTS = loadRouterSettings({});
+
 export interface RouterOptions {
   /** submissions per batch (default 512) */
   maxBatch: number;
@@ -15,6 +21,11 @@ export interface RouterOptions {
   /** redelivery delay after a failure: nakBaseMs doubled per delivery, at most nakMaxMs */
   nakBaseMs: number;
   nakMaxMs: number;
+  /** per agency (submit subject), counted at the hub's receive time; 0 = no limit (default 100/s, bursts of 1000) */
+  submitRatePerSecond: number;
+  submitBurst: number;
+  /** recipients one submission may resolve to, by the sender's tier (defaults: DEFAULT_BROADCAST_CAPS) */
+  broadcastCaps: BroadcastCaps;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
@@ -27,6 +38,12 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   poolThreshold: 64,
   nakBaseMs: 500,
   nakMaxMs: 30_000,
+  submitRatePerSecond: SCHEMA_DEFAULTS.submitRatePerSecond,
+  submitBurst: SCHEMA_DEFAULTS.submitBurst,
+  broadcastCaps: DEFAULT_BROADCAST_CAPS,
 };
 
 export const ROUTER_OPTIONS = Symbol('ROUTER_OPTIONS');
+
+/** The hub's public keys (PublishedHubKey[]) the router publishes into the agencies bucket at start. */
+export const PUBLISHED_HUB_KEYS = Symbol('PUBLISHED_HUB_KEYS');

@@ -1,20 +1,36 @@
-import { topology } from '@lt/contracts';
+import { HUB_KID_PREFIX, topology, type PublishedHubKey } from '@lt/contracts';
 import { HubSigner, type HubPublicKey } from '@lt/crypto';
 import { AgencyDirectory, type DirectoryReader } from '@lt/directory';
 import { bootHubService, BootedService } from '@lt/messaging';
-import type { KeyFile } from '@lt/platform';
+import type { HubKeyFile, KeyFile } from '@lt/platform';
 import { RouterModule, type RouterModuleDeps } from './router.module';
 import { SubmissionProcessor, type RouterStats } from './use-cases/route-submission/submission-processor';
 
-export interface RouterServiceDeps extends Omit<RouterModuleDeps, 'topology' | 'signer' | 'directory'> {
+export interface RouterServiceDeps extends Omit<RouterModuleDeps, 'topology' | 'signer' | 'directory' | 'publishedKeys'> {
   /** namespace of streams and subjects (`lt` in production) */
   ns: string;
-  /** the hub key file (loadOrCreateHubKey): refusals are signed with it */
-  hubKey: KeyFile;
+  /** the hub's envelope key (loadOrCreateHubKey(dataDir, 'envelope')): refusals are signed with it */
+  hubKey: KeyFile | HubKeyFile;
+  /** published at start (default: the envelope key alone) */
+  publishedKeys?: PublishedHubKey[];
+}
+
+/** The envelope key as published; a bare KeyFile (tests, bench) counts as valid since the epoch. */
+export function envelopeKeyRecord(hubKey: KeyFile | HubKeyFile): PublishedHubKey {
+  return {
+    kid: `${HUB_KID_PREFIX}${hubKey.keyId}`,
+    keyId: hubKey.keyId,
+    purpose: 'envelope',
+    alg: hubKey.alg,
+    publicJwk: hubKey.publicJwk,
+    notBefore: 'notBefore' in hubKey ? hubKey.notBefore : new Date(0).toISOString(),
+    notAfter: null,
+    status: 'active',
+  };
 }
 
 export interface RouterService {
-  /** loads the directory (waits for the KV watch's initial values), publishes the hub key, starts consuming */
+  /** publishes the hub keys, loads the directory (waits for the KV watch's initial values), starts consuming */
   start(): Promise<void>;
   /** stops pulling, lets the batch in hand settle, stops the watch and the workers */
   stop(): Promise<void>;
@@ -23,20 +39,34 @@ export interface RouterService {
   /** readable before start(): empty until the directory is loaded */
   readonly directory: DirectoryReader;
   readonly hubPublicKey: HubPublicKey;
+  /** what start() publishes under HUB_KEYS_KV_KEY */
+  readonly publishedKeys: PublishedHubKey[];
 }
 
-const NO_STATS: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0, redelivered: 0 };
+const NO_STATS: RouterStats = {
+  batches: 0,
+  delivered: 0,
+  copies: 0,
+  refused: 0,
+  replayed: 0,
+  flagged: 0,
+  deadLettered: 0,
+  retried: 0,
+  redelivered: 0,
+  rateLimited: 0,
+  heldStreamFull: 0,
+};
 
 /**
  * The router as a library: the integration tests and the bench boot the same Nest module as
  * main.ts. The signer and the directory are made here, so both can be read before start().
  */
 export function createRouterService(deps: RouterServiceDeps): RouterService {
-  const { ns, hubKey, ...rest } = deps;
+  const { ns, hubKey, publishedKeys = [envelopeKeyRecord(hubKey)], ...rest } = deps;
   const topo = topology(ns);
   const signer = new HubSigner(hubKey);
   const directory = new AgencyDirectory();
-  const module = RouterModule.forRoot({ ...rest, topology: topo, signer, directory });
+  const module = RouterModule.forRoot({ ...rest, topology: topo, signer, directory, publishedKeys });
   const service = new BootedService('the router service', (app) => app.get(SubmissionProcessor));
 
   return {
@@ -45,6 +75,7 @@ export function createRouterService(deps: RouterServiceDeps): RouterService {
     },
     directory,
     hubPublicKey: signer.publicKey,
+    publishedKeys,
 
     async start() {
       await service.start(() => bootHubService(module, { nc: deps.nc, log: deps.log, topology: topo, service: 'router' }));

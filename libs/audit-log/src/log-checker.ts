@@ -25,16 +25,24 @@ export interface SignedRoot {
   rootHash: Buffer;
 }
 
+/** A checkpoint signed by none of the keys held is also what a lost or unlisted retired checkpoint key looks like. */
+function unknownKeyHint(err: unknown, keys: number): string {
+  if (!(err instanceof Error) || !/no signature by a trusted key/.test(err.message)) return '';
+  return ` (signed by none of the ${keys} checkpoint key(s) given; if a checkpoint key was rotated or the data folder lost keys/hub/retired, pass or restore the retired key's public half before concluding tampering)`;
+}
+
 /** Opens each signed checkpoint note; the first one that does not verify is a problem. */
 export function openCheckpoints(
   notes: Array<{ treeSize: number; note: string }>,
   origin: string,
-  verifier: NoteVerifier,
+  verifiers: NoteVerifier | readonly NoteVerifier[],
 ): { roots: SignedRoot[]; problem: VerifyProblem | null } {
+  // any of the log's keys, active or retired: each signature line names its key by hash
+  const trusted = Array.isArray(verifiers) ? (verifiers as readonly NoteVerifier[]) : [verifiers as NoteVerifier];
   const roots: SignedRoot[] = [];
   for (const { treeSize, note } of notes) {
     try {
-      const { checkpoint } = openCheckpoint(note, { origin, verifiers: [verifier] });
+      const { checkpoint } = openCheckpoint(note, { origin, verifiers: trusted });
       if (checkpoint.treeSize !== treeSize) {
         return {
           roots,
@@ -54,7 +62,7 @@ export function openCheckpoints(
           seq: Math.max(0, treeSize - 1),
           reason: 'checkpoint_signature',
           checkpointSize: treeSize,
-          message: `checkpoint of tree size ${treeSize} does not verify with the log key: ${(err as Error).message}`,
+          message: `checkpoint of tree size ${treeSize} does not verify with the log key: ${(err as Error).message}${unknownKeyHint(err, trusted.length)}`,
         },
       };
     }

@@ -6,8 +6,11 @@ import { canonicalEntryBytes, type LogEntry } from './canonical-entry';
 import { LogChecker, openCheckpoints, type CheckedRecord } from './log-checker';
 
 export interface BundleVerifyOptions {
-  /** the log's verifier key as the auditor pinned it; default: the one in the bundle (weaker) */
-  vkey?: string;
+  /**
+   * the log's verifier key(s) as the auditor pinned them (after a rotation: the active and the
+   * retired checkpoint keys, e.g. from `GET /v1/hub/keys`); default: the ones in the bundle (weaker)
+   */
+  vkey?: string | readonly string[];
 }
 
 export interface BundleVerifyReport {
@@ -139,19 +142,20 @@ export async function verifyBundleLines(lines: AsyncIterable<string | Buffer>, o
   out.startSize = header.startSize;
   out.endSize = header.endSize;
 
-  let verifier;
+  const vkeys: readonly string[] = opts.vkey === undefined ? (Array.isArray(header.vkeys) && header.vkeys.length ? header.vkeys : [header.vkey]) : typeof opts.vkey === 'string' ? [opts.vkey] : opts.vkey;
+  let verifiers;
   try {
-    verifier = parseVerifierKey(opts.vkey ?? header.vkey);
+    verifiers = vkeys.map((v) => parseVerifierKey(v));
   } catch (err) {
     return finish(malformed(header.startSize, `verifier key: ${(err as Error).message}`));
   }
-  const opened = openCheckpoints(header.checkpoints, header.origin, verifier);
+  const opened = openCheckpoints(header.checkpoints, header.origin, verifiers);
   if (opened.problem) return finish(opened.problem);
   // the JWK in the bundle (for receipts) must be the same key as the note verifier key
   try {
     const jwkRaw = rawEd25519PublicKey(createPublicKey({ key: header.hubPublicJwk as never, format: 'jwk' }));
-    const vkeyRaw = decodeCanonicalBase64((opts.vkey ?? header.vkey).split('+').slice(2).join('+'))?.subarray(1);
-    if (!vkeyRaw || !jwkRaw.equals(vkeyRaw)) return finish(malformed(header.startSize, 'hubPublicJwk in the bundle is not the key of the verifier key'));
+    const trusted = vkeys.map((v) => decodeCanonicalBase64(v.split('+').slice(2).join('+'))?.subarray(1));
+    if (!trusted.some((raw) => raw && jwkRaw.equals(raw))) return finish(malformed(header.startSize, 'hubPublicJwk in the bundle is not the key of a verifier key'));
   } catch (err) {
     return finish(malformed(header.startSize, `hubPublicJwk in the bundle is not an Ed25519 public key: ${(err as Error).message}`));
   }

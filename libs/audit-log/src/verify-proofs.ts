@@ -12,14 +12,18 @@ function fail(message: string, details: Record<string, unknown> = {}): never {
   throw new LtError('VALIDATION_FAILED', message, details);
 }
 
-export function openSignedCheckpoint(note: string | null, vkey: string, field: string): Checkpoint {
+/** The log's verifier key, or all of them after a rotation (active and retired; all of one origin). */
+export type LogVerifierKeys = string | readonly string[];
+
+export function openSignedCheckpoint(note: string | null, vkey: LogVerifierKeys, field: string): Checkpoint {
   if (!note) fail(`${field}: no signed checkpoint was given`, { field });
-  const verifier = parseVerifierKey(vkey);
-  return openCheckpoint(note, { origin: verifier.name, verifiers: [verifier] }).checkpoint;
+  const verifiers = (typeof vkey === 'string' ? [vkey] : vkey).map((v) => parseVerifierKey(v));
+  if (verifiers.length === 0) fail(`${field}: no verifier key was given`, { field });
+  return openCheckpoint(note, { origin: verifiers[0]!.name, verifiers }).checkpoint;
 }
 
 /** The entry is at `seq` in the tree signed by the checkpoint of `treeSize`. */
-export function verifyInclusionProof(resp: InclusionProofResponse, vkey: string): Checkpoint {
+export function verifyInclusionProof(resp: InclusionProofResponse, vkey: LogVerifierKeys): Checkpoint {
   const cp = openSignedCheckpoint(resp.checkpoint, vkey, 'checkpoint');
   if (cp.treeSize !== resp.treeSize) fail(`checkpoint signs tree size ${cp.treeSize}, proof is for ${resp.treeSize}`, { field: 'treeSize' });
   const leaf = decodeHash(resp.leafHash, 'leafHash');
@@ -38,7 +42,7 @@ export function verifyInclusionProof(resp: InclusionProofResponse, vkey: string)
 }
 
 /** The tree signed at `to` extends the tree signed at `from` (the log was not rewritten in between). */
-export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: string): void {
+export function verifyConsistencyProof(resp: ConsistencyProofResponse, vkey: LogVerifierKeys): void {
   const older = openSignedCheckpoint(resp.fromCheckpoint, vkey, 'fromCheckpoint');
   const newer = openSignedCheckpoint(resp.toCheckpoint, vkey, 'toCheckpoint');
   if (older.treeSize !== resp.from || newer.treeSize !== resp.to)

@@ -28,10 +28,18 @@ export const ERROR_CODES = {
   FORBIDDEN: 403,
   SENDER_MISMATCH: 403,
   UNKNOWN_MESSAGE: 404,
+  // an agency over its submission rate (router): send again later with a new envelope id
+  RATE_LIMITED: 429,
+  // more recipients than the sender's tier may reach with one submission
+  BROADCAST_TOO_LARGE: 422,
+  // a stream of the hub is at its size limit: new submissions are refused, stored ones are kept
+  HUB_FULL: 507,
   // dossiers
   ILLEGAL_TRANSITION: 409,
   UNKNOWN_PROCEDURE: 422,
   UNKNOWN_DOSSIER: 404,
+  // audit: the entry exists but no signed checkpoint covers it yet (details say when to retry)
+  NOT_YET_CHECKPOINTED: 409,
   // auth
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,

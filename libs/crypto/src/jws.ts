@@ -1,4 +1,4 @@
-import { JWS_TYP, LIMITS, LtError, type AgencyCode, type FlattenedJws, type SigningAlg } from '@lt/contracts';
+import { JWS_TYP, LIMITS, LtError, parseJsonBytes, type AgencyCode, type FlattenedJws, type SigningAlg } from '@lt/contracts';
 import { base64urlDecode, base64urlEncode, base64urlProblem } from './base64url';
 import { isSigningAlg, type SigningKey, type VerifyKey } from './keys';
 import { parseKid } from './kid';
@@ -86,12 +86,7 @@ export function decodeJws(jws: unknown, expectedTyp: string = JWS_TYP): DecodedJ
   if (payloadProblem) throw schema(`JWS member "payload" ${payloadProblem}`, 'payload');
   const signature = base64urlDecode(signatureB64, 'JWS member "signature"');
 
-  let header: unknown;
-  try {
-    header = JSON.parse(headerBytes.toString('utf8'));
-  } catch {
-    throw schema('JWS protected header is not valid JSON', 'protected');
-  }
+  const header = parseProtectedHeader(headerBytes);
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw schema('JWS protected header must be a JSON object', 'protected');
   }
@@ -114,6 +109,21 @@ export function decodeJws(jws: unknown, expectedTyp: string = JWS_TYP): DecodedJ
     signingInput: Buffer.from(`${protectedB64}.${payloadB64}`, 'latin1'),
     signature,
   };
+}
+
+/**
+ * The protected header as JSON, refusing a repeated member: {"alg":"ES256","alg":"none"} must not
+ * mean one thing to us and another to a verifier that keeps the first.
+ */
+export function parseProtectedHeader(headerBytes: Uint8Array): unknown {
+  try {
+    return parseJsonBytes(headerBytes, { maxBytes: MAX_PROTECTED_CHARS });
+  } catch (e) {
+    if (e instanceof LtError && e.code === 'SCHEMA_INVALID') {
+      throw new LtError('SCHEMA_INVALID', `JWS protected header: ${e.message}`, { field: 'protected', reason: e.details?.reason, member: e.details?.field });
+    }
+    throw schema('JWS protected header is not valid JSON', 'protected');
+  }
 }
 
 /**

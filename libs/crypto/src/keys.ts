@@ -22,6 +22,35 @@ const generateKeyPair = promisify(generateKeyPairCb);
 /** Raw signature length in JWS form: Ed25519 is 64 bytes, ES256 is r||s (2 x 32 bytes). */
 export const SIGNATURE_BYTES = 64;
 
+/** Order n of the P-256 group, big-endian, and floor(n / 2): the largest S a low-S signature has. */
+const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const P256_HALF_N = Buffer.from('7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8', 'hex');
+
+/**
+ * True when the S half of a raw ES256 signature r||s is above n/2 (ES256 only: meaningless for Ed25519). ECDSA accepts (r, s) and
+ * (r, n - s) alike, so anyone can turn one valid signature into a second one over the same bytes;
+ * only the low-S form is accepted, so a signed message has one signature. A 32-byte compare.
+ */
+export function isHighS(signature: Uint8Array): boolean {
+  if (signature.byteLength !== SIGNATURE_BYTES) return false;
+  const s = Buffer.from(signature.buffer, signature.byteOffset + 32, 32);
+  return s.compare(P256_HALF_N) > 0;
+}
+
+/** The low-S form of a raw ES256 signature (S replaced by n - S when above n/2). ES256 only: an Ed25519 signature is not r||s. */
+export function toLowS(signature: Buffer): Buffer {
+  if (!isHighS(signature)) return signature;
+  let s = 0n;
+  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!);
+  let low = BigInt(`0x${P256_N.toString('hex')}`) - s;
+  const out = Buffer.from(signature);
+  for (let i = 63; i >= 32; i--) {
+    out[i] = Number(low & 0xffn);
+    low >>= 8n;
+  }
+  return out;
+}
+
 interface AlgProfile {
   kty: 'OKP' | 'EC';
   crv: 'Ed25519' | 'P-256';
@@ -85,9 +114,10 @@ export class VerifyKey {
     return new VerifyKey(alg, keyObject);
   }
 
-  /** True only for a well-formed signature by this key over `data`; never throws on bad input. */
+  /** True only for a well-formed signature by this key over `data` (ES256: low-S only); never throws on bad input. */
   verify(data: Uint8Array, signature: Uint8Array): boolean {
     if (signature.byteLength !== SIGNATURE_BYTES) return false;
+    if (this.alg === 'ES256' && isHighS(signature)) return false;
     try {
       return cryptoVerify(this.digest, data, this.verifyInput, signature);
     } catch {
@@ -131,9 +161,10 @@ export class SigningKey {
     return key;
   }
 
-  /** Raw JWS signature (64 bytes) over `data`. */
+  /** Raw JWS signature (64 bytes) over `data`; ES256 in low-S form (OpenSSL may give either). */
   sign(data: Uint8Array): Buffer {
-    return cryptoSign(this.digest, data, this.signInput);
+    const signature = cryptoSign(this.digest, data, this.signInput);
+    return this.alg === 'ES256' ? toLowS(signature) : signature;
   }
 }
 
@@ -222,7 +253,8 @@ export function importPrivateKey(jwk: unknown, alg: SigningAlg): SigningKey {
   // by signing: the public members must verify what d signs
   const { d: _d, ...publicMembers } = clean;
   const claimedPublic = importPublicKey(publicMembers, alg);
-  const probeSig = cryptoSign(PROFILES[alg].digest, PROBE, alg === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject);
+  const rawProbe = cryptoSign(PROFILES[alg].digest, PROBE, alg === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject);
+  const probeSig = alg === 'ES256' ? toLowS(rawProbe) : rawProbe;
   if (!claimedPublic.verify(PROBE, probeSig)) fail('jwk.x', 'does not match the private key d (the public members belong to another key)');
   return SigningKey.fromKeyObject(keyObject, alg);
 }

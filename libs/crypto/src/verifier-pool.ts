@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LtError, type SigningAlg } from '@lt/contracts';
 import type { DecodedJws } from './jws';
-import { isSigningAlg, VerifyKey, type JWK } from './keys';
+import { isHighS, isSigningAlg, VerifyKey, type JWK } from './keys';
 import { VERIFIER_WORKER_SOURCE } from './verifier-worker';
 
 export interface VerifyItem {
@@ -54,7 +54,7 @@ export function defaultPoolSize(): number {
 
 /**
  * Verifies batches of signatures on worker threads so the event loop that reads messages keeps
- * running. Same answers as VerifyKey.verify / verifyDecoded, item by item; an item whose key
+ * running. Same answers as VerifyKey.verify / verifyDecoded (ES256 low-S only), item by item; an item whose key
  * material cannot be imported is false. Call close() when done.
  */
 export class VerifierPool {
@@ -125,6 +125,8 @@ export class VerifierPool {
       if (!isSigningAlg(item.alg)) return;
       if (item.key instanceof VerifyKey && item.key.alg !== item.alg) return;
       if (item.signature.byteLength !== 64) return;
+      // the second form of an ECDSA signature is refused as VerifyKey.verify refuses it
+      if (item.alg === 'ES256' && isHighS(item.signature)) return;
       sendable.push(i);
     });
     if (sendable.length === 0) return results;

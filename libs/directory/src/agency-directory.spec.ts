@@ -150,6 +150,23 @@ describe('AgencyDirectory', () => {
       expect(dir.hubKids()).toEqual([]);
     });
 
+    it('keeps only envelope hub keys (active and retired) and keys listed before the split by purpose', () => {
+      const dir = new AgencyDirectory();
+      const key = (kid: string, extra: object) => ({ kid, alg: 'EdDSA' as const, publicJwk: testPublicJwk(), ...extra });
+      dir.applyKv(HUB_KEYS_KV_KEY, {
+        keys: [
+          key('hub#token-1', { purpose: 'token', status: 'active' }),
+          key('hub#envelope-1', { purpose: 'envelope', status: 'active' }),
+          key('hub#envelope-0', { purpose: 'envelope', status: 'retired', notAfter: '2025-01-01T00:00:00.000Z' }),
+          key('hub#checkpoint-1', { purpose: 'checkpoint', status: 'active' }),
+          key('hub#hub-20240101', {}),
+        ],
+      });
+      expect(dir.hubKids()).toEqual(['hub#envelope-1', 'hub#envelope-0', 'hub#hub-20240101']);
+      expect(dir.hubKey('hub#token-1')).toBeUndefined();
+      expect(dir.hubKey('hub#checkpoint-1')).toBeUndefined();
+    });
+
     it('refuses a malformed hub keys value and keeps the list held', () => {
       const dir = new AgencyDirectory();
       const k1 = { kid: 'hub#h1', alg: 'EdDSA' as const, publicJwk: testPublicJwk() };

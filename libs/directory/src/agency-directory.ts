@@ -172,13 +172,15 @@ export class AgencyDirectory implements DirectoryReader {
     return true;
   }
 
-  /** The value under HUB_KEYS_KV_KEY (null or undefined: deleted, no hub keys). Replaces the whole list. */
+  /** The value under HUB_KEYS_KV_KEY (null or undefined: deleted, no hub keys). Replaces the whole list; keeps the envelope keys, active and retired. */
   applyHubKeys(value: unknown): ApplyResult {
     const next = new Map<string, HubKey>();
     if (value !== null && value !== undefined) {
       const problem = hubKeysProblem(value);
       if (problem) return { applied: false, reason: problem };
       for (const k of (value as HubKeysKvValue).keys) {
+        // token and checkpoint keys are listed too; only envelope keys vouch for hub-signed envelopes (no purpose: listed before the split)
+        if (k.purpose !== undefined && k.purpose !== 'envelope') continue;
         const material = KeyMaterial.reuse(this.hubKeys.get(k.kid)?.material, k.alg, k.publicJwk);
         if (this.eager) void material.key;
         next.set(k.kid, new HubKey(k.kid, k.publicJwk, material));

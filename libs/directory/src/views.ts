@@ -44,7 +44,8 @@ export interface HubKeyView {
 
 /** Value stored under HUB_KEYS_KV_KEY. */
 export interface HubKeysKvValue {
-  keys: Array<{ kid: string; alg: SigningAlg; publicJwk: Record<string, unknown> }>;
+  /** purpose and validity since keys were split by purpose (PublishedHubKey); absent in entries written before */
+  keys: Array<{ kid: string; alg: SigningAlg; publicJwk: Record<string, unknown>; purpose?: string; status?: string; notAfter?: string | null }>;
 }
 
 /** Read side used by pure decision code (the router's); a hand-built one is enough for unit tests. */

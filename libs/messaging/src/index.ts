@@ -1,8 +1,10 @@
 export * from './connection';
 export * from './streams';
+export { DEV_STREAM_LIMITS, streamLimitHit, type StreamLimitHit } from './stream-limits';
 export * from './rpc';
 export * from './durable-consumer';
 export * from './publisher';
 export * from './hub-inbox-writer';
+export * from './hub-keys-kv';
 export * from './permissions';
 export * from './nest';

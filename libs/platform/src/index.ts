@@ -4,4 +4,6 @@ export * from './clock';
 export * from './lifecycle';
 export * from './every';
 export * from './key-files';
+export * from './secrets';
+export * from './hub-keys';
 export * from './nest-logger';

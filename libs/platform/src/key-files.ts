@@ -1,9 +1,9 @@
 import { generateKeyPairSync, createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * Private keys on local disk: the hub's own signing key (tokens, receipts, checkpoints) and the
+ * Private keys on local disk: the hub's own signing keys (one per purpose, hub-keys.ts) and the
  * demo agencies' keys that `npm start` seeds. Files are JSON {keyId, alg, privateJwk, publicJwk},
  * mode 0600. In production agencies keep their own keys; the hub only ever sees public JWKs.
  */
@@ -45,15 +45,7 @@ export function keyObjects(key: KeyFile): { privateKey: KeyObject; publicKey: Ke
 }
 
 export const keyPaths = {
+  /** the single hub key from before the split by purpose; only read to migrate it (hub-keys.ts) */
   hub: (dataDir: string) => join(dataDir, 'keys', 'hub.json'),
   agency: (dataDir: string, code: string) => join(dataDir, 'keys', 'agencies', `${code}.json`),
 };
-
-/** The hub key, created on first use. Its public half is what auditors and agencies pin. */
-export function loadOrCreateHubKey(dataDir: string): KeyFile {
-  const path = keyPaths.hub(dataDir);
-  if (existsSync(path)) return readKeyFile(path);
-  const key = newEd25519KeyFile(`hub-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`);
-  writeKeyFile(path, key);
-  return key;
-}

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   HUB_KEYS_KV_KEY,
@@ -33,6 +36,9 @@ const C = '000.00.07.H41'; // closed, successor B
 const D = '000.00.09.H41'; // registered, but the router refuses it
 const E = '000.00.13.H41'; // read by two successive clients
 const F = '000.00.17.H41'; // its consumer state is lost (as after a nats-server kill -9)
+const G = '000.00.19.H41'; // its application restarts, then its consumer state is lost
+/** the clients' stateDir (handled-id registers), removed at the end */
+const stateDir = mkdtempSync(join(tmpdir(), 'lt-sdk-int-'));
 
 let admin: NatsConnection;
 let router: MiniRouter;
@@ -73,6 +79,7 @@ beforeAll(async () => {
     [D]: await makeTestAgency(D, { parentCode: A, tier: 'district' }),
     [E]: await makeTestAgency(E, { parentCode: A, tier: 'district' }),
     [F]: await makeTestAgency(F, { parentCode: A, tier: 'district' }),
+    [G]: await makeTestAgency(G, { parentCode: A, tier: 'district' }),
   };
   agencies[C]!.entry.agency.successorCode = B;
   const hub = await makeHubKey();
@@ -90,6 +97,7 @@ beforeAll(async () => {
     agencyCode: A,
     privateJwk: agencies[A]!.privateJwk,
     keyId: agencies[A]!.keyId,
+    stateDir,
     onStatus: (u) => statusesAtA.push(u),
   });
   b = await connect({
@@ -98,6 +106,7 @@ beforeAll(async () => {
     agencyCode: B,
     privateJwk: agencies[B]!.privateJwk,
     keyId: agencies[B]!.keyId,
+    stateDir,
     onInvalid: (m) => invalid.push(m),
   });
 });
@@ -110,11 +119,12 @@ afterAll(async () => {
     await destroyTopology(admin, topo);
     await admin.close();
   }
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('connect', () => {
   it('loads the directory from KV and creates the inbox consumer', async () => {
-    expect(a.directory.size).toBe(6);
+    expect(a.directory.size).toBe(7);
     expect(a.directory.agency(C)?.successorCode).toBe(B);
     expect(a.directory.hubKids()).toHaveLength(1);
     const info = await (await jetstreamManager(admin)).consumers.info(topo.streams.inbox, inboxDurableName(A));
@@ -286,6 +296,7 @@ describe('inbox delivery', () => {
       keyId: agencies[E]!.keyId,
       autoArrived: false,
       inboxConsumer: { ackWaitMs: 2_000 },
+      stateDir,
     };
     const e1 = await connect(opts);
     const sent: string[] = [];
@@ -311,7 +322,8 @@ describe('inbox delivery', () => {
 
 describe('a copy delivered again after its ack was confirmed', () => {
   it('is acked again, not handed to the application twice (the server lost the consumer state)', async () => {
-    const f = await connect({ nc: admin, ns: topo.ns, agencyCode: F, privateJwk: agencies[F]!.privateJwk, keyId: agencies[F]!.keyId, autoArrived: false });
+    // in memory only: this test is about the register of one running client, not a restart
+    const f = await connect({ nc: admin, ns: topo.ns, agencyCode: F, privateJwk: agencies[F]!.privateJwk, keyId: agencies[F]!.keyId, autoArrived: false, stateDir: false });
     try {
       const first = await a.sendDocument({ to: [F], body: doc('đã nhận') });
       const [got] = await takeAndAck(f, 1);
@@ -334,6 +346,49 @@ describe('a copy delivered again after its ack was confirmed', () => {
     } finally {
       await f.close();
     }
+  });
+});
+
+describe('across a restart of the application', () => {
+  it('a copy acked before the restart and delivered again after it is acked again, not handed over', async () => {
+    const gDir = join(stateDir, 'g');
+    const opts = { nc: admin, ns: topo.ns, agencyCode: G, privateJwk: agencies[G]!.privateJwk, keyId: agencies[G]!.keyId, autoArrived: false as const, stateDir: gDir };
+    const g1 = await connect(opts);
+    const first = await a.sendDocument({ to: [G], body: doc('trước khi khởi động lại') });
+    try {
+      const [got] = await takeAndAck(g1, 1);
+      expect(got!.id).toBe(first.id);
+    } finally {
+      await g1.close();
+    }
+    // the server loses the consumer state while the application is down
+    const jsm = await jetstreamManager(admin);
+    const cfg = (await jsm.consumers.info(topo.streams.inbox, inboxDurableName(G))).config;
+    await jsm.consumers.delete(topo.streams.inbox, inboxDurableName(G));
+    await jsm.consumers.add(topo.streams.inbox, cfg);
+
+    const g2 = await connect(opts);
+    try {
+      const second = await a.sendDocument({ to: [G], body: doc('sau khi khởi động lại') });
+      const [next] = await takeAndAck(g2, 1);
+      expect(next!.id).toBe(second.id);
+      const info = await jsm.consumers.info(topo.streams.inbox, inboxDurableName(G));
+      expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+    } finally {
+      await g2.close();
+    }
+  });
+
+  it('a validly signed copy for another agency, put into this inbox, is refused (FORBIDDEN not_addressed)', async () => {
+    invalid.length = 0;
+    // signed by A for D, published into B's inbox by someone able to write there
+    const env = buildEnvelope(A, { kind: 'document', to: [D], body: doc('không phải cho B') }, new Date());
+    await jetstream(admin).publish(topo.inboxSubject(B), sealEnvelope(env, agencies[A]!.signer, agencies[A]!.kid).bytes, { msgID: `${env.id}:${B}` });
+    const sent = await a.sendDocument({ to: [B], body: doc('cho B') });
+    const [got] = await takeAndAck(b, 1);
+    expect(got!.id).toBe(sent.id);
+    expect(invalid.map((m) => [m.action, m.error.code, m.error.details?.reason])).toEqual([['term', 'FORBIDDEN', 'not_addressed']]);
+    await takeAndAck(a, 1);
   });
 });
 

@@ -11,6 +11,8 @@ export * from './types';
 export * from './directory';
 export * from './envelope-builder';
 export * from './verify-inbound';
+export { checkAddressedTo, checkIssuedAtWindow, DEFAULT_ISSUED_AT_WINDOW, type AddressedCopy, type IssuedAtWindow } from './inbound-checks';
+export { DEFAULT_STATE_DIR } from './client/inbox-reader';
 export { HUB_TRACKING_KEY, TrackingTable, type RecipientTracking, type StatusHistoryEntry } from './client/status-tracking';
 export * from './attachments';
 export * from './inbox-consumer';

@@ -13,6 +13,7 @@ import type {
 } from '@lt/contracts';
 import type { NatsConnection } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
+import type { IssuedAtWindow } from './inbound-checks';
 
 /** How an agency system connects (`connect()` / `LienThongClient.connect()`). */
 export interface ConnectOptions {
@@ -58,17 +59,36 @@ export interface ConnectOptions {
   directoryTimeoutMs?: number;
   /** JetStream publish timeout (default 10 s) */
   publishTimeoutMs?: number;
-  /** deliveries of a copy whose signing key is not (yet) in the directory before it is refused (default 3) */
+  /**
+   * deliveries of a copy before it is refused when the directory may be behind the hub's: its
+   * signing key is not (yet) in it, or it does not (yet) show this agency as a recipient (a
+   * successor or a child not seen yet) (default 3)
+   */
   unknownKeyDeliveries?: number;
   /** documents remembered by the tracking table (default 100,000) */
   trackingLimit?: number;
   /**
    * inbox copies whose ack the server confirmed, remembered so that a copy the server hands over
-   * again anyway (its consumer state lost in a crash) is acked again instead of yielded twice
-   * (default: trackingLimit). In memory: an application that must survive its own restarts
-   * without seeing a document twice also keys its processing by envelope id.
+   * again anyway (its consumer state lost in a crash, or an old copy replayed) is acked again
+   * instead of yielded twice (default: trackingLimit). Kept in a file under `stateDir`, so this
+   * holds across restarts of the application; ids of copies older than issuedAtWindow.maxAgeMs
+   * are forgotten (such copies are refused anyway). Beyond the limit the oldest ids go first.
    */
   handledLimit?: number;
+  /**
+   * Folder of what the client keeps across restarts: the handled-id register,
+   * `handled-<ns>-<agency code>.jsonl`. Default `.data/sdk` under the working folder (not
+   * writable: a warning, and the register is kept in memory only); false: in memory only. Give
+   * each client instance (process) of an agency a folder of its own.
+   */
+  stateDir?: string | false;
+  /**
+   * Accepted range of a copy's signed issuedAt around this system's clock (clock option); a copy
+   * outside it is refused with CLOCK_SKEW and term()ed. Defaults: maxFutureMs 10 minutes (twice
+   * the router's clock-skew limit), maxAgeMs 31 days (the inbox stream keeps copies 30 days,
+   * LT_INBOX_MAX_AGE_DAYS: raise maxAgeMs with it).
+   */
+  issuedAtWindow?: Partial<IssuedAtWindow>;
   onInvalid?: InvalidHandler;
   onStatus?: StatusHandler;
 }
@@ -176,10 +196,15 @@ export interface InboxMessage<B = unknown> {
   working(): void;
 }
 
-/** A copy that failed verification: never yielded as valid, reported here, then term()ed (or nak'ed to retry). */
+/**
+ * A copy that failed verification: never yielded as valid, reported here, then term()ed (or
+ * nak'ed to retry). Besides the signature and the routing headers, a copy is refused when it is
+ * not addressed to this agency (FORBIDDEN, details.reason `not_addressed`) or its issuedAt lies
+ * outside issuedAtWindow (CLOCK_SKEW, details.reason `issued_in_future` / `too_old`).
+ */
 export interface InvalidInboxMessage {
   error: LtError;
-  /** 'term': dropped for good; 'nak': retried later (signing key not in the directory yet) */
+  /** 'term': dropped for good; 'nak': retried later (the directory may be behind: key or recipient not in it yet) */
   action: 'term' | 'nak';
   seq: number;
   subject: string;

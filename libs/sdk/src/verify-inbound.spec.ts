@@ -80,6 +80,29 @@ describe('verifyInbound', () => {
     expect(dir.keyEntry(`${A}#planted`)).toBeUndefined();
   });
 
+  it('refuses signed JSON with a repeated key: in the payload, in the protected header, in the JWS itself', () => {
+    const env = doc();
+    const good = sealEnvelope(env, a.signer, a.kid).jws;
+    const signed = (protectedB64: string, payloadB64: string) => ({
+      protected: protectedB64,
+      payload: payloadB64,
+      signature: a.signer.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'latin1')).toString('base64url'),
+    });
+    // the sender signs a payload that says `from` twice: readers keeping the first or the last would disagree
+    const payloadB64 = Buffer.from(JSON.stringify(env).replace('"from":', `"from":"${B}","from":`)).toString('base64url');
+    let err = caught(() => verifyInbound(bytesOf(signed(good.protected, payloadB64)), dir));
+    expect([err.code, err.details?.reason, err.details?.field]).toEqual(['SCHEMA_INVALID', 'duplicate_key', 'from']);
+
+    const header = Buffer.from(good.protected, 'base64url').toString('utf8');
+    const headerTwice = Buffer.from(header.replace('{', `{"kid":"${b.kid}",`)).toString('base64url');
+    err = caught(() => verifyInbound(bytesOf(signed(headerTwice, good.payload)), dir));
+    expect([err.code, err.details?.reason]).toEqual(['SCHEMA_INVALID', 'duplicate_key']);
+
+    const jwsTwice = `{"protected":"${good.protected}","payload":"${good.payload}","signature":"${good.signature}","payload":"${good.payload}"}`;
+    err = caught(() => verifyInbound(Buffer.from(jwsTwice), dir));
+    expect([err.code, err.details?.reason, err.details?.field]).toEqual(['SCHEMA_INVALID', 'duplicate_key', 'payload']);
+  });
+
   it('refuses bytes that are not JSON', () => {
     expect(caught(() => verifyInbound(Buffer.from('{"protected":'), dir)).code).toBe('MALFORMED_JSON');
   });
@@ -167,6 +190,56 @@ describe('verifyInbound', () => {
       const err = caught(() => verifyInbound(bytes, dir, withOne(routerHeaders(env, bytes, a.kid), header, value())));
       expect(err.code).toBe(code);
       expect(err.details).toEqual(details());
+    });
+
+    // routing facts the audit records: each must agree with the signed copy (SCHEMA_INVALID naming the header)
+    const factCases: Array<[string, string, () => string]> = [
+      ['Lt-Kind names another kind', HEADERS.kind, () => 'status'],
+      ['Lt-Issued-At differs from the signed issuedAt', HEADERS.issuedAt, () => '2026-11-22T08:00:01.000Z'],
+      ['Lt-Digest is not the hash of the delivered bytes', HEADERS.digest, () => sha256Hex(Buffer.from('other bytes'))],
+      ['Lt-Forwarded-From names an agency the envelope is not addressed to', HEADERS.forwardedFrom, () => '000.00.77.H41'],
+      ['Lt-To names another agency than the reader', HEADERS.to, () => A],
+    ];
+
+    it.each(factCases)('refuses an agency-signed copy when %s', (_case, header, value) => {
+      const env = doc();
+      const { bytes } = sealEnvelope(env, a.signer, a.kid);
+      const good = routerHeaders(env, bytes, a.kid);
+      expect(verifyInbound(bytes, dir, good, { recipient: B })).toMatchObject({ signer: A });
+      const err = caught(() => verifyInbound(bytes, dir, { ...good, [header]: value() }, { recipient: B }));
+      expect([err.code, err.details?.field]).toEqual(['SCHEMA_INVALID', header]);
+    });
+
+    it('compares Lt-Kind, Lt-Digest and Lt-From on hub-signed copies too', async () => {
+      const hub = await makeHubKey();
+      dir.apply(HUB_KEYS_KV_KEY, hubKeysValue(hub));
+      const refusal = refusalOf(doc());
+      const bytes = bytesOf(hubSign(refusal, hub));
+      const good = routerHeaders(refusal, bytes, hub.kid, true);
+      expect(verifyInbound(bytes, dir, good, { recipient: A })).toMatchObject({ hubSigned: true });
+      for (const [header, value, code] of [
+        [HEADERS.kind, 'document', 'SCHEMA_INVALID'],
+        [HEADERS.digest, sha256Hex(Buffer.from('x')), 'SCHEMA_INVALID'],
+        [HEADERS.forwardedFrom, A, 'SCHEMA_INVALID'],
+        [HEADERS.from, B, 'SENDER_MISMATCH'],
+      ] as const) {
+        const err = caught(() => verifyInbound(bytes, dir, { ...good, [header]: value }, { recipient: A }));
+        expect([header, err.code, err.details?.field]).toEqual([header, code, header]);
+      }
+      // addressed to A only: put into B's inbox with headers that say B, B refuses it
+      const err = caught(() => verifyInbound(bytes, dir, { ...good, [HEADERS.to]: B }, { recipient: B }));
+      expect([err.code, err.details?.reason]).toEqual(['FORBIDDEN', 'not_addressed']);
+    });
+
+    it('checks the issuedAt window when given the reader clock', () => {
+      const env = doc();
+      const { bytes } = sealEnvelope(env, a.signer, a.kid);
+      expect(verifyInbound(bytes, dir, undefined, { nowMs: NOW.getTime() })).toMatchObject({ signer: A });
+      const later = NOW.getTime() + 40 * 24 * 3_600_000;
+      expect(caught(() => verifyInbound(bytes, dir, undefined, { nowMs: later })).details?.reason).toBe('too_old');
+      expect(verifyInbound(bytes, dir, undefined, { nowMs: later, issuedAtWindow: { maxFutureMs: 0, maxAgeMs: 41 * 24 * 3_600_000 } })).toMatchObject({
+        signer: A,
+      });
     });
 
     it('decides hub-signed from the signature, never from Lt-Hub-Signed', async () => {

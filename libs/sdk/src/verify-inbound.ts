@@ -7,6 +7,7 @@ import {
   checkUtcTimestamp,
   parseInboxHeaders,
   checkUuid,
+  type ParsedInboxHeaders,
   isAgencyCode,
   parseJsonBytes,
   validateEnvelope,
@@ -17,15 +18,18 @@ import {
   type EnvelopeKind,
   type FlattenedJws,
 } from '@lt/contracts';
-import { base64urlDecode, decodeJws, isSigningAlg, verifyDecoded } from '@lt/crypto';
+import { base64urlDecode, decodeJws, isSigningAlg, parseProtectedHeader, sha256Hex, verifyDecoded } from '@lt/crypto';
 import type { AgencyDirectory } from './directory';
+import { checkAddressedTo, checkIssuedAtWindow, type IssuedAtWindow } from './inbound-checks';
 
 /**
  * Verification of what arrives in an inbox. Agencies never trust the hub for integrity: every
  * copy is checked again against the sender's key from the in-memory directory. Hub-signed
  * envelopes (refusals, receipts; kid `hub#<id>`) are checked against the hub keys in KV.
  * Every failure is an LtError: MALFORMED_JSON / SCHEMA_INVALID / PAYLOAD_TOO_LARGE (bytes or
- * envelope), BAD_SIGNATURE, UNKNOWN_KEY, KEY_REVOKED, SENDER_MISMATCH.
+ * envelope; a key repeated in signed JSON or a routing header that disagrees is SCHEMA_INVALID),
+ * BAD_SIGNATURE (ES256: high-S too), UNKNOWN_KEY, KEY_REVOKED, SENDER_MISMATCH, and with
+ * expectations FORBIDDEN (not addressed to the reader) and CLOCK_SKEW (issuedAt outside the window).
  */
 
 export interface VerifiedInbound {
@@ -38,36 +42,75 @@ export interface VerifiedInbound {
   hubSigned: boolean;
 }
 
-export function verifyInbound(bytes: Uint8Array, dir: AgencyDirectory, headers?: Record<string, string>): VerifiedInbound {
+/** What the reader of a copy knows beyond the copy: who reads it, and when. */
+export interface InboundExpectations {
+  /**
+   * the agency whose inbox the copy came from: Lt-To must name it, and the signed envelope must be
+   * addressed to it (or the copy forwarded to it from an agency it succeeds), see checkAddressedTo
+   */
+  recipient?: string;
+  /** the reader's clock (ms): the signed issuedAt must lie within issuedAtWindow around it */
+  nowMs?: number;
+  /** default DEFAULT_ISSUED_AT_WINDOW */
+  issuedAtWindow?: Readonly<IssuedAtWindow>;
+}
+
+/**
+ * Verifies one inbox copy: its signature against the directory, its routing headers (when given)
+ * against the signed envelope, and, when `expect` says, that it is addressed to the reader and
+ * recent enough. Throws the LtError of the first failure.
+ */
+export function verifyInbound(bytes: Uint8Array, dir: AgencyDirectory, headers?: Record<string, string>, expect: InboundExpectations = {}): VerifiedInbound {
   const verified = verifySignedCopy(bytes, dir);
-  if (headers) checkRoutingHeaders(verified, headers);
+  const routing = headers ? checkRoutingHeaders(verified, headers, { bytes, recipient: expect.recipient }) : undefined;
+  if (expect.recipient !== undefined) checkAddressedTo(verified, expect.recipient, dir, routing?.forwardedFrom);
+  if (expect.nowMs !== undefined) checkIssuedAtWindow(verified.envelope, expect.nowMs, expect.issuedAtWindow);
   return verified;
 }
 
 /**
  * The hub's routing headers are not signed, so they must agree with the signed content: the
  * audit reads them, and an agency system that trusted `Lt-From` over the signature could be fooled.
+ * A header that is absent is not compared; one that is present (even empty) must agree. Lt-Digest
+ * is compared when `copy.bytes` is given, Lt-To when `copy.recipient` is. Returns the parsed headers.
  */
-export function checkRoutingHeaders(v: VerifiedInbound, headers: Record<string, string>): void {
+export function checkRoutingHeaders(
+  v: VerifiedInbound,
+  headers: Record<string, string>,
+  copy: { bytes?: Uint8Array; recipient?: string } = {},
+): ParsedInboxHeaders {
   const h = parseInboxHeaders(headers);
-  const id = h.envelopeId;
-  if (id !== undefined && id !== v.envelope.id) {
-    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.envelopeId} ${id} does not match the signed envelope id ${v.envelope.id}`, {
+  const env = v.envelope;
+  if (h.envelopeId !== undefined && h.envelopeId !== env.id) {
+    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.envelopeId} ${h.envelopeId} does not match the signed envelope id ${env.id}`, {
       field: HEADERS.envelopeId,
     });
   }
-  if (v.hubSigned) return;
-  const from = h.from;
-  if (from !== undefined && from !== v.envelope.from) {
-    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.from} says ${from} but the copy is signed by ${v.envelope.from}`, {
+  if (h.from !== undefined && h.from !== env.from) {
+    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.from} says ${h.from} but the copy is signed by ${env.from}`, {
       field: HEADERS.from,
-      signer: v.envelope.from,
+      signer: env.from,
     });
   }
-  const kid = h.kid;
-  if (kid !== undefined && kid !== v.kid) {
-    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.kid} says ${kid} but the copy is signed with ${v.kid}`, { field: HEADERS.kid, signer: v.kid });
+  if (h.kid !== undefined && h.kid !== v.kid) {
+    throw new LtError('SENDER_MISMATCH', `header ${HEADERS.kid} says ${h.kid} but the copy is signed with ${v.kid}`, { field: HEADERS.kid, signer: v.kid });
   }
+  mustEqual(HEADERS.kind, h.kind, env.kind, 'the signed kind');
+  mustEqual(HEADERS.issuedAt, h.issuedAt, env.issuedAt, 'the signed issuedAt');
+  if (copy.recipient !== undefined) mustEqual(HEADERS.to, h.to, copy.recipient, 'the agency whose inbox holds the copy');
+  if (copy.bytes !== undefined && h.digest !== undefined) mustEqual(HEADERS.digest, h.digest, sha256Hex(copy.bytes), 'the SHA-256 of the delivered bytes');
+  if (h.forwardedFrom !== undefined && (v.hubSigned || !env.to.includes(h.forwardedFrom))) {
+    throw new LtError('SCHEMA_INVALID', `header ${HEADERS.forwardedFrom} says ${h.forwardedFrom}, an agency the signed envelope is not addressed to`, {
+      field: HEADERS.forwardedFrom,
+    });
+  }
+  return h;
+}
+
+function mustEqual(header: string, value: string | undefined, signed: string, what: string): void {
+  if (value === undefined || value === signed) return;
+  const shown = value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}…` : JSON.stringify(value);
+  throw new LtError('SCHEMA_INVALID', `header ${header} ${shown} does not match ${what} (${signed})`, { field: header });
 }
 
 function verifySignedCopy(bytes: Uint8Array, dir: AgencyDirectory): VerifiedInbound {
@@ -118,12 +161,11 @@ function verifyHubSigned(jws: unknown, kid: string, dir: AgencyDirectory): Verif
   const headerBytes = base64urlDecode(obj.protected, 'JWS member "protected"');
   base64urlDecode(obj.payload, 'JWS member "payload"');
   const signature = base64urlDecode(obj.signature, 'JWS member "signature"');
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new LtError('SCHEMA_INVALID', 'JWS protected header is not valid JSON', { field: 'protected' });
+  const parsed = parseProtectedHeader(headerBytes);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new LtError('SCHEMA_INVALID', 'JWS protected header must be a JSON object', { field: 'protected' });
   }
+  const header = parsed as Record<string, unknown>;
   if (!isSigningAlg(header.alg)) throw new LtError('BAD_SIGNATURE', `hub JWS header alg ${JSON.stringify(header.alg)} is not accepted`, { field: 'alg', kid });
   if (header.typ !== JWS_TYP)
     throw new LtError('BAD_SIGNATURE', `hub JWS header typ ${JSON.stringify(header.typ)} must be "${JWS_TYP}"`, { field: 'typ', kid });

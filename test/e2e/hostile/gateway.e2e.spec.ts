@@ -19,7 +19,7 @@ describe('gateway: hostile HTTP requests (registry + gateway processes)', () => 
     await hub.setup();
     await hub.start('registry');
     await hub.start('gateway');
-    hubKey = importPrivateKey(hub.hubKey.privateJwk, hub.hubKey.alg);
+    hubKey = importPrivateKey(hub.tokenKey.privateJwk, hub.tokenKey.alg);
     const imported = await hub.http('POST', '/v1/agencies/import', { body: DIRECTORY_CSV, contentType: 'text/csv' });
     expect(imported.status).toBe(201);
     const g = await generateSigningKey('EdDSA', 'k1');
@@ -35,7 +35,7 @@ describe('gateway: hostile HTTP requests (registry + gateway processes)', () => 
   };
 
   async function authorization(t: TokenSpec | undefined): Promise<string | undefined> {
-    const kid = hub.hubKey.keyId;
+    const kid = hub.tokenKey.keyId;
     const hour = 3_600_000;
     if (t === undefined || t === 'admin') return `Bearer ${hub.token('admin', 'hostile')}`;
     if (t === 'auditor') return `Bearer ${hub.token('auditor', 'hostile')}`;
@@ -50,7 +50,7 @@ describe('gateway: hostile HTTP requests (registry + gateway processes)', () => 
     if (t === 'alg-none') return `Bearer ${b64json({ alg: 'none', typ: 'JWT', kid })}.${b64json(claims())}.`;
     if (t === 'hs256') {
       const input = `${b64json({ alg: 'HS256', typ: 'JWT', kid })}.${b64json(claims())}`;
-      return `Bearer ${input}.${base64urlEncode(createHmac('sha256', String(hub.hubKey.publicJwk.x)).update(input).digest())}`;
+      return `Bearer ${input}.${base64urlEncode(createHmac('sha256', String(hub.tokenKey.publicJwk.x)).update(input).digest())}`;
     }
     if (t === 'wrong-issuer') {
       const input = `${b64json({ alg: 'EdDSA', typ: 'JWT', kid })}.${b64json(claims({ iss: 'evil' }))}`;

@@ -1,6 +1,6 @@
 import { createTestDatabase } from '@lt/database';
 import { connectNats, ensureTopology } from '@lt/messaging';
-import { loadOrCreateHubKey } from '@lt/platform';
+import { ensureHubKeys } from '@lt/platform';
 import { freePort, HubHarness, type RunningService, type ServiceName } from '../../support/hub-harness';
 import { say, sleep } from './progress';
 import type { PrivatePostgres } from './private-postgres';
@@ -26,7 +26,9 @@ export class FaultHub extends HubHarness {
     this.db = await createTestDatabase(this.pg.baseUrl);
     this.nc = await connectNats(this.natsUrl, `faults-${this.ns}`);
     await ensureTopology(this.nc, this.topo, { storage: 'file' });
-    this.hubKey = loadOrCreateHubKey(this.dataDir);
+    const keys = ensureHubKeys(this.dataDir);
+    this.hubKey = keys.envelope;
+    this.tokenKey = keys.token;
     this.gatewayPort = await freePort();
   }
 }

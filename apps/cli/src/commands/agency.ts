@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Agency, AgencyTreeNode, ImportResult, Page } from '@lt/contracts';
 import type { CliContext } from '../context';
+import { terminalSafe } from '../terminal-text';
 
 const TIER_MARK: Record<string, string> = { central: 'TW', province: 'Tỉnh', district: 'Huyện', commune: 'Xã' };
 
@@ -27,7 +28,7 @@ export function registerAgencyCommands(program: Command, ctx: () => CliContext):
         parentCode: o.parent ?? null,
         contact: { email: o.email, telephone: o.telephone, address: o.address },
       });
-      c.print(a, (x: Agency) => `registered ${x.code} ${x.name} (${x.tier})`);
+      c.print(a, (x: Agency) => `registered ${x.code} ${terminalSafe(x.name)} (${x.tier})`);
     });
 
   agency
@@ -42,7 +43,7 @@ export function registerAgencyCommands(program: Command, ctx: () => CliContext):
       c.print(r, (x: ImportResult) =>
         [
           `${x.total} lines: ${x.created} created, ${x.updated} updated, ${x.unchanged} unchanged, ${x.failed} failed${x.rolledBack ? ' (nothing applied: all-or-nothing)' : ''} in ${x.durationMs} ms`,
-          ...x.errors.slice(0, 50).map((e) => `  line ${e.line}: ${e.code} ${e.message}`),
+          ...x.errors.slice(0, 50).map((e) => `  line ${e.line}: ${e.code} ${terminalSafe(e.message)}`),
           ...(x.errors.length > 50 ? [`  ... ${x.errors.length - 50} more (use --json)`] : []),
         ].join('\n'),
       );
@@ -69,7 +70,7 @@ export function registerAgencyCommands(program: Command, ctx: () => CliContext):
         items.push(...page.items);
         cursor = o.all ? page.nextCursor : null;
       } while (cursor);
-      c.print(items, (xs: Agency[]) => xs.map((a) => `${a.code}  ${a.tier.padEnd(8)} ${a.status.padEnd(9)} ${a.name}`).join('\n') || '(none)');
+      c.print(items, (xs: Agency[]) => xs.map((a) => `${a.code}  ${a.tier.padEnd(8)} ${a.status.padEnd(9)} ${terminalSafe(a.name)}`).join('\n') || '(none)');
     });
 
   agency
@@ -82,7 +83,7 @@ export function registerAgencyCommands(program: Command, ctx: () => CliContext):
       c.print(a, (x: Agency) =>
         Object.entries({ code: x.code, name: x.name, tier: x.tier, parent: x.parentCode, status: x.status, successor: x.successorCode, validFrom: x.validFrom, validTo: x.validTo, ...x.contact })
           .filter(([, v]) => v !== null && v !== undefined)
-          .map(([k, v]) => `${k.padEnd(22)} ${String(v)}`)
+          .map(([k, v]) => `${k.padEnd(22)} ${terminalSafe(v)}`)
           .join('\n'),
       );
     });
@@ -122,7 +123,7 @@ export function registerAgencyCommands(program: Command, ctx: () => CliContext):
 }
 
 export function drawTree(node: AgencyTreeNode, prefix = '', last = true, root = true): string {
-  const label = `${node.code}  ${node.name}  [${TIER_MARK[node.tier] ?? node.tier}]${node.status !== 'active' ? ` (${node.status})` : ''}`;
+  const label = `${node.code}  ${terminalSafe(node.name)}  [${TIER_MARK[node.tier] ?? node.tier}]${node.status !== 'active' ? ` (${node.status})` : ''}`;
   const line = root ? label : `${prefix}${last ? '└── ' : '├── '}${label}`;
   const childPrefix = root ? '' : prefix + (last ? '    ' : '│   ');
   return [line, ...node.children.map((ch, i) => drawTree(ch, childPrefix, i === node.children.length - 1, false))].join('\n');

@@ -15,6 +15,7 @@ import {
 } from '@lt/contracts';
 import { verifyBundleFile, verifyInclusionProof, type BundleVerifyReport } from '@lt/audit-log';
 import type { CliContext } from '../context';
+import { terminalSafe } from '../terminal-text';
 
 /** `123` is a position in the log, anything else an ISO date or date-time. */
 function rangeParams(from: string | undefined, to: string | undefined): URLSearchParams {
@@ -55,7 +56,8 @@ function traceText(t: MessageTrace): string {
     'timeline:',
     ...t.timeline.map((s) => `  #${s.seq}  ${s.at}  +${duration(s.msSinceIssued)}  ${s.summary}`),
   ];
-  return lines.join('\n');
+  // one element per line: a value from an inbox header or an envelope cannot add a line or an escape
+  return lines.map((line) => terminalSafe(line)).join('\n');
 }
 
 function statsText(title: string, s: DirectionStats): string {
@@ -98,12 +100,14 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
     .command('proof <seq>')
     .description('fetch an inclusion proof and check it locally against the signed checkpoint')
     .option('--tree-size <n>', 'tree size to prove against (default: latest checkpoint)')
-    .option('--vkey <vkey>', 'pinned log verifier key (default: the one the hub serves)')
-    .action(async (seq: string, o: { treeSize?: string; vkey?: string }) => {
+    .option('--vkey <vkey...>', 'pinned log verifier key(s): after a checkpoint key rotation, the active and the retired ones (default: the ones the hub serves)')
+    .action(async (seq: string, o: { treeSize?: string; vkey?: string[] }) => {
       const c = ctx();
       const qs = o.treeSize ? `?treeSize=${encodeURIComponent(o.treeSize)}` : '';
       const proof = await c.http<InclusionProofResponse>('GET', `/v1/audit/proof/${encodeURIComponent(seq)}${qs}`, undefined, { role: 'auditor' });
-      const vkey = o.vkey ?? (await c.http<CheckpointResponse>('GET', '/v1/audit/checkpoint', undefined, { role: 'auditor' })).vkey;
+      const served = o.vkey ? null : await c.http<CheckpointResponse>('GET', '/v1/audit/checkpoint', undefined, { role: 'auditor' });
+      // an older checkpoint may be signed by a checkpoint key since rotated: trust every key of the log
+      const vkey = o.vkey ?? served!.vkeys ?? served!.vkey;
       verifyInclusionProof(proof, vkey);
       c.print(
         proof,
@@ -142,11 +146,11 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
       }
       out.end();
       await once(out, 'finish');
-      const summary = { file: o.out, startSize: header.startSize, endSize: header.endSize, entries, checkpoints: header.checkpoints.length, vkey: header.vkey };
+      const summary = { file: o.out, startSize: header.startSize, endSize: header.endSize, entries, checkpoints: header.checkpoints.length, vkey: header.vkey, vkeys: header.vkeys ?? [header.vkey] };
       c.print(
         summary,
         (s: typeof summary) =>
-          `wrote ${s.entries} entries [${s.startSize}, ${s.endSize}) and ${s.checkpoints} checkpoints to ${s.file}\nverify with: lienthong audit verify ${s.file} --vkey '${s.vkey}'`,
+          `wrote ${s.entries} entries [${s.startSize}, ${s.endSize}) and ${s.checkpoints} checkpoints to ${s.file}\nverify with: lienthong audit verify ${s.file} --vkey ${s.vkeys.map((v) => `'${v}'`).join(' ')}`,
       );
     });
 
@@ -155,11 +159,11 @@ export function registerAuditCommands(program: Command, ctx: () => CliContext): 
     .description(
       'verify a bundle offline (recomputes leaves and roots, checks signatures); exits non-zero naming the first bad entry. --server asks the audit service to verify the stored log',
     )
-    .option('--vkey <vkey>', 'pinned log verifier key (default: the key inside the bundle, which proves less)')
+    .option('--vkey <vkey...>', 'pinned log verifier key(s), the retired checkpoint keys too after a rotation (default: the keys inside the bundle, which proves less)')
     .option('--server', 'verify the stored log on the audit service instead of a bundle')
     .option('--from-seq <n>', 'with --server: first position')
     .option('--to-seq <n>', 'with --server: end position (exclusive)')
-    .action(async (bundle: string | undefined, o: { vkey?: string; server?: boolean; fromSeq?: string; toSeq?: string }) => {
+    .action(async (bundle: string | undefined, o: { vkey?: string[]; server?: boolean; fromSeq?: string; toSeq?: string }) => {
       const c = ctx();
       let report: BundleVerifyReport | VerifyReport;
       if (o.server) {

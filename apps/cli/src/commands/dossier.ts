@@ -16,6 +16,7 @@ import { getProcedure, stepWorkingDaysFor } from '@lt/dossier-domain';
 import { keyPaths } from '@lt/platform';
 import { connect, dossiers, type DossierClient, type DossierSendResult } from '@lt/sdk';
 import type { CliContext } from '../context';
+import { terminalSafe } from '../terminal-text';
 
 /**
  * `lienthong dossier submit|transfer|return|status|show|report`. Steps (submit, transfer, return,
@@ -35,7 +36,7 @@ async function withAgency<T>(c: CliContext, as: string, fn: (d: DossierClient) =
   const keyFile = keyPaths.agency(c.dataDir, agencyCode);
   if (!existsSync(keyFile))
     throw new LtError('UNKNOWN_KEY', `no signing key for ${agencyCode} at ${keyFile} (create one with \`lienthong key generate ${agencyCode} --register\`)`);
-  const client = await connect({ agencyCode, natsUrl: c.natsUrl, keyFile, ns: c.ns, ensureInbox: false, autoArrived: false });
+  const client = await connect({ agencyCode, natsUrl: c.natsUrl, natsOptions: c.agencyNatsOptions(agencyCode), keyFile, ns: c.ns, ensureInbox: false, autoArrived: false });
   try {
     return await fn(dossiers(client));
   } finally {
@@ -242,7 +243,10 @@ export function registerDossierCommands(program: Command, ctx: () => CliContext)
             (h) =>
               `    ${h.at}  ${h.by}  ${h.action}${h.fromState !== undefined && h.fromState !== h.toState ? ` ${h.fromState} -> ${h.toState}` : ` ${h.toState}`}${h.toAgency ? ` to ${h.toAgency}` : ''}${h.reason ? ` (${h.reason})` : ''}`,
           ),
-        ].join('\n'),
+        ]
+          // one element per line: reasons and codes typed by agencies cannot add lines or escapes
+          .map((line) => terminalSafe(line))
+          .join('\n'),
       );
     });
 

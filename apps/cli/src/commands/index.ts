@@ -7,8 +7,9 @@ import { registerNatsCommands } from './nats';
 import { registerTokenCommands } from './token';
 import { registerAuditCommands } from './audit';
 import { registerDossierCommands } from './dossier';
+import { registerHubCommands } from './hub';
 
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands];

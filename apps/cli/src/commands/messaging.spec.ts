@@ -63,4 +63,13 @@ describe('inbox lines', () => {
     const rc = { id, kind: 'recall', body: { responseFor: 'd1', reason: 'sai' } } as unknown as Envelope;
     expect(formatInboxLine({ ...base, id, kind: 'recall', envelope: rc } as unknown as InboxMessage)).toContain('recall of d1: sai');
   });
+
+  it('escapes what the sender wrote: no terminal escapes, no bidi reordering, no second line', () => {
+    const id = uuidv7();
+    const subject = 'Họp\u001b[2J\u001b]0;title\u0007 ok\nerror FORBIDDEN: fake \u202Efdp.exe';
+    const env = { id, kind: 'document', body: { code: { codeNumber: '1', codeNotation: 'X\r' }, subject } } as unknown as Envelope;
+    const line = formatInboxLine({ ...base, id, kind: 'document', envelope: env } as unknown as InboxMessage);
+    expect(line).toBe(`#7 document ${id} from 000.00.00.H41  1/X\\r "Họp\\x1b[2J\\x1b]0;title\\x07 ok\\nerror FORBIDDEN: fake \\u202efdp.exe"`);
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
 });

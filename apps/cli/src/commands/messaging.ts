@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   LtError,
@@ -15,6 +16,7 @@ import {
 import { keyPaths } from '@lt/platform';
 import { attachmentFromFile, connect, type ConnectOptions, type InboxMessage, type LienThongClient, type SendResult } from '@lt/sdk';
 import type { CliContext } from '../context';
+import { terminalSafe } from '../terminal-text';
 
 /**
  * Agency operator verbs over the SDK (NATS, not the gateway): send, inbox, status, recall.
@@ -89,7 +91,7 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
         o,
         {
           ensureInbox: true,
-          onInvalid: (bad) => process.stderr.write(`invalid copy at inbox seq ${bad.seq} dropped: ${bad.error.code} ${bad.error.message}\n`),
+          onInvalid: (bad) => process.stderr.write(`invalid copy at inbox seq ${bad.seq} dropped: ${bad.error.code} ${terminalSafe(bad.error.message)}\n`),
         },
         async (lt) => {
           const unacked: InboxMessage[] = [];
@@ -216,7 +218,7 @@ export function statusCodeOption(value: string): StatusCode {
   return code;
 }
 
-/** One human line per inbox message. */
+/** One human line per inbox message; what the sender wrote is escaped (terminalSafe), so it stays one line. */
 export function formatInboxLine(m: InboxMessage): string {
   const via = m.forwardedFrom ? ` (addressed to ${m.forwardedFrom})` : '';
   const flags = m.flags.length ? ` [${m.flags.join(',')}]` : '';
@@ -245,7 +247,7 @@ export function formatInboxLine(m: InboxMessage): string {
     default:
       what = m.kind;
   }
-  return `#${m.seq} ${m.kind.padEnd(8)} ${m.id} from ${m.hubSigned ? 'hub' : m.from}${via}  ${what}${flags}${again}`;
+  return terminalSafe(`#${m.seq} ${m.kind.padEnd(8)} ${m.id} from ${m.hubSigned ? 'hub' : m.from}${via}  ${what}${flags}${again}`);
 }
 
 export function inboxLineJson(m: InboxMessage): Record<string, unknown> {
@@ -282,7 +284,8 @@ async function withClient(c: CliContext, o: AgencyOptions, extra: Partial<Connec
       field: 'key',
     });
   }
-  const lt = await connect({ natsUrl: c.natsUrl, ns: c.ns, agencyCode, keyFile, ...extra });
+  // the handled-id register follows --data-dir
+  const lt = await connect({ natsUrl: c.natsUrl, natsOptions: c.agencyNatsOptions(agencyCode), ns: c.ns, agencyCode, keyFile, stateDir: join(c.dataDir, 'sdk'), ...extra });
   try {
     await fn(lt);
   } finally {

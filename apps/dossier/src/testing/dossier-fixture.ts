@@ -16,6 +16,7 @@ import {
   type Topology,
 } from '@lt/contracts';
 import { getProcedure } from '@lt/dossier-domain';
+import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { testAgencyEntry } from '@lt/directory';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
@@ -80,21 +81,24 @@ export class DossierFixture {
   db!: TestDatabase;
   nc!: NatsConnection;
   service!: DossierService;
+  private serviceDs?: DataSource;
   private readonly procedureOf = new Map<string, string>();
 
   get uc(): DossierUseCases {
     return this.service.useCases;
   }
 
-  static async create(): Promise<DossierFixture> {
+  /** `serviceDataSource`: the service's own DataSource (e.g. logged in as its database role) instead of the admin's. */
+  static async create(opts: { serviceDataSource?: (db: TestDatabase) => Promise<DataSource> } = {}): Promise<DossierFixture> {
     const f = new DossierFixture();
     f.db = await createTestDatabase();
+    f.serviceDs = opts.serviceDataSource ? await opts.serviceDataSource(f.db) : undefined;
     f.nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', `dossier-int-${f.topo.ns}`);
     await ensureTopology(f.nc, f.topo, { storage: 'memory' });
     await f.publishAgencies();
     f.service = createDossierService({
       nc: f.nc,
-      ds: f.db.ds,
+      ds: f.serviceDs ?? f.db.ds,
       ns: f.topo.ns,
       log: f.log,
       hubKey: f.hubKey,
@@ -111,6 +115,7 @@ export class DossierFixture {
     await this.service.stop();
     await destroyTopology(this.nc, this.topo);
     await this.nc.drain();
+    await this.serviceDs?.destroy();
     await this.db.drop();
   }
 

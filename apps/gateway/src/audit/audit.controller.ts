@@ -13,12 +13,15 @@ import {
 } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC } from '../infra/hub.tokens';
-import { Roles } from '../auth/roles';
+import { CurrentCaller } from '../auth/auth.guard';
+import { Roles, type Caller } from '../auth/roles';
+import { assertEntryConcerns } from './agency-scope';
 import { callAudit, optionalInt, requiredInt } from './audit-rpc';
 
 /**
- * The tamper-evident log: checkpoints and proofs (auditors, and agencies checking their receipts),
- * export pages and on-demand verification (auditors). Thin: each route is one RPC.
+ * The tamper-evident log: checkpoints and proofs (auditors, and agencies checking their receipts:
+ * an agency gets proofs only of entries that name it), export pages and on-demand verification
+ * (auditors). Thin: each route is one RPC.
  */
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -38,10 +41,18 @@ export class AuditController {
 
   @Get('proof/:seq')
   @Roles('auditor', 'agency')
-  @ApiOperation({ summary: 'Inclusion proof of entry seq in the tree of treeSize (default: the latest checkpoint)' })
+  @ApiOperation({
+    summary:
+      'Inclusion proof of entry seq in the tree of treeSize (default: the latest signed checkpoint; an entry not yet covered answers 409 NOT_YET_CHECKPOINTED with when to retry). Agency tokens: only entries naming the agency',
+  })
   @ApiQuery({ name: 'treeSize', required: false })
-  proof(@Param('seq') seq: string, @Query('treeSize') treeSize?: string): Promise<InclusionProofResponse> {
-    return callAudit(this.rpc, this.topo, AUDIT_RPC.inclusionProof, { seq: requiredInt(seq, 'seq'), treeSize: optionalInt(treeSize, 'treeSize') });
+  async proof(@Param('seq') seq: string, @CurrentCaller() caller: Caller, @Query('treeSize') treeSize?: string): Promise<InclusionProofResponse> {
+    const proof = await callAudit<InclusionProofResponse>(this.rpc, this.topo, AUDIT_RPC.inclusionProof, {
+      seq: requiredInt(seq, 'seq'),
+      treeSize: optionalInt(treeSize, 'treeSize'),
+    });
+    assertEntryConcerns(caller, proof.entry);
+    return proof;
   }
 
   @Get('consistency')

@@ -4,7 +4,9 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { AUDIT_RPC, type AgencyReport, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC } from '../infra/hub.tokens';
-import { Roles } from '../auth/roles';
+import { CurrentCaller } from '../auth/auth.guard';
+import { Roles, type Caller } from '../auth/roles';
+import { assertOwnReport } from './agency-scope';
 import { callAudit } from './audit-rpc';
 
 @ApiTags('audit')
@@ -17,14 +19,15 @@ export class AgencyReportsController {
   ) {}
 
   @Get('agencies/:code')
-  @Roles('auditor')
+  @Roles('auditor', 'agency')
   @ApiOperation({
     summary:
-      'Decree 30 figures for one agency over [from, to): sent, received, confirmed the same day, refused, unconfirmed past due, median time to 01/03/06, per counterpart tier',
+      'Decree 30 figures for one agency over [from, to): sent, received, confirmed the same day, refused, unconfirmed past due, median time to 01/03/06, per counterpart tier. Agency tokens: their own agency only',
   })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Vietnam midnight) or ISO date-time; default 30 days before `to`' })
   @ApiQuery({ name: 'to', required: false, description: 'exclusive; default now' })
-  agency(@Param('code') code: string, @Query('from') from?: string, @Query('to') to?: string): Promise<AgencyReport> {
+  agency(@Param('code') code: string, @CurrentCaller() caller: Caller, @Query('from') from?: string, @Query('to') to?: string): Promise<AgencyReport> {
+    assertOwnReport(caller, code);
     return callAudit(this.rpc, this.topo, AUDIT_RPC.agencyReport, { code, from, to }, 30_000);
   }
 }

@@ -1,10 +1,12 @@
 import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AUDIT_RPC, type MessageTrace, type Topology } from '@lt/contracts';
+import { AUDIT_RPC, LtError, type MessageTrace, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC } from '../infra/hub.tokens';
-import { Roles } from '../auth/roles';
+import { CurrentCaller } from '../auth/auth.guard';
+import { Roles, type Caller } from '../auth/roles';
+import { agencyOf, traceFor, traceRefused } from './agency-scope';
 import { callAudit } from './audit-rpc';
 
 @ApiTags('audit')
@@ -17,9 +19,21 @@ export class MessageTraceController {
   ) {}
 
   @Get(':id/trace')
-  @Roles('auditor')
-  @ApiOperation({ summary: 'Whole timeline of a message from the audit log: routing, per-recipient delivery, statuses, recall, durations' })
-  trace(@Param('id') id: string): Promise<MessageTrace> {
-    return callAudit(this.rpc, this.topo, AUDIT_RPC.trace, { messageId: id });
+  @Roles('auditor', 'agency')
+  @ApiOperation({
+    summary:
+      'Whole timeline of a message from the audit log: routing, per-recipient delivery, statuses, recall, durations. Agency tokens: messages they sent (whole trace) or received (their own copy); anything else, known or not, is 403',
+  })
+  async trace(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<MessageTrace> {
+    const own = agencyOf(caller);
+    let trace: MessageTrace;
+    try {
+      trace = await callAudit<MessageTrace>(this.rpc, this.topo, AUDIT_RPC.trace, { messageId: id });
+    } catch (err) {
+      // an unknown message gets the same answer as another agency's
+      if (own !== null && err instanceof LtError && err.code === 'UNKNOWN_MESSAGE') throw traceRefused(own, id);
+      throw err;
+    }
+    return traceFor(caller, trace);
   }
 }

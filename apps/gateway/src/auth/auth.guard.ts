@@ -2,19 +2,26 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext, createPara
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { LtError } from '@lt/contracts';
-import { verifyToken, type VerifyKey } from '@lt/crypto';
+import { GATEWAY_TOKEN_AUDIENCE, verifyToken, type VerifyKey } from '@lt/crypto';
 import { HUB_KEYS } from '../infra/hub.tokens';
+import { AgencyStatuses } from './agency-status';
+import { TokenRevocations } from './revocations';
 import { callerFromClaims, callerMatches, PUBLIC_KEY, ROLES_KEY, type Caller, type RouteRole } from './roles';
 
 /**
- * Bearer tokens signed by the hub key. No token: 401 UNAUTHENTICATED. A valid token whose role
- * may not call the route: 403 FORBIDDEN. Routes default to "any valid token".
+ * Bearer tokens signed by the hub key for the gateway's audience. No token, a bad one, one for
+ * another audience or a revoked one: 401 UNAUTHENTICATED (details.reason). A valid token of a
+ * closed agency, or whose role may not call the route: 403 FORBIDDEN. Routes default to "any
+ * valid token". What an agency may read within a route is the controller's business (it holds
+ * the caller).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(HUB_KEYS) private readonly hubKeys: Map<string, VerifyKey>,
+    @Inject(TokenRevocations) private readonly revocations: TokenRevocations,
+    @Inject(AgencyStatuses) private readonly agencies: AgencyStatuses,
   ) {}
 
   canActivate(ctx: ExecutionContext): boolean {
@@ -25,7 +32,14 @@ export class AuthGuard implements CanActivate {
     if (!header) throw new LtError('UNAUTHENTICATED', 'missing Authorization: Bearer <token> header (get one with `lienthong token issue`)');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new LtError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
-    const caller = callerFromClaims(verifyToken(m[1], this.hubKeys));
+    const claims = verifyToken(m[1], this.hubKeys, { audience: GATEWAY_TOKEN_AUDIENCE });
+    if (this.revocations.isRevoked(claims.jti)) {
+      throw new LtError('UNAUTHENTICATED', `bearer token refused: token ${claims.jti} was revoked`, { reason: 'revoked', jti: claims.jti });
+    }
+    const caller = callerFromClaims(claims);
+    if (caller.agencyCode && this.agencies.statusOf(caller.agencyCode) === 'closed') {
+      throw new LtError('FORBIDDEN', `agency ${caller.agencyCode} is closed: its tokens are no longer accepted`, { reason: 'agency_closed', agency: caller.agencyCode });
+    }
     const roles = this.reflector.getAllAndOverride<RouteRole[]>(ROLES_KEY, targets) ?? ['any'];
     if (!callerMatches(caller, roles)) {
       throw new LtError('FORBIDDEN', `role ${caller.role} may not ${req.method} ${req.path}; requires ${roles.join(' or ')}`, { role: caller.role, required: roles });

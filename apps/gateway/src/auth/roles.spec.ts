@@ -1,6 +1,6 @@
 import { callerFromClaims, callerMatches } from './roles';
 
-const claims = (role: string) => ({ iss: 'lienthong' as const, sub: 's', role: role as never, iat: 0, exp: 1, jti: 'j' });
+const claims = (role: string) => ({ iss: 'lienthong' as const, sub: 's', aud: 'lienthong-gateway', role: role as never, iat: 0, exp: 1, jti: 'j' });
 
 describe('route roles', () => {
   it('extracts the agency code of agency tokens', () => {

@@ -4,7 +4,9 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { LtError } from '@lt/contracts';
 import { generateSigningKey, importPrivateKey, importPublicKey, issueToken, type TokenRole, type VerifyKey } from '@lt/crypto';
 import { GatewayModule } from '../gateway.module';
+import { AgencyStatuses } from './agency-status';
 import { AuthGuard } from './auth.guard';
+import { TokenRevocations } from './revocations';
 import { PUBLIC_KEY, ROLES_KEY, type RouteRole } from './roles';
 
 /**
@@ -15,6 +17,8 @@ import { PUBLIC_KEY, ROLES_KEY, type RouteRole } from './roles';
  */
 const POLICY: Record<string, RouteRole[] | 'public'> = {
   'GET /health': 'public',
+  // public keys of the hub, for whoever verifies what it signed
+  'GET /v1/hub/keys': 'public',
 
   // registry: every role reads, only admins write
   'POST /v1/agencies': ['admin'],
@@ -29,15 +33,20 @@ const POLICY: Record<string, RouteRole[] | 'public'> = {
   'POST /v1/agencies/:code/keys': ['admin'],
   'POST /v1/agencies/:code/keys/:kid/revoke': ['admin'],
 
-  // audit log: proofs for auditors and agencies checking receipts; the rest for auditors only
+  // audit log: checkpoints and proofs for auditors and agencies checking receipts (a proof only of
+  // an entry naming the agency); traces and reports for auditors and, narrowed by the controller
+  // (audit/agency-scope.ts), for the agency they concern; the rest for auditors only
   'GET /v1/audit/checkpoint': ['auditor', 'agency'],
   'GET /v1/audit/proof/:seq': ['auditor', 'agency'],
   'GET /v1/audit/consistency': ['auditor', 'agency'],
   'GET /v1/audit/export': ['auditor'],
   'GET /v1/audit/entries': ['auditor'],
   'POST /v1/audit/verify': ['auditor'],
-  'GET /v1/messages/:id/trace': ['auditor'],
-  'GET /v1/reports/agencies/:code': ['auditor'],
+  'GET /v1/messages/:id/trace': ['auditor', 'agency'],
+  'GET /v1/reports/agencies/:code': ['auditor', 'agency'],
+
+  // bearer tokens: revocation is an admin's act
+  'POST /v1/tokens/revoke': ['admin'],
 
   // dossiers: any token; the dossier service narrows what an agency sees
   'GET /v1/dossiers': ['any'],
@@ -46,7 +55,7 @@ const POLICY: Record<string, RouteRole[] | 'public'> = {
 };
 
 /** Routes any caller may reach without a token. (/docs is Swagger, mounted outside the controllers.) */
-const PUBLIC_ROUTES = ['GET /health'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /v1/hub/keys'];
 
 /** Write methods reachable by a non-admin, each with the reason it is safe. Everything else that writes is admin-only. */
 const NON_ADMIN_WRITES: Record<string, string> = {
@@ -171,7 +180,10 @@ describe('AuthGuard over every route', () => {
     tokens.admin = issue('admin');
     tokens.auditor = issue('auditor');
     tokens.agency = issue(`agency:${AGENCY}`);
-    guard = new AuthGuard(new Reflector(), keys);
+    // the lists the guard consults, as loaded and empty (their loading is tested against NATS)
+    const revocations = { isRevoked: () => false } as unknown as TokenRevocations;
+    const agencies = { statusOf: () => 'active' } as unknown as AgencyStatuses;
+    guard = new AuthGuard(new Reflector(), keys, revocations, agencies);
   });
 
   function context(route: Route, token?: string): ExecutionContext {

@@ -1,10 +1,11 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { topology } from '@lt/contracts';
-import { connectNats, RpcClient, type NatsConnection, NATS_CONNECTION, TOPOLOGY } from '@lt/messaging';
-import { importPublicKey, type VerifyKey } from '@lt/crypto';
-import { loadConfig, loadOrCreateHubKey, type HubConfig, HUB_CONFIG } from '@lt/platform';
+import { connectHub, RpcClient, type NatsConnection, NATS_CONNECTION, TOPOLOGY } from '@lt/messaging';
+import type { VerifyKey } from '@lt/crypto';
+import { loadConfig, type HubConfig, HUB_CONFIG } from '@lt/platform';
 import { HUB_KEYS, PG_POOL, RPC } from './hub.tokens';
+import { tokenVerifyKeys } from './token-keys';
 
 /** Every side effect of the gateway sits behind these providers: NATS, Postgres (health only), hub keys. */
 @Global()
@@ -12,14 +13,12 @@ import { HUB_KEYS, PG_POOL, RPC } from './hub.tokens';
   providers: [
     { provide: HUB_CONFIG, useFactory: (): HubConfig => loadConfig() },
     { provide: TOPOLOGY, useFactory: (cfg: HubConfig) => topology(cfg.ns), inject: [HUB_CONFIG] },
-    { provide: NATS_CONNECTION, useFactory: (cfg: HubConfig) => connectNats(cfg.natsUrl, 'lienthong-gateway'), inject: [HUB_CONFIG] },
+    { provide: NATS_CONNECTION, useFactory: (cfg: HubConfig) => connectHub(cfg, 'lienthong-gateway'), inject: [HUB_CONFIG] },
     { provide: RPC, useFactory: (nc: NatsConnection) => new RpcClient(nc), inject: [NATS_CONNECTION] },
     {
       provide: HUB_KEYS,
-      useFactory: (cfg: HubConfig): Map<string, VerifyKey> => {
-        const hub = loadOrCreateHubKey(cfg.dataDir);
-        return new Map([[hub.keyId, importPublicKey(hub.publicJwk, hub.alg)]]);
-      },
+      // public halves of the token keys only: the gateway holds no private key and never creates one
+      useFactory: (cfg: HubConfig): Map<string, VerifyKey> => tokenVerifyKeys(cfg.dataDir),
       inject: [HUB_CONFIG],
     },
     { provide: PG_POOL, useFactory: (cfg: HubConfig) => new Pool({ connectionString: cfg.databaseUrl, max: 2, connectionTimeoutMillis: 2000 }), inject: [HUB_CONFIG] },

@@ -72,7 +72,10 @@ export interface Refuse {
    * then is the envelope id recorded (ids are single-use) and a status 02 bounced to the sender.
    */
   authenticated: boolean;
-  /** the authenticated sender, who receives the status 02; null = recorded only */
+  /**
+   * who receives the status 02: the authenticated sender, or for RATE_LIMITED the agency of the
+   * submit subject (NATS permissions bind it; no id is recorded then); null = recorded only
+   */
   bounceTo: string | null;
   /** envelope id, when it could be read as a UUID */
   envelopeId?: string;

@@ -1,13 +1,14 @@
-import type { HubPublicKey } from '@lt/crypto';
+import type { PublishedHubKey } from '@lt/contracts';
 import type { AgencyDirectory } from '@lt/directory';
+import type { HubKeysPublication } from '@lt/messaging';
 
 /**
  * The registry's agencies bucket as the router uses it (adapters/kv-directory-source.ts): where
- * the hub's public key is published for agencies, and where the routing directory comes from.
+ * the hub's public keys are published for agencies, and where the routing directory comes from.
  */
 export interface DirectorySource {
-  /** adds the key to the hub key list (idempotent); true when it wrote */
-  publishHubKey(key: HubPublicKey): Promise<boolean>;
+  /** publishes the hub's public keys (publishHubKeys: idempotent, keeps what the data folder lost as retired) */
+  publishHubKeys(keys: readonly PublishedHubKey[]): Promise<HubKeysPublication>;
   /** resolves once the current entries are in `directory`; keeps it current until stop() */
   follow(directory: AgencyDirectory): Promise<void>;
   stop(): Promise<void>;

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { codeToSubjectTokens, topology, type AgencyKvEntry, type HubEvent, type Topology } from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
-import { newEd25519KeyFile, type KeyFile, type Logger } from '@lt/platform';
+import { newEd25519KeyFile, type KeyFile, type Logger, type StreamLimits } from '@lt/platform';
 import { createRouterService, type RouterService, type RouterServiceDeps } from '../index';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -31,10 +31,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+/** streamLimits: the limits ensureTopology gives the namespace's streams (default: its small dev limits) */
+export async function createHarness(opts: { streamLimits?: StreamLimits } = {}): Promise<Harness> {
   const topo = topology(`t${randomBytes(5).toString('hex')}`);
   const nc = await connectNats(NATS_URL, 'router-int');
-  await ensureTopology(nc, topo, { storage: 'memory' });
+  await ensureTopology(nc, topo, { storage: 'memory', ...(opts.streamLimits ? { limits: opts.streamLimits } : {}) });
   const db = await createTestDatabase();
   const kv = await openAgencyKv(nc, topo);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

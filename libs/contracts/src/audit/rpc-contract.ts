@@ -23,6 +23,8 @@ export interface CheckpointResponse {
   checkpoint: string;
   /** verifier key of the log: `<origin>+<key hash>+<base64 Ed25519 key>` */
   vkey: string;
+  /** every checkpoint key of the log, the active one (vkey) first: older checkpoints were signed by a key since rotated */
+  vkeys?: string[];
   hubKeyId: string;
   createdAt: string;
 }
@@ -100,6 +102,8 @@ export interface BundleHeader {
   format: typeof BUNDLE_FORMAT;
   origin: string;
   vkey: string;
+  /** every checkpoint key of the log, the active one (vkey) first */
+  vkeys?: string[];
   hubKeyId: string;
   hubPublicJwk: Record<string, unknown>;
   startSize: number;

@@ -139,6 +139,47 @@ describe('parseJsonBytes', () => {
     });
   });
 
+  describe('duplicate keys', () => {
+    it.each([
+      ['{"alg":"EdDSA","alg":"none"}', 'alg', 'alg'],
+      ['{"a":1,"b":{"x":1,"y":2,"x":3}}', 'b.x', 'x'],
+      ['{"to":["A",{"childrenOf":"B","tier":"x","tier":"y"}]}', 'to[1].tier', 'tier'],
+      ['[{"ok":1},{"ok":2},{"id":1,"id":1}]', '[2].id', 'id'],
+      // the same key spelled with an escape is the same key
+      ['{"from":"A","fr\\u006fm":"B"}', 'from', 'from'],
+      ['{"a b":1,"a b":2}', '"a b"', 'a b'],
+      // colons and quotes inside strings do not confuse the count
+      ['{"s":"x:\\"y\\":z","n":{"k":"a:b","k":"c"}}', 'n.k', 'k'],
+    ])('%s is refused at %s', (text, field, key) => {
+      const err = refusal(text);
+      expect(err.code).toBe('SCHEMA_INVALID');
+      expect(err.details).toEqual({ field, reason: 'duplicate_key' });
+      expect(err.message).toContain(JSON.stringify(key));
+    });
+
+    it('refuses duplicate keys in bytes as in strings', () => {
+      expect(refusal(utf8('{"id":"1","id":"2"}')).details).toEqual({ field: 'id', reason: 'duplicate_key' });
+    });
+
+    it('accepts the same key in different objects and colons inside strings', () => {
+      const text = '{"a":{"k":1},"b":{"k":2},"c":[{"k":3},{"k":4}],"t":"12:00:00","e":{}}';
+      expect(parseJsonBytes(text)).toEqual({ a: { k: 1 }, b: { k: 2 }, c: [{ k: 3 }, { k: 4 }], t: '12:00:00', e: {} });
+    });
+
+    it('finds a repeated key wherever a property puts it', () => {
+      fc.assert(
+        fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }), fc.nat(), (obj, pick) => {
+          const keys = Object.keys(obj);
+          const dup = keys[pick % keys.length]!;
+          // the object's JSON with one member written twice
+          const text = `{${JSON.stringify(dup)}:0,${JSON.stringify(obj).slice(1)}`;
+          const err = refusal(`{"wrapper":[${text}]}`);
+          expect([err.code, err.details?.reason]).toEqual(['SCHEMA_INVALID', 'duplicate_key']);
+        }),
+      );
+    });
+  });
+
   describe('properties', () => {
     it('round-trips any JSON value that fits the limits', () => {
       fc.assert(

@@ -22,8 +22,8 @@ const CLOSE_BRACE = 0x7d;
 /**
  * Parses untrusted JSON (a submission payload, an HTTP body) with the hub's limits:
  * PAYLOAD_TOO_LARGE above maxBytes, MALFORMED_JSON for bad UTF-8 or bad syntax (with the
- * position when V8 reports one), SCHEMA_INVALID for nesting deeper than maxDepth or a
- * `__proto__` / `constructor` key at any depth.
+ * position when V8 reports one), SCHEMA_INVALID for nesting deeper than maxDepth, a key repeated
+ * in one object (details.reason `duplicate_key`) or a `__proto__` / `constructor` key at any depth.
  */
 export function parseJsonBytes(bytes: Uint8Array | string, opts?: ParseJsonOptions): unknown {
   const maxBytes = opts?.maxBytes ?? LIMITS.maxMessageBytes;
@@ -39,8 +39,122 @@ export function parseJsonBytes(bytes: Uint8Array | string, opts?: ParseJsonOptio
   } catch (e) {
     throw malformed(text, e);
   }
+  checkDuplicateKeys(text, value);
   if (mayHoldForbiddenKey(text)) checkKeys(value);
   return value;
+}
+
+/**
+ * JSON.parse keeps the last of repeated keys, and another parser may keep the first: signed JSON
+ * read differently by the hub, an agency and an auditor. Every `:` outside a string separates
+ * one member, so the text holds a repeated key exactly when it has more of them than the parsed
+ * value has keys; only then is the text scanned again to name the key.
+ */
+function checkDuplicateKeys(text: string, value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  if (countMembers(text) === countKeys(value)) return;
+  const dup = findDuplicateKey(text);
+  if (!dup) return; // unreachable for text JSON.parse accepted; never refuse without naming the key
+  throw new LtError('SCHEMA_INVALID', `${dup.path}: the key ${JSON.stringify(shorten(dup.key))} appears twice in one JSON object; a key may appear once`, {
+    field: dup.path,
+    reason: 'duplicate_key',
+  });
+}
+
+/** Number of `:` outside strings; strings are skipped with indexOf. */
+function countMembers(text: string): number {
+  let members = 0;
+  let colon = text.indexOf(':');
+  let i = 0;
+  while (colon !== -1) {
+    const quote = text.indexOf('"', i);
+    if (quote === -1 || colon < quote) {
+      members++;
+      i = colon + 1;
+      colon = text.indexOf(':', i);
+      continue;
+    }
+    i = endOfString(text, quote);
+    if (colon < i) colon = text.indexOf(':', i);
+  }
+  return members;
+}
+
+/** Number of keys of every object in a parsed value (iterative: depth is bounded but may be large). */
+function countKeys(root: object): number {
+  let keys = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object') stack.push(item);
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      keys++;
+      const child = (v as Record<string, unknown>)[k];
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return keys;
+}
+
+interface Frame {
+  object: boolean;
+  path: string;
+  keys: Set<string>;
+  /** objects: a string read now is a key */
+  expectKey: boolean;
+  key: string;
+  /** arrays: index of the current element */
+  index: number;
+}
+
+/** The first key repeated within one object and its path, in text JSON.parse accepted. */
+function findDuplicateKey(text: string): { key: string; path: string } | undefined {
+  const stack: Frame[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === QUOTE) {
+      const end = endOfString(text, i);
+      if (top?.object && top.expectKey) {
+        const key = JSON.parse(text.slice(i, end)) as string;
+        if (top.keys.has(key)) return { key, path: memberPath(top.path, key) };
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = end;
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const path = top === undefined ? '' : top.object ? memberPath(top.path, top.key) : `${top.path}[${top.index}]`;
+      stack.push({ object: c === OPEN_BRACE, path, keys: new Set(), expectKey: true, key: '', index: 0 });
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      stack.pop();
+    } else if (c === COMMA && top) {
+      if (top.object) top.expectKey = true;
+      else top.index++;
+    }
+    i++;
+  }
+  return undefined;
+}
+
+const COMMA = 0x2c;
+
+function memberPath(path: string, key: string): string {
+  const shown = PLAIN_KEY.test(key) ? key : JSON.stringify(shorten(key));
+  return path === '' ? shown : `${path}.${shown}`;
+}
+
+function shorten(key: string): string {
+  return key.length > 40 ? `${key.slice(0, 40)}…` : key;
 }
 
 function checkTextSize(text: string, maxBytes: number): string {
@@ -137,8 +251,7 @@ function checkKeys(root: unknown): void {
       continue;
     }
     for (const key of Object.keys(value)) {
-      const shown = PLAIN_KEY.test(key) ? key : JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
-      const keyPath = path === '' ? shown : `${path}.${shown}`;
+      const keyPath = memberPath(path, key);
       if (FORBIDDEN.has(key)) {
         throw new LtError('SCHEMA_INVALID', `${keyPath}: the key "${key}" is not allowed in JSON input`, {
           field: keyPath,

@@ -9,6 +9,8 @@ export interface Topology {
   readonly ns: string;
   readonly streams: { readonly submit: string; readonly inbox: string; readonly events: string; readonly deadLetter: string };
   readonly kvAgencies: string;
+  /** KV bucket of revoked bearer-token ids (key = jti), watched by every gateway */
+  readonly kvTokenRevocations: string;
   readonly consumers: { readonly router: string; readonly audit: string; readonly dossier: string };
   submitSubject(fromCode: string): string;
   inboxSubject(toCode: string): string;
@@ -30,6 +32,7 @@ export function topology(ns = 'lt'): Topology {
     ns,
     streams: { submit: `${up}_SUBMIT`, inbox: `${up}_INBOX`, events: `${up}_EVENTS`, deadLetter: `${up}_DLQ` },
     kvAgencies: `${ns}-agencies`,
+    kvTokenRevocations: `${ns}-token-revocations`,
     consumers: { router: 'router', audit: 'audit', dossier: 'dossier' },
     submitSubject: (fromCode) => `${ns}.submit.${codeToSubjectTokens(fromCode)}`,
     inboxSubject: (toCode) => `${ns}.inbox.${codeToSubjectTokens(toCode)}`,

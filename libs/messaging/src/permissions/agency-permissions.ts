@@ -133,19 +133,3 @@ export function agencyPermissions(
     },
   };
 }
-
-/** The hub's services in apps/ that connect to NATS with a service identity. */
-export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway';
-export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway'];
-
-/**
- * Hub services: their namespace, the JetStream API, acks, flow control, KV and replies. Broad on
- * purpose (the router writes every inbox, the registry every KV entry, the audit reads every
- * stream); what protects the hub is that agencies never hold these credentials. One set for
- * every role today; the role is kept so configs and logs name who is who.
- */
-export function servicePermissions(topo: Topology, role: ServiceRole): UserPermissions {
-  void role;
-  const all = [`${topo.ns}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', '_INBOX.>', '$JS.EVENT.>'];
-  return { publish: { allow: [...all] }, subscribe: { allow: [...all] } };
-}

@@ -1,3 +1,4 @@
 export * from './agency-permissions';
+export * from './service-permissions';
 export * from './nkeys';
 export * from './nats-config';

@@ -1,13 +1,6 @@
 import { LtError, parseAgencyCode, type Topology } from '@lt/contracts';
-import {
-  agencyPermissions,
-  agencyPublishDeny,
-  agencySubscribeDeny,
-  servicePermissions,
-  SERVICE_ROLES,
-  type ServiceRole,
-  type UserPermissions,
-} from './agency-permissions';
+import { agencyPermissions, agencyPublishDeny, agencySubscribeDeny, type UserPermissions } from './agency-permissions';
+import { servicePermissions, SERVICE_ROLES, type ServiceRole } from './service-permissions';
 
 /**
  * One credential per user. `nkey` (public key `U...`) is the recommended choice: no secret in
@@ -51,6 +44,10 @@ export interface NatsConfigInput {
   serverName?: string;
   /** false once the hub pre-creates inbox consumers (see AgencyPermissionOptions); default true */
   agencyCreatesInboxConsumer?: boolean;
+  /** TLS for client connections: the server's certificate and key (PEM files); clients then verify it against their CA */
+  tls?: { certFile: string; keyFile: string };
+  /** where the server writes its pid (for `nats-server --signal reload=<file>`) */
+  pidFile?: string;
   /** first lines of the file, as comments */
   header?: string[];
   /**
@@ -131,6 +128,8 @@ function serverSettings(input: NatsConfigInput, port: number, maxPayload: number
   lines.push(`host: ${q(input.listen ?? '0.0.0.0')}`, `port: ${port}`);
   lines.push(`# equal to max_msg_size of the ${input.topo.streams.submit}/${input.topo.streams.inbox} streams`, `max_payload: ${maxPayload}`);
   if (input.monitorPort !== undefined) lines.push(`# monitoring only on loopback`, `http: ${q(`127.0.0.1:${input.monitorPort}`)}`);
+  if (input.pidFile) lines.push(`pid_file: ${q(input.pidFile)}`);
+  if (input.tls) lines.push('', '# clients must use TLS', 'tls {', `  cert_file: ${q(input.tls.certFile)}`, `  key_file: ${q(input.tls.keyFile)}`, '  timeout: 5', '}');
   lines.push('', 'jetstream {');
   if (input.jetstreamDir) lines.push(`  store_dir: ${q(input.jetstreamDir)}`);
   if (input.jetstreamMaxMemory) lines.push(`  max_memory_store: ${input.jetstreamMaxMemory}`);

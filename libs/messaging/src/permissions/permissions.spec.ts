@@ -1,6 +1,7 @@
 import { nkeys } from '@nats-io/nats-core';
 import { LtError, topology } from '@lt/contracts';
-import { agencyInboxPrefix, agencyPermissions, inboxDurableName, servicePermissions } from './agency-permissions';
+import { agencyInboxPrefix, agencyPermissions, inboxDurableName } from './agency-permissions';
+import { servicePermissions } from './service-permissions';
 import { createUserNkey, publicKeyFromSeed } from './nkeys';
 import { renderNatsConfig } from './nats-config';
 

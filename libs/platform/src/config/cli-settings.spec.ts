@@ -7,6 +7,8 @@ describe('loadCliSettings', () => {
       token: undefined,
       dataDir: '.data',
       natsUrl: 'nats://127.0.0.1:4222',
+      natsSeedFile: undefined,
+      natsTlsDir: undefined,
       ns: 'lt',
     });
     expect(loadCliSettings({ GATEWAY_PORT: '9090' }).gatewayUrl).toBe('http://127.0.0.1:9090');

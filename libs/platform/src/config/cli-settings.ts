@@ -11,6 +11,10 @@ export interface CliSettings {
   dataDir: string;
   /** NATS_URL */
   natsUrl: string;
+  /** LT_NATS_SEED_FILE */
+  natsSeedFile: string | undefined;
+  /** LT_NATS_TLS_DIR */
+  natsTlsDir: string | undefined;
   /** LT_NAMESPACE */
   ns: string;
 }
@@ -23,6 +27,8 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     token: readVariable(env, 'LT_TOKEN'),
     dataDir: readVariable(env, 'LT_DATA_DIR'),
     natsUrl: readVariable(env, 'NATS_URL'),
+    natsSeedFile: readVariable(env, 'LT_NATS_SEED_FILE'),
+    natsTlsDir: readVariable(env, 'LT_NATS_TLS_DIR'),
     ns: readVariable(env, 'LT_NAMESPACE'),
   };
 }

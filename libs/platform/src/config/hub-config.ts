@@ -5,6 +5,10 @@ import { readVariable } from './schema';
 export interface HubConfig {
   /** NATS_URL */
   natsUrl: string;
+  /** LT_NATS_SEED_FILE: nkey seed this process connects with; undefined: no credentials */
+  natsSeedFile: string | undefined;
+  /** LT_NATS_TLS_DIR: folder with ca.pem; undefined: plain TCP */
+  natsTlsDir: string | undefined;
   /** DATABASE_URL */
   databaseUrl: string;
   /** LT_NAMESPACE: namespace of subjects/streams/buckets; `lt` in production, a random one in tests */
@@ -30,6 +34,8 @@ export const HUB_CONFIG = Symbol('HUB_CONFIG');
 export function loadConfig(env: Env = process.env): HubConfig {
   return {
     natsUrl: readVariable(env, 'NATS_URL'),
+    natsSeedFile: readVariable(env, 'LT_NATS_SEED_FILE'),
+    natsTlsDir: readVariable(env, 'LT_NATS_TLS_DIR'),
     databaseUrl: readVariable(env, 'DATABASE_URL'),
     ns: readVariable(env, 'LT_NAMESPACE'),
     gatewayPort: readVariable(env, 'GATEWAY_PORT'),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RECEIPT_MAX_ITEMS } from '@lt/contracts';
+import { LIMITS, RECEIPT_MAX_ITEMS } from '@lt/contracts';
 import type { Env } from './config-error';
 import { DEFAULT_HUB_AGENCY, findConfigDir } from './defaults';
 import {
@@ -38,6 +38,8 @@ export interface ConfigVariable<T> {
 const variable = <T>(v: ConfigVariable<T>): ConfigVariable<T> => v;
 
 const SERVICES: ConfigReader[] = ['gateway', 'registry', 'router', 'audit', 'dossier'];
+/** who creates and updates the streams (ensureTopology with loadStreamLimits) */
+const STREAM_SETUP: ConfigReader[] = ['registry', 'router', 'audit', 'npm start'];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /**
@@ -54,6 +56,24 @@ export const CONFIG_SCHEMA = {
     default: 'nats://127.0.0.1:4222',
     meaning: 'NATS server with JetStream: subjects, streams and the agency bucket of the hub.',
     parser: url('nats', 'tls', 'ws', 'wss'),
+  }),
+  LT_NATS_SEED_FILE: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'cli'],
+    default: '',
+    defaultDoc: 'none: connect without credentials (a throwaway server only)',
+    meaning:
+      'NATS nkey seed file (`SU...`, mode 0600) this process authenticates with: one user per service, with the permissions of its role (`lienthong nats config` writes `service-<role>.nk`; deploy/nats/README.md).',
+    parser: optionalText('path of a seed file'),
+  }),
+  LT_NATS_TLS_DIR: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'cli', 'npm start'],
+    default: '',
+    defaultDoc: 'none: plain TCP',
+    meaning:
+      'NATS over TLS: a folder holding `ca.pem`, the CA every hub process verifies the certificate of the NATS server against. Set, every connection uses TLS.',
+    parser: optionalText('path of a folder'),
   }),
   DATABASE_URL: variable({
     section: 'hub',
@@ -78,7 +98,7 @@ export const CONFIG_SCHEMA = {
     readBy: ['gateway', 'router', 'audit', 'dossier', 'cli', 'npm start'],
     default: '.data',
     meaning:
-      'Folder of the hub signing key (`keys/hub.json`) and the demo agency keys; relative to the working folder (`npm start`: to the repository). The CLI takes `--data-dir` first.',
+      'Folder of the hub keys (`keys/hub/`: token, envelope, checkpoint; docs/hub-keys.md), the database role passwords (`secrets/`) and the demo agency keys; relative to the working folder (`npm start`: to the repository). The CLI takes `--data-dir` first.',
     parser: text,
   }),
   LT_INBOX_MAX_AGE_DAYS: variable({
@@ -86,6 +106,67 @@ export const CONFIG_SCHEMA = {
     readBy: ['registry', 'router', 'audit', 'npm start'],
     default: '30',
     meaning: 'How long a copy waits in the inbox stream before JetStream drops it.',
+    parser: integer(1, 3650),
+  }),
+  LT_INBOX_MAX_MB: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '8192',
+    meaning:
+      'Size limit of the inbox stream (MiB). When it is full the router delivers nothing more and keeps the submissions (retried with backoff) until copies age out; no copy is dropped to make room.',
+    parser: integer(1, 16 * 1024 * 1024),
+  }),
+  LT_SUBMIT_MAX_MB: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '1024',
+    meaning:
+      'Size limit of the submit stream (MiB): submissions waiting to be routed. When it is full a new submission is refused at publish (the SDK throws `HUB_FULL`); accepted ones are never dropped.',
+    parser: integer(1, 16 * 1024 * 1024),
+  }),
+  LT_SUBMIT_MAX_AGE_DAYS: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '0',
+    defaultDoc: '`0` (none)',
+    meaning:
+      'Age limit of the submit stream; 0 = none. A submission leaves only when the router has answered it, so an age limit would drop accepted submissions the router could not route yet (an outage): set one only knowingly.',
+    parser: integer(0, 3650),
+  }),
+  LT_SUBMIT_MAX_PENDING_PER_AGENCY: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '20000',
+    meaning:
+      'Submissions of one agency waiting in the submit stream, at most; the next one is refused at publish (`HUB_FULL`), so one agency cannot fill the stream for the others. 0 = no limit.',
+    parser: integer(0, 100_000_000),
+  }),
+  LT_EVENTS_MAX_MB: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '1024',
+    meaning: 'Size limit of the events stream (MiB). When it is full, publishers retry (router: the submission waits; registry, dossier: their outboxes); no event is dropped.',
+    parser: integer(1, 16 * 1024 * 1024),
+  }),
+  LT_EVENTS_MAX_AGE_DAYS: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '30',
+    meaning: 'How long an event stays in the events stream (the audit log keeps it for good once appended).',
+    parser: integer(1, 3650),
+  }),
+  LT_DLQ_MAX_MB: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '256',
+    meaning: 'Size limit of the dead-letter stream (MiB). When it is full, a submission that should be dead-lettered stays in the submit stream instead (retried).',
+    parser: integer(1, 16 * 1024 * 1024),
+  }),
+  LT_DLQ_MAX_AGE_DAYS: variable({
+    section: 'hub',
+    readBy: STREAM_SETUP,
+    default: '90',
+    meaning: 'How long a dead-lettered submission stays for operators (its `msg.deadlettered` event is in the audit log).',
     parser: integer(1, 3650),
   }),
   LT_HUB_AGENCY: variable({
@@ -170,6 +251,49 @@ export const CONFIG_SCHEMA = {
     default: '30000',
     meaning: "How long a crashed router's unacknowledged batch stays invisible before redelivery.",
     parser: integer(1_000, 3_600_000),
+  }),
+  LT_ROUTER_SUBMIT_RATE: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '100',
+    meaning:
+      "Submissions per second one agency may sustain (token bucket per submit subject, counted at the hub's receive time); above it a submission is refused `RATE_LIMITED` before its signature is checked. 0 = no limit.",
+    parser: integer(0, 1_000_000),
+  }),
+  LT_ROUTER_SUBMIT_BURST: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '1000',
+    meaning: 'Submissions one agency may send at once above LT_ROUTER_SUBMIT_RATE (the bucket size).',
+    parser: integer(1, 10_000_000),
+  }),
+  LT_ROUTER_BROADCAST_MAX_CENTRAL: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '5000',
+    meaning: 'Recipients one submission of a central agency (ministry) may resolve to; more is refused `BROADCAST_TOO_LARGE`.',
+    parser: integer(1, LIMITS.maxRecipients),
+  }),
+  LT_ROUTER_BROADCAST_MAX_PROVINCE: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '2000',
+    meaning: 'Recipients one submission of a province-tier agency may resolve to.',
+    parser: integer(1, LIMITS.maxRecipients),
+  }),
+  LT_ROUTER_BROADCAST_MAX_DISTRICT: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '300',
+    meaning: 'Recipients one submission of a district-tier agency may resolve to.',
+    parser: integer(1, LIMITS.maxRecipients),
+  }),
+  LT_ROUTER_BROADCAST_MAX_COMMUNE: variable({
+    section: 'router',
+    readBy: ['router'],
+    default: '50',
+    meaning: 'Recipients one submission of a commune-tier agency may resolve to.',
+    parser: integer(1, LIMITS.maxRecipients),
   }),
 
   // ── audit ──

@@ -1,12 +1,19 @@
+import { join, resolve } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import { LtError, parseInboxHeaders, toLtError, type ErrorCode, type StatusBody } from '@lt/contracts';
+import { systemClock } from '@lt/platform';
+import { DEFAULT_ISSUED_AT_WINDOW, type IssuedAtWindow } from '../inbound-checks';
 import { inboxDurableName } from '../inbox-consumer';
 import type { InboxMessage, InboxOptions, InvalidHandler, InvalidInboxMessage } from '../types';
 import { verifyInbound } from '../verify-inbound';
 import type { AgencyConnection } from './connection';
+import { HandledRegister } from './handled-register';
 import { InboxFeed, NAK_MIN_DELAY_MS } from './inbox-feed';
 import type { EnvelopeSender } from './sender';
 import type { StatusTracking } from './status-tracking';
+
+/** Default folder of the client's state (the handled-id register), under the working folder. */
+export const DEFAULT_STATE_DIR = join('.data', 'sdk');
 
 /** Codes of a failed publish worth retrying later (the message stays unacked and comes back). */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['UNAVAILABLE', 'TIMEOUT', 'INTERNAL']);
@@ -23,13 +30,15 @@ export class InboxReader {
   private readonly unknownKeyDeliveries: number;
   private readonly arrivedLimit: number;
   private readonly handledLimit: number;
+  private readonly window: IssuedAtWindow;
   /** document ids a 01 was sent for (oldest first, bounded) */
   private readonly arrived = new Set<string>();
   /**
-   * envelope ids of inbox copies whose ack the server confirmed (oldest first, bounded): such a
-   * copy delivered again is acked again, never yielded twice
+   * envelope ids of inbox copies whose ack the server confirmed (kept across restarts, see
+   * HandledRegister): such a copy delivered again is acked again, never yielded twice. Opened on
+   * the first copy read, so a client that only sends writes no file.
    */
-  private readonly handled = new Set<string>();
+  private handledIds?: HandledRegister;
   /** 01s being published; close() waits for them */
   private readonly pending = new Set<Promise<unknown>>();
   private readonly invalidHandlers = new Set<InvalidHandler>();
@@ -48,7 +57,30 @@ export class InboxReader {
     this.unknownKeyDeliveries = opts.unknownKeyDeliveries ?? 3;
     this.arrivedLimit = opts.trackingLimit ?? 100_000;
     this.handledLimit = opts.handledLimit ?? this.arrivedLimit;
+    this.window = { ...DEFAULT_ISSUED_AT_WINDOW, ...opts.issuedAtWindow };
     if (opts.onInvalid) this.invalidHandlers.add(opts.onInvalid);
+  }
+
+  private now(): number {
+    return (this.conn.clock ?? systemClock).now().getTime();
+  }
+
+  /** The handled-id register, opened on first use (file under stateDir, or in memory). */
+  private get handled(): HandledRegister {
+    if (this.handledIds) return this.handledIds;
+    const { stateDir } = this.conn.opts;
+    const base = { limit: this.handledLimit, maxAgeMs: this.window.maxAgeMs + this.window.maxFutureMs, now: () => this.now() };
+    if (stateDir === false) return (this.handledIds = HandledRegister.open(base));
+    const file = resolve(stateDir ?? DEFAULT_STATE_DIR, `handled-${this.conn.topo?.ns ?? 'lt'}-${this.conn.agencyCode}.jsonl`);
+    try {
+      this.handledIds = HandledRegister.open({ ...base, file });
+    } catch (err) {
+      // a folder the application chose must work; the default may not be writable (read-only image)
+      if (stateDir !== undefined) throw err;
+      this.conn.log.warn({ err: (err as Error).message }, 'handled-id register kept in memory only: a restart forgets which copies were acked');
+      this.handledIds = HandledRegister.open(base);
+    }
+    return this.handledIds;
   }
 
   /** Verified messages; see LienThongClient.inbox. */
@@ -92,6 +124,7 @@ export class InboxReader {
     this.closing = true;
     if (this.feed) await (await this.feed.catch(() => undefined))?.close();
     await Promise.allSettled([...this.pending]);
+    this.handledIds?.close();
   }
 
   private inboxFeed(): Promise<InboxFeed> {
@@ -115,11 +148,13 @@ export class InboxReader {
     const headers = headerRecord(m);
     let verified;
     try {
-      verified = verifyInbound(m.data, this.conn.directory, headers);
+      verified = verifyInbound(m.data, this.conn.directory, headers, { recipient: this.conn.agencyCode, nowMs: this.now(), issuedAtWindow: this.window });
     } catch (e) {
       const error = toLtError(e);
+      // the directory may be behind the hub's: a key, a successor or a child not seen yet
       const keyMissing = error.code === 'UNKNOWN_KEY' && error.details?.reason === undefined;
-      const retry = keyMissing && m.info.deliveryCount < this.unknownKeyDeliveries;
+      const recipientMissing = error.details?.reason === 'not_addressed' && error.details?.directoryDependent === true;
+      const retry = (keyMissing || recipientMissing) && m.info.deliveryCount < this.unknownKeyDeliveries;
       if (retry) m.nak(1_000 * m.info.deliveryCount);
       else m.term();
       this.reportInvalid({
@@ -206,8 +241,12 @@ export class InboxReader {
       });
     }
     if (!ok) throw new LtError('UNAVAILABLE', `ack of ${msg.id} (inbox seq ${msg.seq}) not confirmed by the server`, { envelopeId: msg.id, seq: msg.seq });
-    this.handled.add(msg.id);
-    if (this.handled.size > this.handledLimit) this.handled.delete(this.handled.values().next().value!);
+    try {
+      this.handled.add(msg.id, Date.parse(msg.envelope.issuedAt));
+    } catch (err) {
+      // the ack stands; only a restart may then hand this copy over again if the server redelivers it
+      this.conn.log.warn({ messageId: msg.id, err: (err as Error).message }, 'handled-id register not written');
+    }
   }
 
   private reportInvalid(info: InvalidInboxMessage): void {

@@ -1,4 +1,5 @@
 import type { PubAck } from '@nats-io/jetstream';
+import { streamLimitHit } from '@lt/messaging';
 import {
   LtError,
   toLtError,
@@ -188,6 +189,16 @@ export class EnvelopeSender {
       ack = await this.conn.js.publish(subject, bytes, { msgID: envelope.id, expect: { streamName: this.conn.topo.streams.submit } });
     } catch (err) {
       const message = (err as Error).message ?? String(err);
+      const full = streamLimitHit(err);
+      if (full) {
+        // nothing was stored: the same envelope can be sent again once the hub has room
+        const what = full === 'messages-per-subject' ? `this agency has too many submissions waiting to be routed` : `the submit stream is at its size limit`;
+        throw new LtError('HUB_FULL', `the hub refuses new submissions: ${what}; envelope ${envelope.id} was not accepted, send it again later`, {
+          envelopeId: envelope.id,
+          subject,
+          limit: full,
+        });
+      }
       const code: ErrorCode = /timeout/i.test(message) ? 'TIMEOUT' : 'UNAVAILABLE';
       throw new LtError(code, `envelope ${envelope.id} was not accepted by the hub on ${subject}: ${message}`, { envelopeId: envelope.id, subject });
     }

@@ -80,6 +80,7 @@ export class ExportBundleUseCase {
       format: BUNDLE_FORMAT,
       origin: keys.origin,
       vkey: keys.vkey,
+      vkeys: keys.vkeys,
       hubKeyId: keys.hubKeyId,
       hubPublicJwk: keys.hubPublicJwk,
       startSize,

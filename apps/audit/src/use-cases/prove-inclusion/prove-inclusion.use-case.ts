@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LtError, type InclusionProofRequest, type InclusionProofResponse } from '@lt/contracts';
 import { checkRecord, encodeHash, proveRecord, treeHash } from '@lt/tlog';
-import { LOGGER, type Logger } from '@lt/platform';
+import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
+import { AUDIT_OPTIONS } from '../../audit.tokens';
+import type { AuditOptions } from '../../config';
 import { rowToEntry, type CheckpointRow } from '../../domain/stored-entry';
 import { AUDIT_STORE, type AuditStore } from '../../ports';
 import { SignedCheckpoints } from '../shared/signed-checkpoints';
@@ -18,9 +20,10 @@ function seqParam(v: unknown, field: string, required: boolean): number | undefi
 
 /**
  * GET /v1/audit/proof/:seq?treeSize=. O(log n) stored hashes by primary key. Without treeSize the
- * proof is against the latest signed checkpoint (one is cut first if the entry is newer and this
- * replica is the writer). The proof is checked before it leaves: stored hashes that no longer
- * lead to the signed root are a tampering alarm, not a proof.
+ * proof is against the latest checkpoint already signed: a request never signs one (that would let
+ * any caller make the log sign at will); an entry appended since is answered NOT_YET_CHECKPOINTED
+ * with the time the writer's timer signs the next one. The proof is checked before it leaves:
+ * stored hashes that no longer lead to the signed root are a tampering alarm, not a proof.
  */
 @Injectable()
 export class ProveInclusionUseCase {
@@ -28,6 +31,8 @@ export class ProveInclusionUseCase {
     @Inject(AUDIT_STORE) private readonly store: AuditStore,
     private readonly checkpoints: SignedCheckpoints,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(req: InclusionProofRequest): Promise<InclusionProofResponse> {
@@ -39,13 +44,10 @@ export class ProveInclusionUseCase {
     if (asked === undefined) {
       // the latest checkpoint bounds the proof: no need to read the log size
       cp = await checkpoints.latest();
-      if (!cp || cp.treeSize <= seq) cp = (await checkpoints.cut()) ?? cp;
       if (!cp || cp.treeSize <= seq) {
         const size = await store.treeSize();
         if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
-        throw new LtError('NOT_FOUND', `entry ${seq} is not covered by a signed checkpoint yet (latest: ${cp?.treeSize ?? 0}); retry in a few seconds`, {
-          seq,
-        });
+        throw this.notYetCheckpointed(seq, cp);
       }
       treeSize = cp.treeSize;
     } else {
@@ -82,5 +84,24 @@ export class ProveInclusionUseCase {
       checkpoint: cp?.note ?? null,
       entry: rowToEntry(row.row),
     };
+  }
+
+  /**
+   * The writer's timer signs a checkpoint at the latest checkpointIntervalMs after the previous one
+   * (its tick is at most half the interval and at most a second later); past that, the writer is
+   * busy or down and the caller just retries.
+   */
+  private notYetCheckpointed(seq: number, cp: CheckpointRow | null): LtError {
+    const now = this.clock.now().getTime();
+    const interval = this.options.checkpointIntervalMs;
+    const tick = Math.max(50, Math.min(1000, Math.floor(interval / 2)));
+    const dueMs = cp ? Date.parse(cp.createdAt) + interval + tick : now + interval + tick;
+    const retryAfterMs = Math.max(1000, dueMs - now);
+    const dueAt = new Date(now + retryAfterMs).toISOString();
+    return new LtError(
+      'NOT_YET_CHECKPOINTED',
+      `entry ${seq} is in the log but no signed checkpoint covers it yet (latest covers ${cp?.treeSize ?? 0} entries); the next one is due by ${dueAt}, retry then or ask with treeSize`,
+      { seq, checkpointTreeSize: cp?.treeSize ?? 0, nextCheckpointDueAt: dueAt, retryAfterMs },
+    );
   }
 }

@@ -8,8 +8,8 @@ const LATEST_TTL_MS = 500;
 
 /**
  * The log's signed checkpoints as the queries see them: the latest one, cached briefly (every
- * proof starts from it, and a checkpoint never changes once signed), and a fresh one cut on
- * demand when this replica is the writer.
+ * proof starts from it, and a checkpoint never changes once signed). `cut` signs one on demand
+ * (writer only) for operators and tests; no request path calls it.
  */
 @Injectable()
 export class SignedCheckpoints {
@@ -36,12 +36,5 @@ export class SignedCheckpoints {
   async cut(): Promise<CheckpointRow | null> {
     if (!this.writer.isWriter) return this.store.latestCheckpoint();
     return (await this.writer.checkpoint(true)) ?? (await this.store.latestCheckpoint());
-  }
-
-  /** The latest checkpoint; none yet and this replica is the writer: one signed now. */
-  async latestOrCut(): Promise<CheckpointRow | null> {
-    const cp = await this.latest();
-    if (!cp && this.writer.isWriter) return this.writer.checkpoint(true);
-    return cp;
   }
 }

@@ -50,7 +50,7 @@ export class VerifyLogUseCase {
     const opened = openCheckpoints(
       cps.map((c) => ({ treeSize: c.treeSize, note: c.note })),
       keys.origin,
-      keys.verifier,
+      keys.verifiers,
     );
     if (opened.problem) return report(opened.problem, 0, opened.roots.length);
     // the stored root column must agree with the signed note too

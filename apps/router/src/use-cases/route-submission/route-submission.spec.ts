@@ -173,6 +173,31 @@ describe('routeSubmission: authenticated refusals bounce to the signer', () => {
     expect(r.envelopeId).toBeUndefined();
   });
 
+  it('SCHEMA_INVALID for signed JSON with a repeated key: in the signed payload, the protected header, the JWS', () => {
+    const env = doc(['000.00.00.G12']);
+    const sign = (p: string, pl: string) => H41.signingKey.sign(Buffer.from(`${p}.${pl}`)).toString('base64url');
+    const good = signEnvelope(env, H41.signingKey, H41.kid);
+    // a payload naming two recipients lists under one key: which one the hub routes must not depend on the parser
+    const payloadB64 = Buffer.from(JSON.stringify(env).replace('"to":', '"to":["000.00.18.G12"],"to":')).toString('base64url');
+    const data = Buffer.from(JSON.stringify({ protected: good.protected, payload: payloadB64, signature: sign(good.protected, payloadB64) }));
+    const r = refused(routeSubmission(rawSubmission(data, H41.code, { receivedAtMs: NOW }), ctx));
+    expect(r).toMatchObject({ reasonCode: 'SCHEMA_INVALID', authenticated: true, bounceTo: H41.code });
+    expect(r.reason).toMatch(/"to" appears twice/);
+
+    const header = Buffer.from(good.protected, 'base64url').toString('utf8').replace('{', '{"alg":"ES256",');
+    const p2 = Buffer.from(header).toString('base64url');
+    const twiceInHeader = Buffer.from(JSON.stringify({ protected: p2, payload: good.payload, signature: sign(p2, good.payload) }));
+    expect(refused(routeSubmission(rawSubmission(twiceInHeader, H41.code, { receivedAtMs: NOW }), ctx))).toMatchObject({
+      reasonCode: 'SCHEMA_INVALID',
+      bounceTo: null,
+    });
+
+    const twiceInJws = Buffer.from(`{"protected":"${good.protected}","payload":"${good.payload}","signature":"${good.signature}","signature":"${good.signature}"}`);
+    expect(refused(routeSubmission(rawSubmission(twiceInJws, H41.code, { receivedAtMs: NOW }), ctx))).toMatchObject({ reasonCode: 'SCHEMA_INVALID', bounceTo: null });
+    // the same bytes without the repetition are delivered
+    expect(routeSubmission(rawSubmission(Buffer.from(JSON.stringify(good)), H41.code, { receivedAtMs: NOW }), ctx).type).not.toBe('refuse');
+  });
+
   it('SCHEMA_INVALID for an edXML field over its limit, naming the field and the envelope', () => {
     const env = doc(['000.00.00.G12'], { body: { code: { codeNumber: '12', codeNotation: 'UBND-VP' }, subject: 'x'.repeat(501) } });
     const r = refused(route(H41, env));

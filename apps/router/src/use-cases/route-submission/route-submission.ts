@@ -13,6 +13,8 @@ import {
 import { decodeJws, sha256Hex, type DecodedJws } from '@lt/crypto';
 import type { AgencyView, DirectoryReader, KeyView } from '@lt/directory';
 import type { RoutingPolicy } from '../../policy/routing-policy';
+import { broadcastCapRefusal, type BroadcastCaps } from '../../policy/broadcast-cap';
+import type { SubmissionRateLimiter } from '../../domain/rate-limiter';
 import type { AwaitingSignature, Copy, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
 import { documentNumberOf } from '../../domain/document-number';
 import { verifySignature } from '../../domain/signature';
@@ -25,6 +27,10 @@ export interface RoutingContext {
   policy: RoutingPolicy;
   /** defaults: LIMITS */
   limits?: { maxMessageBytes?: number; maxClockSkewMs?: number; maxRecipients?: number };
+  /** recipients one submission may resolve to, by the sender's tier; absent: only limits.maxRecipients */
+  broadcastCaps?: BroadcastCaps;
+  /** submissions per agency over time, checked before anything else; absent: no limit */
+  rateLimiter?: SubmissionRateLimiter;
 }
 
 export const ROUTING_CONTEXT = Symbol('ROUTING_CONTEXT');
@@ -58,17 +64,55 @@ function subjectAgencyOf(subject: string, ns: string): string | null {
 }
 
 /**
- * Checks that need no signature: size, JSON and JWS shape, kid resolving to a registered key.
- * Everything refused here is unauthenticated: recorded (event), never bounced.
+ * The per-agency rate, checked before any other work on the submission (above all the signature
+ * check). The agency is the one of the submit subject, which NATS permissions bind to it, never
+ * the body's claim, so a refusal can go to its inbox without checking the signature. The refusal
+ * names the envelope id the payload claims (so the SDK can match it) but records no id: the
+ * sender may send the document again, as a new envelope. Null: within the rate.
  */
-export function prepareSubmission(sub: Submission, ctx: RoutingContext): AwaitingSignature | Refuse {
-  const facts: SubmissionFacts = {
+export function checkSubmissionRate(sub: Submission, ctx: RoutingContext): Refuse | null {
+  const limiter = ctx.rateLimiter;
+  if (!limiter || limiter.take(sub.subject, sub.receivedAtMs)) return null;
+  const facts = factsOf(sub, ctx.ns);
+  const agency = facts.subjectAgency;
+  const { ratePerSecond, burst } = limiter.rate;
+  let claims: Partial<Refuse> = {};
+  const maxBytes = ctx.limits?.maxMessageBytes ?? LIMITS.maxMessageBytes;
+  if (sub.data.byteLength <= maxBytes) {
+    try {
+      claims = readClaims(parseJsonBytes(decodeJws(parseJsonBytes(sub.data, { maxBytes })).payloadBytes));
+    } catch {
+      // unreadable: the refusal names an id derived from the submission
+    }
+  }
+  return {
+    type: 'refuse',
+    facts,
+    reasonCode: 'RATE_LIMITED',
+    reason: `${agency ?? sub.subject} sends more than ${ratePerSecond} submissions per second (bursts of ${burst}): refused unread; send it again later as a new envelope`,
+    details: { ratePerSecond, burst },
+    authenticated: false,
+    bounceTo: agency !== null && ctx.directory.agency(agency) ? agency : null,
+    ...claims,
+  };
+}
+
+function factsOf(sub: Submission, ns: string): SubmissionFacts {
+  return {
     seq: sub.seq,
     subject: sub.subject,
     receivedAtMs: sub.receivedAtMs,
     digest: sha256Hex(sub.data),
-    subjectAgency: subjectAgencyOf(sub.subject, ctx.ns),
+    subjectAgency: subjectAgencyOf(sub.subject, ns),
   };
+}
+
+/**
+ * Checks that need no signature: size, JSON and JWS shape, kid resolving to a registered key.
+ * Everything refused here is unauthenticated: recorded (event), never bounced.
+ */
+export function prepareSubmission(sub: Submission, ctx: RoutingContext): AwaitingSignature | Refuse {
+  const facts = factsOf(sub, ctx.ns);
   const maxBytes = ctx.limits?.maxMessageBytes ?? LIMITS.maxMessageBytes;
   if (sub.data.byteLength > maxBytes) {
     return unauthenticated(facts, 'PAYLOAD_TOO_LARGE', `submission is ${sub.data.byteLength} bytes; at most ${maxBytes}`, {
@@ -95,7 +139,7 @@ export function prepareSubmission(sub: Submission, ctx: RoutingContext): Awaitin
  * The routing decision once the signature has been checked, in this order (each with its stable
  * code): signature, submit subject = signer's agency, key revocation, payload JSON, envelope
  * schema, key validity at issuedAt, `from` = signer's agency, sender active, clock skew,
- * recipients, policy. Replays are decided afterwards against the register (see outcome.ts).
+ * recipients, broadcast cap of the sender's tier, policy. Replays are decided afterwards against the register (see outcome.ts).
  */
 export function decideRouting(p: AwaitingSignature, signatureValid: boolean, ctx: RoutingContext): RoutingDecision {
   const { facts, decoded, key } = p;
@@ -176,6 +220,8 @@ export function decideRouting(p: AwaitingSignature, signatureValid: boolean, ctx
 
   const resolved = resolveRecipients(parseSelectors(envelope.to), signer, ctx.directory, ctx.limits?.maxRecipients ?? LIMITS.maxRecipients);
   if (!resolved.ok) return refuse(resolved.reasonCode, resolved.reason, { ...base, details: resolved.details });
+  const tooMany = ctx.broadcastCaps ? broadcastCapRefusal(sender, resolved.copies.length, ctx.broadcastCaps) : null;
+  if (tooMany) return refuse('BROADCAST_TOO_LARGE', tooMany.reason, { ...base, details: tooMany.details });
 
   const denied = checkPolicy(ctx.policy, sender, resolved.copies, ctx.directory, envelope.kind);
   if (denied) return refuse('FORBIDDEN', denied.reason, { ...base, details: { recipients: denied.recipients } });

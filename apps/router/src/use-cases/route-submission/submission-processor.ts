@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LtError, toLtError } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
-import type { JsMsg } from '@lt/messaging';
+import { streamLimitHit, type JsMsg } from '@lt/messaging';
 import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
 import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
 import {
@@ -15,7 +15,7 @@ import {
   type SignatureVerifier,
 } from '../../ports';
 import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberCandidatesOf } from './outcome';
-import { decideRouting, prepareSubmission, ROUTING_CONTEXT, type RoutingContext } from './route-submission';
+import { checkSubmissionRate, decideRouting, prepareSubmission, ROUTING_CONTEXT, type RoutingContext } from './route-submission';
 
 export interface ProcessorOptions {
   /** deliveries after which a submission that keeps failing for its own sake is dead-lettered */
@@ -38,6 +38,10 @@ export interface RouterStats {
   retried: number;
   /** submissions found already recorded under their own sequence: re-run after a crash */
   redelivered: number;
+  /** refused RATE_LIMITED (counted in refused too) */
+  rateLimited: number;
+  /** times a submission was kept for later because a stream of the hub was full (inbox, events, dead letters) */
+  heldStreamFull: number;
 }
 
 /** Test-only crash points: awaited between the steps of a batch (e.g. to drop the connection). */
@@ -51,6 +55,8 @@ export const CRASH_POINTS = Symbol('CRASH_POINTS');
 interface Item {
   m: JsMsg;
   sub: Submission;
+  /** refused for its agency's rate, decided once when the submission first arrives */
+  overRate: Refuse | null;
 }
 
 type Settled = { ok: true } | { ok: false; err: LtError | Error };
@@ -76,7 +82,19 @@ interface Decided {
  */
 @Injectable()
 export class SubmissionProcessor {
-  readonly stats: RouterStats = { batches: 0, delivered: 0, copies: 0, refused: 0, replayed: 0, flagged: 0, deadLettered: 0, retried: 0, redelivered: 0 };
+  readonly stats: RouterStats = {
+    batches: 0,
+    delivered: 0,
+    copies: 0,
+    refused: 0,
+    replayed: 0,
+    flagged: 0,
+    deadLettered: 0,
+    retried: 0,
+    redelivered: 0,
+    rateLimited: 0,
+    heldStreamFull: 0,
+  };
 
   constructor(
     @Inject(ROUTING_CONTEXT) private readonly ctx: RoutingContext,
@@ -106,7 +124,10 @@ export class SubmissionProcessor {
    * registered and the one before it published: at most three batches are in hand.
    */
   readonly handle = async (batch: JsMsg[]): Promise<void> => {
-    const items = batch.map((m) => ({ m, sub: toSubmission(m) }));
+    const items = batch.map((m) => {
+      const sub = toSubmission(m);
+      return { m, sub, overRate: this.rateVerdict(m, sub) };
+    });
     let decided: Decided | Error;
     try {
       decided = await this.decide(items);
@@ -125,6 +146,20 @@ export class SubmissionProcessor {
     await Promise.all([previousRegister, beforePrevious]);
   };
 
+  /**
+   * The rate check, before any other work. A redelivery is not counted again: it was counted on
+   * its first delivery, and refusing it now could contradict a decision already recorded.
+   */
+  private rateVerdict(m: JsMsg, sub: Submission): Refuse | null {
+    if (m.info.deliveryCount > 1) return null;
+    try {
+      return checkSubmissionRate(sub, this.ctx);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, submitSeq: sub.seq }, 'rate check failed; submission routed as usual');
+      return null;
+    }
+  }
+
   /** Resolves when every batch handed over so far has been settled. */
   async drain(): Promise<void> {
     let seen: Promise<void>;
@@ -140,6 +175,13 @@ export class SubmissionProcessor {
       await this.publishStage(decided, await registered);
     });
     if (r.ok) return;
+    const full = streamLimitHit(r.err);
+    if (full) {
+      // nothing is lost: the submissions stay unacked in the submit stream and come back with backoff
+      this.log.warn({ limit: full, size: items.length }, `a stream of the hub is full (${r.err.message}); batch kept for a retry`);
+      for (const item of items) await this.settleFailure(item, r.err);
+      return;
+    }
     if (!isTransient(r.err) && items.length > 1) {
       // one bad submission must not hold back the others: retry them one by one
       this.log.warn({ err: r.err.message, size: items.length }, 'batch failed; isolating its submissions');
@@ -169,6 +211,7 @@ export class SubmissionProcessor {
   private async decide(items: Item[]): Promise<Decided> {
     const failed = new Map<Item, Error>();
     const prepared: Array<AwaitingSignature | Refuse | null> = items.map((it) => {
+      if (it.overRate) return it.overRate;
       try {
         return prepareSubmission(it.sub, this.ctx);
       } catch (err) {
@@ -283,8 +326,11 @@ export class SubmissionProcessor {
     const deliveries = it.m.info.deliveryCount;
     if (isTransient(err) || deliveries < this.opts.maxDeliver) {
       this.stats.retried++;
+      const full = streamLimitHit(err) !== null;
+      if (full) this.stats.heldStreamFull++;
       const delay = Math.min(this.opts.nakMaxMs, this.opts.nakBaseMs * 2 ** Math.max(0, deliveries - 1));
-      this.log.warn({ err: err.message, submitSeq: it.sub.seq, deliveries, retryInMs: delay }, 'submission not routed; will be redelivered');
+      // a full stream is logged once per batch (finish); per submission it would flood the log
+      if (!full) this.log.warn({ err: err.message, submitSeq: it.sub.seq, deliveries, retryInMs: delay }, 'submission not routed; will be redelivered');
       safeNak(it.m, delay);
       return;
     }
@@ -313,8 +359,10 @@ export class SubmissionProcessor {
         this.stats.delivered++;
         this.stats.copies += o.copies.length;
         if (o.flags.length) this.stats.flagged++;
-      } else if (o.type === 'refuse') this.stats.refused++;
-      else this.stats.replayed++;
+      } else if (o.type === 'refuse') {
+        this.stats.refused++;
+        if (o.reasonCode === 'RATE_LIMITED') this.stats.rateLimited++;
+      } else this.stats.replayed++;
     }
   }
 
@@ -366,6 +414,8 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
  * against the submission's delivery budget.
  */
 export function isTransient(err: unknown): boolean {
+  // a full stream empties as copies age out or are read: never the submission's fault
+  if (streamLimitHit(err)) return true;
   if (err instanceof LtError) return err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT';
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   const code = (err as { code?: unknown } | null)?.code;

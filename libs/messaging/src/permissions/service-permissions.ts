@@ -1,0 +1,99 @@
+import type { Topology } from '@lt/contracts';
+import type { UserPermissions } from './agency-permissions';
+
+/**
+ * The hub's own NATS users. Each service gets what its role needs and nothing more, so a
+ * compromised gateway cannot write an inbox, and a compromised router cannot edit the directory:
+ *
+ * - `operator`: whoever sets the hub up (`npm start`, an operator's shell). Creates and updates
+ *   streams and buckets; the only user with the JetStream administration API.
+ * - services reply to requests on `_INBOX.>` and never core-subscribe to a stream-captured subject
+ *   (deploy/nats/README.md, "What subject permissions cannot stop on 2.9").
+ */
+export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway' | 'operator';
+export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway', 'operator'];
+
+/** Name of the token revocation bucket the gateways share (`<ns>-token-revocations`). */
+export function tokenRevocationBucket(topo: Topology): string {
+  return `${topo.ns}-token-revocations`;
+}
+
+/** Read, get and watch one KV bucket (the watch is an ordered push consumer delivered to `_INBOX`). */
+function kvRead(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.*`,
+    `$JS.API.CONSUMER.DELETE.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/** A durable pull consumer of one stream: create/update, info, pull and ack, of that durable only. */
+function durable(stream: string, name: string): string[] {
+  return [
+    `$JS.API.CONSUMER.CREATE.${stream}.${name}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.${name}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.${name}`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.${name}`,
+    `$JS.ACK.${stream}.${name}.>`,
+  ];
+}
+
+/** `ensureTopology` on a hub already set up: stream and bucket info, nothing that changes them. */
+function topologyCheck(topo: Topology): string[] {
+  return ['$JS.API.INFO', ...Object.values(topo.streams).map((s) => `$JS.API.STREAM.INFO.${s}`), `$JS.API.STREAM.INFO.KV_${topo.kvAgencies}`];
+}
+
+export function servicePermissions(topo: Topology, role: ServiceRole): UserPermissions {
+  const rpc = (service: string, method = '>') => `${topo.ns}.rpc.${service}.${method}`;
+  const replies = '_INBOX.>';
+  const publish = (allow: string[]): UserPermissions => ({ publish: { allow: [...topologyCheck(topo), ...allow] }, subscribe: { allow: [replies] } });
+  const serve = (p: UserPermissions, service: string): UserPermissions => ({ ...p, subscribe: { allow: [replies, rpc(service)] } });
+  const kv = kvRead(topo.kvAgencies);
+  switch (role) {
+    case 'operator':
+      return {
+        publish: { allow: [`${topo.ns}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>'] },
+        subscribe: { allow: [replies] },
+      };
+    case 'registry':
+      // the directory's only writer; answers its own per-replica import forwards
+      return serve(publish([...kv, `$KV.${topo.kvAgencies}.>`, topo.eventWildcard, rpc('registry')]), 'registry');
+    case 'router':
+      return publish([
+        ...durable(topo.streams.submit, topo.consumers.router),
+        ...kv,
+        // the hub's public envelope keys sit in the directory bucket under one key
+        `$KV.${topo.kvAgencies}._hub.keys`,
+        topo.inboxWildcard,
+        topo.eventWildcard,
+        topo.deadLetterWildcard,
+        rpc('dossier', 'apply'),
+      ]);
+    case 'audit':
+      return serve(
+        publish([...durable(topo.streams.events, topo.consumers.audit), ...durable(topo.streams.inbox, 'audit-inbox'), ...kv, topo.inboxWildcard]),
+        'audit',
+      );
+    case 'dossier':
+      return serve(publish([...kv, topo.inboxWildcard, topo.eventWildcard]), 'dossier');
+    case 'gateway': {
+      const revocations = tokenRevocationBucket(topo);
+      return publish([
+        ...kv,
+        ...kvRead(revocations),
+        `$KV.${revocations}.>`,
+        rpc('registry'),
+        rpc('audit'),
+        rpc('dossier', 'get'),
+        rpc('dossier', 'list'),
+        rpc('dossier', 'report'),
+      ]);
+    }
+  }
+}
