@@ -48,7 +48,7 @@ async function expectRefused(p: Promise<unknown>, operation: 'publish' | 'subscr
 describe('NATS transport permissions (nats-server 2.9.10)', () => {
   const topo = topology(`p${randomBytes(4).toString('hex')}`);
   const dir = mkdtempSync(join(tmpdir(), 'lt-nats-perm-'));
-  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey(), gateway: createUserNkey(), router: createUserNkey() };
+  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey(), gateway: createUserNkey(), router: createUserNkey(), registry: createUserNkey() };
   const serverLog: string[] = [];
   let server: ChildProcess | undefined;
   let url = '';
@@ -83,6 +83,7 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
           { user: 'operator', role: 'operator', nkey: keys.svc.publicKey },
           { user: 'gateway', role: 'gateway', nkey: keys.gateway.publicKey },
           { user: 'router', role: 'router', nkey: keys.router.publicKey },
+          { user: 'registry', role: 'registry', nkey: keys.registry.publicKey },
         ],
         listen: '127.0.0.1',
         port: -1,
@@ -364,6 +365,20 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       const kv = await openAgencyKv(gw, topo);
       await expectRefused(kv.put('H41.00.01.000', '{}'), 'publish', `$KV.${topo.kvAgencies}.H41.00.01.000`);
       expect(await subjectCount(topo.streams.inbox, topo.inboxSubject(A))).toBe(copiesBefore);
+    });
+
+    it('a service answers the requests it serves, and only those: no publishing on agencies\' reply subjects', async () => {
+      const registry = await connectHub({ natsUrl: url, natsSeedFile: seedFile('registry', keys.registry.seed) }, 'registry', { reconnect: false });
+      opened.push(registry);
+      const subject = topo.rpcSubject('registry', 'agency.get');
+      registry.subscribe(subject, { callback: (_err, m) => void m.respond('pong') });
+      await registry.flush();
+      const gw = await connectHub({ natsUrl: url, natsSeedFile: seedFile('gateway3', keys.gateway.seed) }, 'gateway', { reconnect: false });
+      opened.push(gw);
+      expect((await gw.request(subject, 'ping', { timeout: 5_000 })).string()).toBe('pong');
+      // a forged reply into an agency's reply prefix is not a response to any request it received
+      const forged = `${agencyConnectionOptions(A, keys.a.seed).inboxPrefix}.forged`;
+      await expectRefused(registry.request(forged, 'x', { timeout: 3_000 }), 'publish', forged);
     });
 
     it('the router may publish the hub keys but not edit an agency entry, delete a stream or read submissions with a core subscription', async () => {

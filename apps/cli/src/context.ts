@@ -43,7 +43,7 @@ export class CliContext {
 
   /** NATS URL, seed file and TLS trust of this CLI (LT_NATS_SEED_FILE, LT_NATS_TLS_DIR) */
   get natsSettings(): NatsClientSettings {
-    return { natsUrl: this.env.natsUrl, natsSeedFile: this.env.natsSeedFile, natsTlsDir: this.env.natsTlsDir };
+    return { natsUrl: this.natsUrl, natsSeedFile: this.env.natsSeedFile, natsTlsDir: this.env.natsTlsDir };
   }
 
   /**

@@ -1,19 +1,17 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LtError, parseAgencyCode, topology, type Agency, type Page } from '@lt/contracts';
 import {
   agencyInboxPrefix,
   agencyPermissions,
-  createUserNkey,
   inboxDurableName,
-  readSeedFile,
   renderNatsConfig,
   SERVICE_ROLES,
+  SeedStore,
   type NatsAgencyUser,
   type NatsServiceUser,
   type ServiceRole,
-  type UserNkey,
 } from '@lt/messaging';
 import type { CliContext } from '../context';
 
@@ -52,14 +50,10 @@ export function registerNatsCommands(program: Command, ctx: () => CliContext): v
 
       mkdirSync(seedsDir, { recursive: true, mode: 0o700 });
       const counts = { created: 0, reused: 0 };
-      const agencies: NatsAgencyUser[] = codes.map((code) => {
-        const k = seedFor(join(seedsDir, `${code}.nk`), `agency ${code}; connect with inboxPrefix ${agencyInboxPrefix(code)}`, counts);
-        return { code, nkey: k.publicKey };
-      });
-      const services: NatsServiceUser[] = roles.map((role) => {
-        const k = seedFor(join(seedsDir, `service-${role}.nk`), `hub service ${role}`, counts);
-        return { user: role, role, nkey: k.publicKey };
-      });
+      const store = new SeedStore(seedsDir);
+      const count = <K extends { created: boolean }>(k: K): K => (counts[k.created ? 'created' : 'reused']++, k);
+      const agencies: NatsAgencyUser[] = codes.map((code) => ({ code, nkey: count(store.agency(code)).publicKey }));
+      const services: NatsServiceUser[] = roles.map((role) => ({ user: role, role, nkey: count(store.service(role)).publicKey }));
 
       const text = renderNatsConfig({
         topo,
@@ -89,6 +83,22 @@ export function registerNatsCommands(program: Command, ctx: () => CliContext): v
         (r: typeof result) =>
           `wrote ${r.out} (${r.agencies} agencies, ${r.services.length} services); seeds in ${r.seedsDir}: ${r.seedsCreated} new, ${r.seedsReused} reused`,
       );
+    });
+
+  nats
+    .command('creds <code>')
+    .description("where an agency system connects to NATS: the URL, the agency's seed file and the reply prefix it must use")
+    .action((code: string) => {
+      const c = ctx();
+      const agency = parseAgencyCode(code);
+      const seedFile = new SeedStore(join(c.dataDir, 'nats-seeds')).agencyPath(agency);
+      if (!existsSync(seedFile)) {
+        throw new LtError('NOT_FOUND', `no NATS credentials for ${agency} in ${dirname(seedFile)}: the agency is unknown or closed, or the hub's NATS users were not generated here`, {
+          code: agency,
+        });
+      }
+      const result = { url: c.natsUrl, seedFile, inboxPrefix: agencyInboxPrefix(agency) };
+      c.print(result, (r: typeof result) => `url ${r.url}\nseed file ${r.seedFile}\ninbox prefix ${r.inboxPrefix}`);
     });
 
   nats
@@ -146,18 +156,6 @@ function parseRoles(csv: string): ServiceRole[] {
 }
 
 /** Reuses the seed in `path`, or creates one there with mode 0600. */
-function seedFor(path: string, what: string, counts: { created: number; reused: number }): UserNkey {
-  if (existsSync(path)) {
-    counts.reused++;
-    return readSeedFile(path);
-  }
-  const k = createUserNkey();
-  writeFileSync(path, `# NATS user nkey seed of ${what}. Secret: whoever holds it is this user.\n${k.seed}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600); // in case the umask widened it
-  counts.created++;
-  return k;
-}
-
 /** Agency codes from a CSV with a `code` column; rows whose optional `status` column says closed are left out. */
 export function agenciesFromCsv(path: string): string[] {
   if (!existsSync(path)) throw new LtError('VALIDATION_FAILED', `--agencies: no file ${path} (give a CSV file or "registry")`, { field: '--agencies' });

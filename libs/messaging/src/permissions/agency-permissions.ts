@@ -10,6 +10,8 @@ export interface SubjectPermission {
 export interface UserPermissions {
   publish: SubjectPermission;
   subscribe: SubjectPermission;
+  /** may answer a request it received, once, on its reply subject (nats-server `allow_responses`) */
+  allowResponses?: boolean;
 }
 
 export interface AgencyPermissionOptions {

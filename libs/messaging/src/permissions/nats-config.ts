@@ -190,6 +190,7 @@ function renderUser(comment: string, cred: RenderedCredential, p: UserPermission
     `        permissions: {`,
     dir('  publish', p.publish),
     dir('  subscribe', p.subscribe),
+    ...(p.allowResponses ? ['          allow_responses: true'] : []),
     `        }`,
     `      }`,
   ].join('\n');

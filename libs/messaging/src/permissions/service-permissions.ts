@@ -15,7 +15,7 @@ export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'regist
 
 /** Name of the token revocation bucket the gateways share (`<ns>-token-revocations`). */
 export function tokenRevocationBucket(topo: Topology): string {
-  return `${topo.ns}-token-revocations`;
+  return topo.kvTokenRevocations;
 }
 
 /** Read, get and watch one KV bucket (the watch is an ordered push consumer delivered to `_INBOX`). */
@@ -46,14 +46,20 @@ function durable(stream: string, name: string): string[] {
 
 /** `ensureTopology` on a hub already set up: stream and bucket info, nothing that changes them. */
 function topologyCheck(topo: Topology): string[] {
-  return ['$JS.API.INFO', ...Object.values(topo.streams).map((s) => `$JS.API.STREAM.INFO.${s}`), `$JS.API.STREAM.INFO.KV_${topo.kvAgencies}`];
+  return [
+    '$JS.API.INFO',
+    ...Object.values(topo.streams).map((s) => `$JS.API.STREAM.INFO.${s}`),
+    `$JS.API.STREAM.INFO.KV_${topo.kvAgencies}`,
+    `$JS.API.STREAM.INFO.KV_${topo.kvTokenRevocations}`,
+  ];
 }
 
 export function servicePermissions(topo: Topology, role: ServiceRole): UserPermissions {
   const rpc = (service: string, method = '>') => `${topo.ns}.rpc.${service}.${method}`;
   const replies = '_INBOX.>';
   const publish = (allow: string[]): UserPermissions => ({ publish: { allow: [...topologyCheck(topo), ...allow] }, subscribe: { allow: [replies] } });
-  const serve = (p: UserPermissions, service: string): UserPermissions => ({ ...p, subscribe: { allow: [replies, rpc(service)] } });
+  // answering a request is allowed only on the reply subject of that request, not on `_INBOX.>` at large
+  const serve = (p: UserPermissions, service: string): UserPermissions => ({ ...p, subscribe: { allow: [replies, rpc(service)] }, allowResponses: true });
   const kv = kvRead(topo.kvAgencies);
   switch (role) {
     case 'operator':
