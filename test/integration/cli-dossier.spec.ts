@@ -20,7 +20,7 @@ import { HubInboxWriter, JetStreamPublisher, openAgencyKv } from '@lt/messaging'
 import { hubKeyPaths, keyPaths, writeKeyFile, type HubKeyFile, type KeyFile } from '@lt/platform';
 import { AGENCIES, DossierFixture, applicantFor } from '../../apps/dossier/src/testing/dossier-fixture';
 import { createGatewayApp } from '../../apps/gateway/src/app';
-import { run } from '../../apps/cli/src/main';
+import { runCli } from '../../apps/cli/src/testing/run-cli';
 
 jest.setTimeout(60_000);
 
@@ -41,19 +41,7 @@ describe('lienthong dossier (CLI -> SDK -> dossier service; show/report through 
   const keys = new Map<string, KeyFile>();
   let stopRouter: () => void;
 
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-    const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-    try {
-      const code = await run(['node', 'lienthong', '--gateway', base, '--data-dir', dataDir, ...args]);
-      return { code, out, err };
-    } finally {
-      so.mockRestore();
-      se.mockRestore();
-    }
-  }
+  const cli = (...args: string[]) => runCli(['--gateway', base, '--data-dir', dataDir, ...args]);
 
   beforeAll(async () => {
     f = await DossierFixture.create();

@@ -11,7 +11,7 @@ import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, openA
 import { createLogger, loadOrCreateHubKey } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, inboxHeaders, type CopySpec } from '../../apps/audit/src/testing/fixtures';
-import { run } from '../../apps/cli/src/main';
+import { runCli } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 
 /**
@@ -93,22 +93,7 @@ async function seqOf(messageId: string, to: string): Promise<number> {
   return trace.body.recipients.find((r) => r.code === to)!.deliverySeq!;
 }
 
-/** Runs the CLI in-process against the first gateway. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    process.exitCode = undefined;
-    const code = await run(['node', 'lienthong', '--gateway', bases[0]!, '--data-dir', dataDir, ...args]);
-    return { code: code || (process.exitCode as number | undefined) || 0, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = (...args: string[]) => runCli(['--gateway', bases[0]!, '--data-dir', dataDir, ...args]);
 
 async function putAgency(code: string, status: 'active' | 'closed', version: number): Promise<void> {
   const kv = await openAgencyKv(nc, topo);

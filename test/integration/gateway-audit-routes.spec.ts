@@ -10,7 +10,7 @@ import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type 
 import { createLogger, loadOrCreateHubKey, type HubKeyFile } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, inboxHeaders } from '../../apps/audit/src/testing/fixtures';
-import { run } from '../../apps/cli/src/main';
+import { runCli } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 
 jest.setTimeout(60_000);
@@ -37,22 +37,7 @@ async function get<T>(path: string, role: Parameters<typeof token>[0] = 'auditor
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    process.exitCode = undefined;
-    const code = await run(['node', 'lienthong', '--gateway', base, '--data-dir', dataDir, ...args]);
-    return { code: code || (process.exitCode as number | undefined) || 0, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = (...args: string[]) => runCli(['--gateway', base, '--data-dir', dataDir, ...args]);
 
 beforeAll(async () => {
   db = await createTestDatabase();

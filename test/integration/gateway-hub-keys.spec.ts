@@ -8,7 +8,7 @@ import { importPrivateKey, issueToken } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { ensureHubKeys, rotateHubKey, type HubKeyFile } from '@lt/platform';
-import { run } from '../../apps/cli/src/main';
+import { runCli } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 
 /**
@@ -40,20 +40,7 @@ function token(key: HubKeyFile): string {
   return issueToken({ sub: 'hub-keys-test', role: 'admin', ttlSeconds: 600 }, importPrivateKey(key.privateJwk, key.alg), key.keyId);
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    process.exitCode = undefined;
-    const code = await run(['node', 'lienthong', '--data-dir', dataDir, ...args]);
-    return { code: code ?? Number(process.exitCode ?? 0), out };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args]);
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -6,7 +6,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { codeToSubjectTokens, topology, type AgencyKvEntry, type Envelope, type FlattenedJws, type RecallBody, type StatusBody } from '@lt/contracts';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { keyPaths, newEd25519KeyFile, writeKeyFile } from '@lt/platform';
-import { run } from '../main';
+import { runCli } from '../testing/run-cli';
 
 /**
  * The messaging verbs in-process against a real NATS, in a namespace and data folder of their own.
@@ -23,20 +23,7 @@ const B = '000.00.05.H41';
 let nc: NatsConnection;
 const saved = { ns: process.env.LT_NAMESPACE, dir: process.env.LT_DATA_DIR, nats: process.env.NATS_URL };
 
-/** Runs the CLI, returning its exit code and what it wrote. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await run(['node', 'lienthong', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 /** Submissions so far, decoded. */
 async function submitted(): Promise<Array<{ seq: number; jws: FlattenedJws; envelope: Envelope; bytes: Uint8Array }>> {
