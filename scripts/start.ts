@@ -3,9 +3,9 @@
  * creates streams, starts every service under a supervisor, seeds the demo directory and demo
  * keys once (a restart neither duplicates nor loses anything), and prints where to go next.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { topology, REGISTRY_RPC, type ImportResult, type AgencyKey } from '@lt/contracts';
+import { topology } from '@lt/contracts';
 import { connectHub, describeMissingHubKeys, ensureTopology, openAgencyKv, publishHubKeys, RpcClient } from '@lt/messaging';
 import { ensureDatabase, migrate, provisionServiceRoles, serviceDatabaseUrl, SERVICE_DB_ROLES, type ServiceDbRole } from '@lt/database';
 import {
@@ -13,23 +13,18 @@ import {
   ConfigError,
   ensureHubKeys,
   hubKeyPaths,
-  jwkThumbprint,
-  keyPaths,
   loadHubPublicKeys,
   loadOrCreateDatabaseSecrets,
   loadStreamLimits,
-  newEd25519KeyFile,
-  writeKeyFile,
-  readKeyFile,
 } from '@lt/platform';
 import { LtError } from '@lt/contracts';
 import { ensureNats, ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
 import { Supervisor } from './lib/supervisor';
+import { seedDemo } from './lib/demo-seed';
 
 const ROOT = resolve(__dirname, '..', '..');
 const say = (s: string) => process.stdout.write(`\x1b[1mlienthong\x1b[0m | ${s}\n`);
 const SERVICES = ['registry', 'router', 'audit', 'dossier', 'gateway'];
-const ADMIN = { sub: 'npm-start', role: 'admin' };
 
 async function main(): Promise<void> {
   // validates every hub-wide variable before anything starts; relative data folders are the repository's
@@ -84,7 +79,7 @@ async function main(): Promise<void> {
   running.supervisor = supervisor;
   supervisor.startAll();
 
-  await seedDemo(new RpcClient(nc), topo, dataDir);
+  await seedDemo(new RpcClient(nc), topo, { root: ROOT, dataDir, log: say });
   const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;
   say('');
   say(`gateway   ${base}   (health: ${base}/health, API docs: ${base}/docs)`);
@@ -92,51 +87,6 @@ async function main(): Promise<void> {
   say(`try:           npm run cli -- agency tree`);
   say(`               npm run cli -- send --as 000.00.00.H41 --to 000.00.30.H41 --subject "Thử nghiệm"`);
   say('Ctrl-C stops everything this command started.');
-}
-
-/** Imports the demo directory and registers one demo key per demo agency, both idempotent. */
-async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>, dataDir: string): Promise<void> {
-  const csvPath = join(ROOT, 'deploy', 'demo', 'agencies-demo.csv');
-  const csv = readFileSync(csvPath, 'utf8');
-  const result = await retry(() =>
-    rpc.call<ImportResult>(topo.rpcSubject('registry', REGISTRY_RPC.importCsv), { action: 'once', mode: 'all-or-nothing', csv, actor: ADMIN }),
-  );
-  if (result.failed > 0) throw new Error(`demo directory import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
-  const codes = csv
-    .split(/\r?\n/)
-    .slice(1)
-    .map((l) => l.split(',')[0]!)
-    .filter(Boolean);
-  let added = 0;
-  for (const code of codes) {
-    const path = keyPaths.agency(dataDir, code);
-    // ids unique per key: after a wiped data folder the new key is registered beside the old one
-    const key = existsSync(path) ? readKeyFile(path) : demoKey();
-    if (!existsSync(path)) writeKeyFile(path, key);
-    const keys = await rpc.call<AgencyKey[]>(topo.rpcSubject('registry', REGISTRY_RPC.listKeys), { code });
-    if (!keys.some((k) => k.keyId === key.keyId)) {
-      await rpc.call(topo.rpcSubject('registry', REGISTRY_RPC.addKey), { code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk, actor: ADMIN });
-      added++;
-    }
-  }
-  say(`demo directory: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged; demo keys added: ${added} (private keys in ${join(dataDir, 'keys', 'agencies')})`);
-}
-
-function demoKey(): ReturnType<typeof newEd25519KeyFile> {
-  const key = newEd25519KeyFile('demo');
-  return { ...key, keyId: `demo-${jwkThumbprint(key.publicJwk).slice(0, 8)}` };
-}
-
-async function retry<T>(fn: () => Promise<T>, attempts = 60): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (i >= attempts || (code !== 'UNAVAILABLE' && code !== 'TIMEOUT')) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }
 
 function redact(url: string): string {
