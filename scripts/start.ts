@@ -1,12 +1,13 @@
 /**
- * `npm start`: the whole hub on local defaults. Finds or starts NATS and PostgreSQL, migrates,
+ * `npm start`: the whole hub on local defaults. Runs its own authenticated NATS (or checks the
+ * one NATS_URL names), finds or starts PostgreSQL, migrates,
  * creates streams, starts every service under a supervisor, seeds the demo directory and demo
  * keys once (a restart neither duplicates nor loses anything), and prints where to go next.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { topology } from '@lt/contracts';
-import { connectHub, describeMissingHubKeys, ensureTopology, openAgencyKv, publishHubKeys, RpcClient } from '@lt/messaging';
+import { connectHub, describeMissingHubKeys, ensureTopology, openAgencyKv, publishHubKeys, RpcClient, type SeedStore, type ServiceRole } from '@lt/messaging';
 import { ensureDatabase, migrate, provisionServiceRoles, serviceDatabaseUrl, SERVICE_DB_ROLES, type ServiceDbRole } from '@lt/database';
 import {
   loadConfig,
@@ -16,9 +17,11 @@ import {
   loadHubPublicKeys,
   loadOrCreateDatabaseSecrets,
   loadStreamLimits,
+  readVariable,
 } from '@lt/platform';
 import { LtError } from '@lt/contracts';
-import { ensureNats, ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
+import { ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
+import { checkExternalNats, followOpenAgencies, startHubNats, type HubNats } from './lib/hub-nats';
 import { Supervisor } from './lib/supervisor';
 import { seedDemo } from './lib/demo-seed';
 
@@ -26,28 +29,35 @@ const ROOT = resolve(__dirname, '..', '..');
 const say = (s: string) => process.stdout.write(`\x1b[1mlienthong\x1b[0m | ${s}\n`);
 const SERVICES = ['registry', 'router', 'audit', 'dossier', 'gateway'];
 
+/** what this command started, stopped on Ctrl-C and when starting fails half-way */
+const started: Started[] = [];
+const running: { supervisor?: Supervisor; nats?: HubNats } = {};
+async function stopEverything(): Promise<void> {
+  await running.supervisor?.stopAll();
+  running.nats?.stop();
+  for (const s of started.reverse()) s.child?.kill('SIGTERM');
+}
+
 async function main(): Promise<void> {
   // validates every hub-wide variable before anything starts; relative data folders are the repository's
   const dataDir = resolve(ROOT, loadConfig().dataDir);
-  const started: Started[] = [];
-  const running: { supervisor?: Supervisor } = {};
-  const stop = async () => {
+  const stop = async (code: number) => {
     say('stopping');
-    await running.supervisor?.stopAll();
-    for (const s of started.reverse()) s.child?.kill('SIGTERM');
-    process.exit(0);
+    await stopEverything();
+    process.exit(code);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
 
-  const nats = await ensureNats(dataDir, say);
-  started.push(nats);
+  const nats = await setUpNats(dataDir);
+  running.nats = nats.own;
   const pg = await ensurePostgres(dataDir, say);
   started.push(pg);
   process.env.NATS_URL = nats.url;
   process.env.DATABASE_URL = pg.url;
   const cfg = loadConfig({ ...process.env, LT_DATA_DIR: dataDir });
-  say(`NATS ${cfg.natsUrl} (${nats.origin}), PostgreSQL ${redact(cfg.databaseUrl)} (${pg.origin})`);
+  const credentials = nats.seeds ? `nkey users, seeds in ${nats.seeds.dir}` : 'ANONYMOUS (LT_NATS_ALLOW_ANONYMOUS=throwaway)';
+  say(`NATS ${cfg.natsUrl} (${nats.origin}; ${credentials}), PostgreSQL ${redact(cfg.databaseUrl)} (${pg.origin})`);
 
   if (await ensureDatabase(cfg.databaseUrl)) say('created database');
   const applied = await migrate(cfg.databaseUrl);
@@ -57,7 +67,8 @@ async function main(): Promise<void> {
   await provisionServiceRoles(cfg.databaseUrl, { passwords: dbSecrets.roles });
   say(`database roles ${SERVICE_DB_ROLES.map((r) => `lt_${r}`).join(', ')} ready`);
 
-  const nc = await connectHub(cfg, 'lienthong-start');
+  // streams and buckets are the operator's to create; each service then connects as its own user
+  const nc = await connectHub({ ...cfg, natsSeedFile: nats.seeds?.servicePath('operator') }, 'lienthong-start');
   const topo = topology(cfg.ns);
   await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => say(note) });
   say(`streams ${Object.values(topo.streams).join(', ')} and bucket ${topo.kvAgencies} ready`);
@@ -72,7 +83,10 @@ async function main(): Promise<void> {
     services.map((name) => ({
       name,
       script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js'),
-      env: { DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]) },
+      env: {
+        DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]),
+        ...(nats.seeds ? { LT_NATS_SEED_FILE: nats.seeds.servicePath(name as ServiceRole) } : {}),
+      },
     })),
     { NATS_URL: cfg.natsUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
   );
@@ -80,6 +94,12 @@ async function main(): Promise<void> {
   supervisor.startAll();
 
   await seedDemo(new RpcClient(nc), topo, { root: ROOT, dataDir, log: say });
+  if (nats.own) {
+    // the server admits exactly the open agencies of the directory, reloaded at each change
+    const own = nats.own;
+    await followOpenAgencies(nc, topo, (codes) => own.setAgencies(codes));
+    say(`NATS users: ${SERVICES.length + 1} hub services and the open agencies (agency seeds in ${own.seeds.dir}; \`npm run cli -- nats creds <code>\`)`);
+  }
   const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;
   say('');
   say(`gateway   ${base}   (health: ${base}/health, API docs: ${base}/docs)`);
@@ -87,6 +107,19 @@ async function main(): Promise<void> {
   say(`try:           npm run cli -- agency tree`);
   say(`               npm run cli -- send --as 000.00.00.H41 --to 000.00.30.H41 --subject "Thử nghiệm"`);
   say('Ctrl-C stops everything this command started.');
+}
+
+/** NATS_URL when given (refused if anonymous, unless a throwaway setup), else the hub's own server. */
+async function setUpNats(dataDir: string): Promise<{ url: string; origin: string; seeds?: SeedStore; own?: HubNats }> {
+  const cfg = loadConfig();
+  const external = process.env.NATS_URL;
+  if (external) {
+    const allowAnonymous = readVariable(process.env, 'LT_NATS_ALLOW_ANONYMOUS') === 'throwaway';
+    const seeds = await checkExternalNats(external, { dataDir, tlsDir: cfg.natsTlsDir, allowAnonymous });
+    return { url: external, origin: 'NATS_URL', seeds };
+  }
+  const own = await startHubNats({ dataDir, port: readVariable(process.env, 'LT_NATS_PORT'), topo: topology(cfg.ns), tlsDir: cfg.natsTlsDir, log: say });
+  return { url: own.url, origin: own.origin, seeds: own.seeds, own };
 }
 
 function redact(url: string): string {
@@ -101,5 +134,5 @@ main().catch((err) => {
   } else {
     process.stderr.write(`lienthong | failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
-  process.exit(1);
+  void stopEverything().finally(() => process.exit(1));
 });

@@ -6,9 +6,9 @@ import { databaseSecretsPath, loadOrCreateDatabaseSecrets } from '@lt/platform';
 import { clusterAuthMethod, clusterUrl, withPasswordFile, type ClusterAuth } from './postgres-cluster';
 
 /**
- * Finds or starts the two servers the hub needs. Order of preference (README.md, `npm start`):
- * an explicit URL, a server already listening on the default port, else one started here under
- * the data folder from the Debian packages. A missing package gets a message naming it.
+ * Finds or starts PostgreSQL for the hub (NATS: hub-nats.ts). Order of preference (README.md,
+ * `npm start`): an explicit URL, a server already listening on the default port, else one started
+ * here under the data folder from the Debian packages. A missing package gets a message naming it.
  */
 export class MissingPrerequisite extends Error {}
 
@@ -40,7 +40,7 @@ async function waitForPort(host: string, port: number, what: string, timeoutMs =
   throw new Error(`${what} did not start listening on ${host}:${port} within ${timeoutMs / 1000}s`);
 }
 
-function which(cmd: string, extraDirs: string[] = []): string | null {
+export function which(cmd: string, extraDirs: string[] = []): string | null {
   for (const dir of [...(process.env.PATH ?? '').split(':'), ...extraDirs]) {
     const p = join(dir, cmd);
     if (dir && existsSync(p)) return p;
@@ -55,6 +55,10 @@ export interface Started {
   origin: 'env' | 'running' | 'started';
 }
 
+/**
+ * An anonymous NATS for the bench (a throwaway setup measured in isolation): `NATS_URL`, a server
+ * on 4222, or one started here. `npm start` never uses it (hub-nats.ts).
+ */
 export async function ensureNats(dataDir: string, log: (s: string) => void): Promise<Started> {
   if (process.env.NATS_URL) return { url: process.env.NATS_URL, origin: 'env' };
   if (await portOpen('127.0.0.1', 4222)) return { url: 'nats://127.0.0.1:4222', origin: 'running' };

@@ -15,6 +15,7 @@ import {
   ensureTopology,
   inboxDurableName,
   openAgencyKv,
+  outcomeConsumerNames,
   renderNatsConfig,
   serviceConnectionOptions,
 } from '@lt/messaging';
@@ -233,6 +234,39 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       );
       expect(mismatch.json<{ error?: { err_code: number } }>().error?.err_code).toBe(10131);
       expect((await jsmSvc.consumers.info(topo.streams.inbox, durableA)).config.filter_subject).toBe(topo.inboxSubject(A));
+    });
+
+    it("lets A open, read and delete its own outcome consumers, and no one else's", async () => {
+      const [outcomeA] = outcomeConsumerNames(A);
+      const [outcomeB] = outcomeConsumerNames(B);
+      const filterA = topo.inboxSubject(A);
+      const filterB = topo.inboxSubject(B);
+      await jsmA.consumers.add(topo.streams.inbox, { name: outcomeA!, filter_subject: filterA, ack_policy: AckPolicy.None, inactive_threshold: 10_000_000_000 });
+      const consumer = await jetstream(a).consumers.get(topo.streams.inbox, outcomeA!);
+      const got: string[] = [];
+      for await (const m of await consumer.fetch({ max_messages: 10, expires: 1_000 })) got.push(m.string());
+      expect(got).toEqual(['copy for A']);
+      await jsmA.consumers.delete(topo.streams.inbox, outcomeA!);
+      await expect(jsmSvc.consumers.info(topo.streams.inbox, outcomeA!)).rejects.toThrow(/consumer not found/);
+
+      await expectRefused(
+        jsmA.consumers.add(topo.streams.inbox, { name: outcomeB!, filter_subject: filterB, ack_policy: AckPolicy.None }),
+        'publish',
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.${outcomeB}.${filterB}`,
+      );
+      await expectRefused(
+        jsmA.consumers.add(topo.streams.inbox, { name: outcomeA!, filter_subject: filterB, ack_policy: AckPolicy.None }),
+        'publish',
+        `$JS.API.CONSUMER.CREATE.${topo.streams.inbox}.${outcomeA}.${filterB}`,
+      );
+      await jsmSvc.consumers.add(topo.streams.inbox, { name: outcomeB!, filter_subject: filterB, ack_policy: AckPolicy.None, inactive_threshold: 10_000_000_000 });
+      await expectRefused(
+        a.request(`$JS.API.CONSUMER.MSG.NEXT.${topo.streams.inbox}.${outcomeB}`, JSON.stringify({ batch: 1, expires: 500_000_000 }), { timeout: 3_000 }),
+        'publish',
+        `$JS.API.CONSUMER.MSG.NEXT.${topo.streams.inbox}.${outcomeB}`,
+      );
+      await expectRefused(jsmA.consumers.delete(topo.streams.inbox, outcomeB!), 'publish', `$JS.API.CONSUMER.DELETE.${topo.streams.inbox}.${outcomeB}`);
+      await jsmSvc.consumers.delete(topo.streams.inbox, outcomeB!);
     });
 
     it("refuses A pulling from or acking for B's durable, and reading B's copies directly", async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { agencyConnectionOptions, natsTlsOptions, readSeedFile, type NatsClientSettings } from '@lt/messaging';
@@ -37,13 +37,37 @@ export class CliContext {
     return resolve(this.opts.dataDir ?? this.env.dataDir);
   }
 
+  /** NATS_URL; unset, the server `npm start` runs for this data folder (`<data>/nats/client.json`), else the default */
   get natsUrl(): string {
-    return this.env.natsUrl;
+    if (process.env.NATS_URL) return this.env.natsUrl;
+    return this.localNats()?.url ?? this.env.natsUrl;
   }
 
-  /** NATS URL, seed file and TLS trust of this CLI (LT_NATS_SEED_FILE, LT_NATS_TLS_DIR) */
+  private get natsTlsDir(): string | undefined {
+    return this.env.natsTlsDir ?? (process.env.NATS_URL ? undefined : this.localNats()?.tlsDir);
+  }
+
+  /** What `npm start` wrote about the NATS server it runs (undefined when it runs none here). */
+  private localNats(): { url: string; tlsDir?: string } | undefined {
+    const path = join(this.dataDir, 'nats', 'client.json');
+    if (!existsSync(path)) return undefined;
+    try {
+      const v = JSON.parse(readFileSync(path, 'utf8')) as { url?: unknown; tlsDir?: unknown };
+      if (typeof v.url !== 'string') return undefined;
+      return { url: v.url, tlsDir: typeof v.tlsDir === 'string' ? v.tlsDir : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * NATS URL, seed file and TLS trust of this CLI acting for the hub (LT_NATS_SEED_FILE, else the
+   * operator's seed `npm start` made in `<data>/nats-seeds`, LT_NATS_TLS_DIR)
+   */
   get natsSettings(): NatsClientSettings {
-    return { natsUrl: this.natsUrl, natsSeedFile: this.env.natsSeedFile, natsTlsDir: this.env.natsTlsDir };
+    const operator = join(this.dataDir, 'nats-seeds', 'service-operator.nk');
+    const natsSeedFile = this.env.natsSeedFile ?? (existsSync(operator) ? operator : undefined);
+    return { natsUrl: this.natsUrl, natsSeedFile, natsTlsDir: this.natsTlsDir };
   }
 
   /**
@@ -55,7 +79,7 @@ export class CliContext {
     const local = join(this.dataDir, 'nats-seeds', `${agencyCode}.nk`);
     const seedFile = this.env.natsSeedFile ?? (existsSync(local) ? local : undefined);
     const auth = seedFile ? agencyConnectionOptions(agencyCode, readSeedFile(seedFile).seed) : {};
-    return { ...auth, ...natsTlsOptions(this.env.natsTlsDir) };
+    return { ...auth, ...natsTlsOptions(this.natsTlsDir) };
   }
 
   get ns(): string {

@@ -1,4 +1,6 @@
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type MsgHdrs } from '@nats-io/nats-core';
+import { outcomeConsumerNames } from '@lt/messaging';
 import {
   LtError,
   parseDossierCode,
@@ -156,58 +158,92 @@ export class DossierClient {
 
   /**
    * The hub's answer to dossier envelope `envelopeId`, read from this agency's inbox stream with
-   * an ordered consumer of its own (the agency's durable inbox consumer is left untouched):
+   * an outcome consumer of its own (the agency's durable inbox consumer is left untouched):
    * resolves with the hub-signed `applied` body, rejects with the hub's refusal code (status 02)
    * or TIMEOUT. Only hub-signed copies that verify against the hub keys count.
    */
   async waitForOutcome(envelopeId: string, opts: { since?: Date; timeoutMs?: number } = {}): Promise<DossierAppliedBody> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const js = jetstream(this.client.nc);
-    const consumer = await js.consumers.get(this.client.topo.streams.inbox, {
-      // one subject, as a string: nats-server 2.9 knows filter_subject only
-      filter_subjects: this.client.topo.inboxSubject(this.client.agencyCode),
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: (opts.since ?? new Date(Date.now() - 60_000)).toISOString(),
-    });
-    const messages = await consumer.consume();
-    const timer = setTimeout(() => void messages.stop(), timeoutMs);
+    const { name, jsm } = await this.createOutcomeConsumer(opts.since ?? new Date(Date.now() - 60_000));
+    const stream = this.client.topo.streams.inbox;
     try {
-      for await (const m of messages) {
-        const h = parseInboxHeaders(m.headers);
-        if (h.responseFor !== envelopeId || !h.hubSigned) continue;
-        let verified;
-        try {
-          verified = verifyInbound(m.data, this.client.directory);
-        } catch {
-          continue; // not verifiable as the hub's: never trusted
+      const consumer = await jetstream(this.client.nc).consumers.get(stream, name);
+      const messages = await consumer.consume();
+      const timer = setTimeout(() => void messages.stop(), timeoutMs);
+      try {
+        for await (const m of messages) {
+          const outcome = this.outcomeIn(m.headers, m.data, envelopeId);
+          if (outcome) return outcome;
         }
-        if (!verified.hubSigned) continue;
-        const { envelope } = verified;
-        if (envelope.kind === 'status') {
-          const s = envelope.body as StatusBody;
-          if (s.responseFor === envelopeId && s.statusCode === '02') {
-            throw LtError.fromBody({
-              code: (s.reasonCode ?? 'INTERNAL') as ErrorCode,
-              message: s.description ?? 'refused by the hub',
-              details: { envelopeId },
-            });
-          }
-          continue;
-        }
-        if (envelope.kind === 'dossier') {
-          const body = validateDossierHubBody(envelope.body);
-          if (body.action === 'applied' && body.responseFor === envelopeId) return body;
-        }
+      } finally {
+        clearTimeout(timer);
+        await messages.close().catch(() => undefined);
       }
     } finally {
-      clearTimeout(timer);
-      await messages.close().catch(() => undefined);
+      // an outcome consumer left behind (crash, refused delete) expires after OUTCOME_IDLE_NS
+      await jsm.consumers.delete(stream, name).catch(() => undefined);
     }
     throw new LtError('TIMEOUT', `no answer from the hub to dossier message ${envelopeId} within ${timeoutMs} ms (is the dossier service running?)`, {
       envelopeId,
     });
   }
+
+  /**
+   * Creates one of the agency's outcome consumers (names its NATS user may use:
+   * outcomeConsumerNames), trying the next slot while another wait of the same agency holds one.
+   */
+  private async createOutcomeConsumer(since: Date): Promise<{ name: string; jsm: JetStreamManager }> {
+    const jsm = await jetstreamManager(this.client.nc);
+    const errors: string[] = [];
+    for (const name of outcomeConsumerNames(this.client.agencyCode)) {
+      try {
+        await jsm.consumers.add(this.client.topo.streams.inbox, {
+          name,
+          // one subject, as a string: nats-server 2.9 knows filter_subject only
+          filter_subject: this.client.topo.inboxSubject(this.client.agencyCode),
+          deliver_policy: DeliverPolicy.StartTime,
+          opt_start_time: since.toISOString(),
+          ack_policy: AckPolicy.None,
+          inactive_threshold: OUTCOME_IDLE_NS,
+          mem_storage: true,
+        });
+        return { name, jsm };
+      } catch (err) {
+        errors.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    throw new LtError('UNAVAILABLE', `cannot open an outcome consumer for ${this.client.agencyCode}: ${errors.join('; ')}`, { agencyCode: this.client.agencyCode });
+  }
+
+  /** The hub's answer to `envelopeId` in one inbox copy, or undefined; a refusal throws its code. */
+  private outcomeIn(headers: MsgHdrs | undefined, data: Uint8Array, envelopeId: string): DossierAppliedBody | undefined {
+    const h = parseInboxHeaders(headers);
+    if (h.responseFor !== envelopeId || !h.hubSigned) return undefined;
+    let verified;
+    try {
+      verified = verifyInbound(data, this.client.directory);
+    } catch {
+      return undefined; // not verifiable as the hub's: never trusted
+    }
+    if (!verified.hubSigned) return undefined;
+    const { envelope } = verified;
+    if (envelope.kind === 'status') {
+      const s = envelope.body as StatusBody;
+      if (s.responseFor === envelopeId && s.statusCode === '02') {
+        throw LtError.fromBody({ code: (s.reasonCode ?? 'INTERNAL') as ErrorCode, message: s.description ?? 'refused by the hub', details: { envelopeId } });
+      }
+      return undefined;
+    }
+    if (envelope.kind === 'dossier') {
+      const body = validateDossierHubBody(envelope.body);
+      if (body.action === 'applied' && body.responseFor === envelopeId) return body;
+    }
+    return undefined;
+  }
 }
+
+/** an outcome consumer nobody pulls from is removed by the server after this long (nanoseconds) */
+const OUTCOME_IDLE_NS = nanos(10_000);
 
 /** Dossier helpers bound to a connected client. */
 export function dossiers(client: LienThongClient): DossierClient {

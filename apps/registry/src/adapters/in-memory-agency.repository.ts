@@ -78,6 +78,14 @@ export class InMemoryAgencyRepository implements AgencyRepository {
     return hits.length ? clone(hits[hits.length - 1]!) : null;
   }
 
+  async countAgencies(): Promise<number> {
+    return new Set(this.state.changes.map((c) => c.agencyCode)).size;
+  }
+
+  async rewindOutbox(): Promise<void> {
+    this.publishedSeq = 0;
+  }
+
   async drainOutbox(limit: number, publish: (changes: RecordedChange[]) => Promise<void>): Promise<number> {
     const pending = this.state.changes.filter((c) => c.seq > this.publishedSeq).slice(0, limit);
     if (pending.length === 0) return 0;

@@ -15,6 +15,13 @@ export class KvAgencyMirror implements AgencyMirror {
   async put(entries: readonly AgencyKvEntry[]): Promise<void> {
     await forEachInFlight(entries, this.inFlight, (e) => this.kv.put(codeToSubjectTokens(e.agency.code), enc.encode(JSON.stringify(e))));
   }
+
+  async count(): Promise<number> {
+    // keys, not values: the bucket keeps history; keys starting with '_' are the hub's own (hub keys)
+    let n = 0;
+    for await (const k of await this.kv.keys()) if (!k.startsWith('_')) n++;
+    return n;
+  }
 }
 
 /** Opens the bucket on first use and again after a failure (the bucket may be created after boot). */
@@ -26,6 +33,16 @@ export class LazyKvAgencyMirror implements AgencyMirror {
     this.kv ??= this.open();
     try {
       await new KvAgencyMirror(await this.kv).put(entries);
+    } catch (err) {
+      this.kv = undefined;
+      throw err;
+    }
+  }
+
+  async count(): Promise<number> {
+    this.kv ??= this.open();
+    try {
+      return await new KvAgencyMirror(await this.kv).count();
     } catch (err) {
       this.kv = undefined;
       throw err;

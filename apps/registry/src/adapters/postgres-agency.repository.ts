@@ -259,6 +259,15 @@ export class PostgresAgencyRepository implements AgencyRepository {
     return rows.length ? rowToChange(rows[0]!) : null;
   }
 
+  async countAgencies(): Promise<number> {
+    const rows: Array<{ n: string }> = await this.ds.query('SELECT count(*) AS n FROM agencies');
+    return Number(rows[0]!.n);
+  }
+
+  async rewindOutbox(): Promise<void> {
+    await this.ds.query('UPDATE registry_outbox_cursor SET published_seq = 0, updated_at = now() WHERE id = 1');
+  }
+
   drainOutbox(limit: number, publish: (changes: RecordedChange[]) => Promise<void>): Promise<number> {
     return this.ds.transaction(async (em) => {
       // the row lock makes replicas take turns; a waiting one then sees the advanced cursor

@@ -19,7 +19,7 @@ function setup(failTimes = 0) {
       published.push(...es);
     },
   };
-  const mirror = { put: async (entries: readonly AgencyKvEntry[]) => entries.forEach((e) => kv.set(e.agency.code, e)) };
+  const mirror = { put: async (entries: readonly AgencyKvEntry[]) => entries.forEach((e) => kv.set(e.agency.code, e)), count: async () => kv.size };
   const relay = new ChangeRelay(repo, events as never, mirror, pino({ level: 'silent' }), { batchSize: 3, maxRetryMs: 20 });
   const uc = buildUseCases({ repo, clock: new FixedClock(new Date('2026-01-01T00:00:00Z')), outbox: relay });
   return { repo, relay, uc, published, kv };
@@ -58,5 +58,28 @@ describe('ChangeRelay (outbox over registry_changes)', () => {
       ),
     );
     expect(published).toHaveLength(5);
+  });
+
+  it('publishes every change again at start when the bucket lost agencies (a new NATS store under the same database)', async () => {
+    const { uc, published, kv, repo, relay } = setup();
+    await uc.importAgencies.importCsv(ADMIN, 'partial', SEED_CSV);
+    await uc.updateAgency.execute(ADMIN, '000.00.02.H41', { name: 'Sở Nội vụ' });
+    kv.clear();
+    published.length = 0;
+    await relay.start();
+    await relay.stop();
+    expect(kv.size).toBe(7);
+    expect(kv.get('000.00.02.H41')!.agency).toMatchObject({ name: 'Sở Nội vụ', version: 2 });
+    expect(published).toHaveLength(8); // same event ids as before: the stream and the audit deduplicate them
+    expect(repo.publishedSeq).toBe(8);
+  });
+
+  it('leaves the cursor alone at start when the bucket holds every agency', async () => {
+    const { uc, published, relay } = setup();
+    await uc.importAgencies.importCsv(ADMIN, 'partial', SEED_CSV);
+    published.length = 0;
+    await relay.start();
+    await relay.stop();
+    expect(published).toHaveLength(0);
   });
 });

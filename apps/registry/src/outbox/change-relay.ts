@@ -43,6 +43,7 @@ export class ChangeRelay {
   /** Publishes whatever a previous run left behind, then sweeps periodically. */
   async start(): Promise<void> {
     this.stopped = false;
+    await this.resyncIfMirrorLost();
     await this.flushQuietly();
     this.sweepTimer = setInterval(() => void this.flushQuietly(), this.opts.sweepMs ?? 10_000);
     this.sweepTimer.unref();
@@ -110,6 +111,24 @@ export class ChangeRelay {
       this.events.publish(changes.map(toHubEvent)),
       this.mirror.put([...latest.values()].map((c) => toKvEntry(c.snapshot))),
     ]);
+  }
+
+  /**
+   * A bucket holding fewer entries than there are agencies lost them (a new NATS store under a
+   * database that outlived it, such as a wiped data folder): every change is published again, in
+   * order, so the bucket ends with each agency's latest state. Events keep their ids, so the
+   * events stream and the audit log deduplicate them.
+   */
+  private async resyncIfMirrorLost(): Promise<void> {
+    try {
+      const [agencies, entries] = await Promise.all([this.repo.countAgencies(), this.mirror.count()]);
+      if (entries >= agencies) return;
+      this.log.warn({ agencies, entries }, 'directory bucket is missing agencies; publishing every registry change again');
+      await this.repo.rewindOutbox();
+    } catch (err) {
+      // the relay's own retries cover an unreachable NATS or database; the check runs at the next start
+      this.log.warn({ err: (err as Error).message }, 'could not compare the directory bucket with the registry');
+    }
   }
 
   private scheduleRetry(err: unknown): void {

@@ -4,4 +4,6 @@ import type { AgencyKvEntry } from '@lt/contracts';
 export const AGENCY_MIRROR = Symbol('AGENCY_MIRROR');
 export interface AgencyMirror {
   put(entries: readonly AgencyKvEntry[]): Promise<void>;
+  /** how many agencies the bucket holds (keys, not the values of their history) */
+  count(): Promise<number>;
 }

@@ -52,4 +52,8 @@ export interface AgencyRepository {
    * the published cursor once it resolves. Serialised across replicas. Returns how many it handed over.
    */
   drainOutbox(limit: number, publish: (changes: RecordedChange[]) => Promise<void>): Promise<number>;
+  /** number of agencies, open and closed */
+  countAgencies(): Promise<number>;
+  /** publish every change again from the first (the mirror lost its entries) */
+  rewindOutbox(): Promise<void>;
 }

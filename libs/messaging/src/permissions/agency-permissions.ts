@@ -35,6 +35,19 @@ export function inboxDurableName(agencyCode: string): string {
 }
 
 /**
+ * An agency's outcome consumers: short-lived pull consumers on its own inbox subject that a
+ * dossier submission reads the hub's answer from, starting at the submission's time, without
+ * touching the agency's durable inbox consumer. Named per agency (an agency may create, read and
+ * delete only these), a few slots so that concurrent waits of one agency do not collide;
+ * ephemeral, so one a crashed process leaves behind disappears by itself.
+ */
+export const OUTCOME_CONSUMER_SLOTS = 4;
+export function outcomeConsumerNames(agencyCode: string): string[] {
+  const tokens = codeToSubjectTokens(agencyCode).replace(/\./g, '_');
+  return Array.from({ length: OUTCOME_CONSUMER_SLOTS }, (_, slot) => `outcome_${tokens}_${slot}`);
+}
+
+/**
  * Reply-subject prefix an agency connection MUST use (`connect({ inboxPrefix })`), e.g.
  * `_INBOX.H41.05.12.000`. Replies (PubAcks, pulled inbox messages, KV watch deliveries) travel
  * on inbox subjects; with the default `_INBOX.>` any client allowed to subscribe there could
@@ -60,8 +73,8 @@ export function agencyPublishDeny(topo: Topology): string[] {
     '$JS.API.STREAM.NAMES',
     `$JS.API.STREAM.MSG.GET.${topo.streams.inbox}`,
     `$JS.API.DIRECT.GET.${topo.streams.inbox}.>`,
-    // consumer deletion, listing, and the legacy create subject that carries no filter
-    '$JS.API.CONSUMER.DELETE.>',
+    // consumer listing and the legacy create subject that carries no filter (deletion is denied
+    // by omission: the only consumers an agency may delete are its own outcome consumers)
     '$JS.API.CONSUMER.LIST.>',
     '$JS.API.CONSUMER.NAMES.>',
     '$JS.API.CONSUMER.DURABLE.CREATE.>',
@@ -113,12 +126,20 @@ export function agencyPermissions(
     `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${durable}`,
     `$JS.ACK.${inbox}.${durable}.>`,
   ];
+  // consumers the agency creates itself: none when the hub pre-creates them (createInboxConsumer false)
+  const outcomeConsumers = (opts.createInboxConsumer === false ? [] : outcomeConsumerNames(agencyCode)).flatMap((name) => [
+    `$JS.API.CONSUMER.CREATE.${inbox}.${name}.${topo.inboxSubject(agencyCode)}`,
+    `$JS.API.CONSUMER.INFO.${inbox}.${name}`,
+    `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${name}`,
+    `$JS.API.CONSUMER.DELETE.${inbox}.${name}`,
+  ]);
   return {
     publish: {
       allow: [
         topo.submitSubject(agencyCode),
         '$JS.API.INFO',
         ...ownInboxConsumer,
+        ...outcomeConsumers,
         `$JS.API.STREAM.INFO.${kvStream}`,
         `$JS.API.DIRECT.GET.${kvStream}`,
         `$JS.API.DIRECT.GET.${kvStream}.>`,

@@ -23,11 +23,13 @@ describe('agencyPermissions', () => {
   it('allows no wildcard over the hub subjects and no stream or consumer administration', () => {
     for (const s of p.publish.allow) {
       expect(s).not.toMatch(/^lt\.(submit|inbox)\.(>|\*)/);
-      expect(s).not.toMatch(/\$JS\.API\.(STREAM\.(CREATE|UPDATE|DELETE|PURGE)|CONSUMER\.DELETE)/);
+      expect(s).not.toMatch(/\$JS\.API\.STREAM\.(CREATE|UPDATE|DELETE|PURGE)/);
+      // the only consumers it may delete are its own outcome consumers
+      if (s.includes('CONSUMER.DELETE')) expect(s).toMatch(/^\$JS\.API\.CONSUMER\.DELETE\.LT_INBOX\.outcome_H41_05_12_000_\d$/);
       // wildcards only inside the agency's own durable acks and the read-only directory stream
       if (/[*>]/.test(s)) expect(s).toMatch(/^\$JS\.ACK\.LT_INBOX\.inbox_H41_05_12_000\.>$|KV_lt-agencies/);
     }
-    expect(p.publish.deny).toEqual(expect.arrayContaining(['$KV.lt-agencies.>', '$JS.API.STREAM.DELETE.>', '$JS.API.CONSUMER.DELETE.>']));
+    expect(p.publish.deny).toEqual(expect.arrayContaining(['$KV.lt-agencies.>', '$JS.API.STREAM.DELETE.>', '$JS.API.CONSUMER.LIST.>']));
   });
 
   it('drops consumer creation when the hub pre-creates inbox consumers', () => {

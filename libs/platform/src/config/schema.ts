@@ -75,6 +75,23 @@ export const CONFIG_SCHEMA = {
       'NATS over TLS: a folder holding `ca.pem`, the CA every hub process verifies the certificate of the NATS server against. Set, every connection uses TLS.',
     parser: optionalText('path of a folder'),
   }),
+  LT_NATS_PORT: variable({
+    section: 'hub',
+    readBy: ['npm start'],
+    default: '4322',
+    meaning:
+      'Port of the NATS server `npm start` runs itself when `NATS_URL` is not set (on 127.0.0.1, store and configuration under `<data>/nats`, nkey users only; docs/security-nats.md).',
+    parser: integer(1, 65535),
+  }),
+  LT_NATS_ALLOW_ANONYMOUS: variable({
+    section: 'hub',
+    readBy: ['npm start'],
+    default: '',
+    defaultDoc: 'none: `npm start` refuses a `NATS_URL` that admits clients without credentials',
+    meaning:
+      'Set to `throwaway` to let `npm start` run the hub on a `NATS_URL` that admits anonymous clients (anyone who reaches it can act as any agency or service): a disposable test setup only.',
+    parser: oneOf(['', 'throwaway']),
+  }),
   DATABASE_URL: variable({
     section: 'hub',
     readBy: ['gateway', 'registry', 'router', 'audit', 'dossier', 'npm start'],
