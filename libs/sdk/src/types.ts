@@ -27,6 +27,11 @@ export interface ConnectOptions {
   natsOptions?: Partial<NodeConnectionOptions>;
   /** a NATS .creds file (JWT + nkey seed), turned into natsOptions.authenticator */
   credsFile?: string;
+  /**
+   * the agency's NATS nkey seed file (`<code>.nk`, from `lienthong nats creds <code>`): the SDK
+   * authenticates with it and uses the agency's own reply prefix, as the hub's permissions require
+   */
+  seedFile?: string;
   /** the agency's private signing key (imported once at connect) ... */
   privateJwk?: Record<string, unknown>;
   keyId?: string;

@@ -5,7 +5,7 @@ import type { KV } from '@nats-io/kv';
 import pino from 'pino';
 import { LtError, SIGNING_ALGS, parseAgencyCode, topology, type SigningAlg, type Topology } from '@lt/contracts';
 import { formatKid, importPrivateKey, type SigningKey } from '@lt/crypto';
-import { connectNats, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { agencyConnectionOptions, connectNats, openAgencyKv, readSeedFile, type NatsConnection } from '@lt/messaging';
 import { KvDirectoryFeed } from '@lt/directory';
 import { readKeyFile, systemClock, type Clock, type Logger } from '@lt/platform';
 import { AgencyDirectory } from '../directory';
@@ -111,7 +111,7 @@ export class AgencyConnection {
 }
 
 async function connectToNats(agencyCode: string, opts: ConnectOptions): Promise<NatsConnection> {
-  const natsOptions = { ...opts.natsOptions };
+  const natsOptions = { ...(opts.seedFile ? agencyConnectionOptions(agencyCode, readSeedFile(opts.seedFile).seed) : {}), ...opts.natsOptions };
   if (opts.credsFile) natsOptions.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   const url = opts.natsUrl ?? 'nats://127.0.0.1:4222';
   try {
