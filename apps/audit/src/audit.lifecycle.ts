@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, type Logger } from '@lt/platform';
 import { AUDIT_OPTIONS, RECEIPT_SENDER } from './audit.tokens';
-import type { AuditOptions } from './config';
+import { checkpointTimerTickMs, type AuditOptions } from './config';
 import { AUDIT_STORE, type AuditStore } from './ports';
 import { LogConsumers } from './use-cases/append-entries/consumers';
 import { LogWriter } from './use-cases/append-entries/log-writer';
@@ -55,7 +55,7 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async becomeWriter(): Promise<void> {
     await this.consumers.start();
-    const tick = Math.max(50, Math.min(1000, Math.floor(this.options.checkpointIntervalMs / 2)));
+    const tick = checkpointTimerTickMs(this.options.checkpointIntervalMs);
     this.timers.push(
       setInterval(() => {
         if (this.writer.isWriter) this.writer.checkpoint(false).catch((err) => this.log.warn({ err: (err as Error).message }, 'timed checkpoint failed'));

@@ -19,3 +19,11 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = { ...loadAuditSettings({}), .
 export function loadAuditOptions(env: Env = process.env, hubAgency: string = DEFAULT_HUB_AGENCY): AuditOptions {
   return { ...loadAuditSettings(env), ...FIXED, hubAgency };
 }
+
+/**
+ * How often the writer's timer looks whether a checkpoint is due: half the interval, between 50 ms
+ * and 1 s. A proof request that finds no checkpoint yet uses it to say when to retry.
+ */
+export function checkpointTimerTickMs(checkpointIntervalMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(checkpointIntervalMs / 2)));
+}

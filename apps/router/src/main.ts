@@ -10,7 +10,7 @@ const log = createLogger('router');
 
 void runService(log, async () => {
   const cfg = loadConfig();
-  const rc = loadRouterConfig();
+  const { denyPolicy, ...settings } = loadRouterConfig();
   const topo = topology(cfg.ns);
   // no async stack trace per request: capturing one costs about 8% of the router's CPU at full load
   const nc = await connectHub(cfg, 'lienthong-router');
@@ -26,21 +26,11 @@ void runService(log, async () => {
     signer: new HubSigner(loadOrCreateHubKey(cfg.dataDir, 'envelope')),
     publishedKeys: loadHubPublicKeys(cfg.dataDir),
     hubAgency: cfg.hubAgency,
-    ...(rc.denyPolicy ? { policy: rc.denyPolicy } : {}),
-    options: {
-      maxBatch: rc.maxBatch,
-      lingerMs: rc.lingerMs,
-      maxDeliver: rc.maxDeliver,
-      verify: rc.verify,
-      poolThreshold: rc.poolThreshold,
-      ackWaitMs: rc.ackWaitMs,
-      submitRatePerSecond: rc.submitRatePerSecond,
-      submitBurst: rc.submitBurst,
-      broadcastCaps: rc.broadcastCaps,
-    },
+    ...(denyPolicy ? { policy: denyPolicy } : {}),
+    options: settings,
   });
   const app = await bootHubService(router, { nc, log, topology: topo, service: 'router' });
-  if (rc.denyPolicy) log.info({ rules: rc.denyPolicy.size }, 'routing deny rules loaded');
+  if (denyPolicy) log.info({ rules: denyPolicy.size }, 'routing deny rules loaded');
   return async () => {
     await app.close();
     await nc.drain();

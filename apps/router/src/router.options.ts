@@ -1,8 +1,8 @@
 import { loadRouterSettings } from '@lt/platform';
-import { DEFAULT_BROADCAST_CAPS, type BroadcastCaps } from './policy/broadcast-cap';
+import type { BroadcastCaps } from './policy/broadcast-cap';
 
-/** the defaults of the configuration schema (LT_ROUTER_*), read without an environment */
-const SCHEMA_DEFAULTS = loadRouterSettings({});
+/** the defaults of the configuration schema (LT_ROUTER_*), read without an environment; the deny rules become a policy (config.ts) */
+const { denyRules: _denyRules, ...SCHEMA_DEFAULTS } = loadRouterSettings({});
 
 export interface RouterOptions {
   /** submissions per batch (default 512) */
@@ -28,20 +28,8 @@ export interface RouterOptions {
   broadcastCaps: BroadcastCaps;
 }
 
-export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
-  maxBatch: 512,
-  lingerMs: 0,
-  maxDeliver: 8,
-  ackWaitMs: 30_000,
-  maxAckPending: 20_000,
-  verify: 'inline',
-  poolThreshold: 64,
-  nakBaseMs: 500,
-  nakMaxMs: 30_000,
-  submitRatePerSecond: SCHEMA_DEFAULTS.submitRatePerSecond,
-  submitBurst: SCHEMA_DEFAULTS.submitBurst,
-  broadcastCaps: DEFAULT_BROADCAST_CAPS,
-};
+/** Every option at its default: the schema's for the environment settings, plus fixed tuning (like the audit's options). */
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = { ...SCHEMA_DEFAULTS, maxAckPending: 20_000, nakBaseMs: 500, nakMaxMs: 30_000 };
 
 export const ROUTER_OPTIONS = Symbol('ROUTER_OPTIONS');
 

@@ -4,7 +4,7 @@ import { AgencyDirectory, type DirectoryReader } from '@lt/directory';
 import { bootHubService, BootedService } from '@lt/messaging';
 import type { HubKeyFile, KeyFile } from '@lt/platform';
 import { RouterModule, type RouterModuleDeps } from './router.module';
-import { SubmissionProcessor, type RouterStats } from './use-cases/route-submission/submission-processor';
+import { emptyRouterStats, SubmissionProcessor, type RouterStats } from './use-cases/route-submission/submission-processor';
 
 export interface RouterServiceDeps extends Omit<RouterModuleDeps, 'topology' | 'signer' | 'directory' | 'publishedKeys'> {
   /** namespace of streams and subjects (`lt` in production) */
@@ -43,19 +43,7 @@ export interface RouterService {
   readonly publishedKeys: PublishedHubKey[];
 }
 
-const NO_STATS: RouterStats = {
-  batches: 0,
-  delivered: 0,
-  copies: 0,
-  refused: 0,
-  replayed: 0,
-  flagged: 0,
-  deadLettered: 0,
-  retried: 0,
-  redelivered: 0,
-  rateLimited: 0,
-  heldStreamFull: 0,
-};
+const NO_STATS: RouterStats = emptyRouterStats();
 
 /**
  * The router as a library: the integration tests and the bench boot the same Nest module as

@@ -15,18 +15,12 @@ import type { LogKeys } from '../../checkpoint/log-keys';
 import { LOG_KEYS } from '../../audit.tokens';
 import { rowCanonicalText, type CheckpointRow } from '../../domain/stored-entry';
 import { AUDIT_STORE, type AuditStore } from '../../ports';
+import { optionalSeq } from '../shared/seq-params';
 import { SignedCheckpoints } from '../shared/signed-checkpoints';
 
 /** Largest page of entries (also bounded by bytes: a NATS reply must stay under max_payload). */
 export const MAX_PAGE_ENTRIES = 5000;
 const MAX_PAGE_BYTES = 600 * 1024;
-
-function optionalSeq(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0)
-    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
-  return v as number;
-}
 
 function optionalTime(v: unknown, field: string): Date | undefined {
   if (v === undefined || v === null || v === '') return undefined;
@@ -69,7 +63,7 @@ export class ExportBundleUseCase {
     else if (to) endCp = await store.checkpointByTime(to, 'after');
     if (!endCp) {
       // the end is past the latest checkpoint: sign one covering everything so far, if we can
-      endCp = (await this.checkpoints.cut()) ?? (await store.latestCheckpoint());
+      endCp = await this.checkpoints.cut();
     }
     if (!endCp) throw new LtError('NOT_FOUND', 'the audit log has no signed checkpoint yet; nothing to export', {});
     const endSize = Math.max(endCp.treeSize, startSize);

@@ -3,20 +3,11 @@ import { LtError, type InclusionProofRequest, type InclusionProofResponse } from
 import { checkRecord, encodeHash, proveRecord, treeHash } from '@lt/tlog';
 import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
 import { AUDIT_OPTIONS } from '../../audit.tokens';
-import type { AuditOptions } from '../../config';
+import { checkpointTimerTickMs, type AuditOptions } from '../../config';
 import { rowToEntry, type CheckpointRow } from '../../domain/stored-entry';
 import { AUDIT_STORE, type AuditStore } from '../../ports';
+import { optionalSeq, requiredSeq } from '../shared/seq-params';
 import { SignedCheckpoints } from '../shared/signed-checkpoints';
-
-function seqParam(v: unknown, field: string, required: boolean): number | undefined {
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new LtError('VALIDATION_FAILED', `${field} is required`, { field });
-    return undefined;
-  }
-  if (!Number.isSafeInteger(v) || (v as number) < 0)
-    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
-  return v as number;
-}
 
 /**
  * GET /v1/audit/proof/:seq?treeSize=. O(log n) stored hashes by primary key. Without treeSize the
@@ -37,22 +28,20 @@ export class ProveInclusionUseCase {
 
   async execute(req: InclusionProofRequest): Promise<InclusionProofResponse> {
     const { store, log, checkpoints } = this;
-    const seq = seqParam(req?.seq, 'seq', true)!;
-    const asked = seqParam(req?.treeSize, 'treeSize', false);
+    const seq = requiredSeq(req?.seq, 'seq');
+    const asked = optionalSeq(req?.treeSize, 'treeSize');
     let treeSize: number;
     let cp: CheckpointRow | null;
     if (asked === undefined) {
       // the latest checkpoint bounds the proof: no need to read the log size
       cp = await checkpoints.latest();
       if (!cp || cp.treeSize <= seq) {
-        const size = await store.treeSize();
-        if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
+        await this.sizeHolding(seq);
         throw this.notYetCheckpointed(seq, cp);
       }
       treeSize = cp.treeSize;
     } else {
-      const size = await store.treeSize();
-      if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
+      const size = await this.sizeHolding(seq);
       if (asked <= seq || asked > size)
         throw new LtError('VALIDATION_FAILED', `treeSize must be greater than seq ${seq} and at most ${size}, got ${asked}`, { field: 'treeSize' });
       treeSize = asked;
@@ -86,6 +75,13 @@ export class ProveInclusionUseCase {
     };
   }
 
+  /** The log's size, which must hold an entry at seq (NOT_FOUND otherwise). */
+  private async sizeHolding(seq: number): Promise<number> {
+    const size = await this.store.treeSize();
+    if (seq >= size) throw new LtError('NOT_FOUND', `no entry at seq ${seq}: the log has ${size} entries`, { seq, size });
+    return size;
+  }
+
   /**
    * The writer's timer signs a checkpoint at the latest checkpointIntervalMs after the previous one
    * (its tick is at most half the interval and at most a second later); past that, the writer is
@@ -94,7 +90,7 @@ export class ProveInclusionUseCase {
   private notYetCheckpointed(seq: number, cp: CheckpointRow | null): LtError {
     const now = this.clock.now().getTime();
     const interval = this.options.checkpointIntervalMs;
-    const tick = Math.max(50, Math.min(1000, Math.floor(interval / 2)));
+    const tick = checkpointTimerTickMs(interval);
     const dueMs = cp ? Date.parse(cp.createdAt) + interval + tick : now + interval + tick;
     const retryAfterMs = Math.max(1000, dueMs - now);
     const dueAt = new Date(now + retryAfterMs).toISOString();

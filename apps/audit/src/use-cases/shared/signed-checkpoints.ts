@@ -9,7 +9,8 @@ const LATEST_TTL_MS = 500;
 /**
  * The log's signed checkpoints as the queries see them: the latest one, cached briefly (every
  * proof starts from it, and a checkpoint never changes once signed). `cut` signs one on demand
- * (writer only) for operators and tests; no request path calls it.
+ * (writer only): for an export whose end lies past the latest checkpoint (auditors only), and for
+ * tests. Proofs and checkpoint queries never call it.
  */
 @Injectable()
 export class SignedCheckpoints {

@@ -6,15 +6,9 @@ import type { LogKeys } from '../../checkpoint/log-keys';
 import { LOG_KEYS } from '../../audit.tokens';
 import { rowCanonicalText, type EntryRow } from '../../domain/stored-entry';
 import { AUDIT_STORE, type AuditStore } from '../../ports';
+import { optionalSeq, UNSET_IN_BODY } from '../shared/seq-params';
 
 const CHUNK = 10_000;
-
-function optionalSeq(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0)
-    throw new LtError('VALIDATION_FAILED', `${field} must be a non-negative integer, got ${JSON.stringify(v)}`, { field });
-  return v as number;
-}
 
 /**
  * Server-side tamper check: reads entries and stored hashes in seq order, chunk by chunk, and
@@ -33,8 +27,8 @@ export class VerifyLogUseCase {
     const { store, keys } = this;
     const started = performance.now();
     const size = await store.treeSize();
-    const fromSeq = Math.min(optionalSeq(req.fromSeq, 'fromSeq') ?? 0, size);
-    const toSeq = Math.min(optionalSeq(req.toSeq, 'toSeq') ?? size, size);
+    const fromSeq = Math.min(optionalSeq(req.fromSeq, 'fromSeq', UNSET_IN_BODY) ?? 0, size);
+    const toSeq = Math.min(optionalSeq(req.toSeq, 'toSeq', UNSET_IN_BODY) ?? size, size);
     if (fromSeq > toSeq) throw new LtError('VALIDATION_FAILED', `fromSeq ${fromSeq} is after toSeq ${toSeq}`, { field: 'fromSeq' });
     const report = (firstProblem: VerifyProblem | null, checked: number, checkpoints: number): VerifyReport => ({
       ok: firstProblem === null,

@@ -44,6 +44,23 @@ export interface RouterStats {
   heldStreamFull: number;
 }
 
+/** Every counter at zero: a new processor's, and what a router that never started reports. */
+export function emptyRouterStats(): RouterStats {
+  return {
+    batches: 0,
+    delivered: 0,
+    copies: 0,
+    refused: 0,
+    replayed: 0,
+    flagged: 0,
+    deadLettered: 0,
+    retried: 0,
+    redelivered: 0,
+    rateLimited: 0,
+    heldStreamFull: 0,
+  };
+}
+
 /** Test-only crash points: awaited between the steps of a batch (e.g. to drop the connection). */
 export interface CrashPoints {
   afterRecord?: (batch: readonly JsMsg[]) => Promise<void>;
@@ -82,19 +99,7 @@ interface Decided {
  */
 @Injectable()
 export class SubmissionProcessor {
-  readonly stats: RouterStats = {
-    batches: 0,
-    delivered: 0,
-    copies: 0,
-    refused: 0,
-    replayed: 0,
-    flagged: 0,
-    deadLettered: 0,
-    retried: 0,
-    redelivered: 0,
-    rateLimited: 0,
-    heldStreamFull: 0,
-  };
+  readonly stats: RouterStats = emptyRouterStats();
 
   constructor(
     @Inject(ROUTING_CONTEXT) private readonly ctx: RoutingContext,
