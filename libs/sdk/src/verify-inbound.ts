@@ -25,11 +25,14 @@ import { checkAddressedTo, checkIssuedAtWindow, type IssuedAtWindow } from './in
 /**
  * Verification of what arrives in an inbox. Agencies never trust the hub for integrity: every
  * copy is checked again against the sender's key from the in-memory directory. Hub-signed
- * envelopes (refusals, receipts; kid `hub#<id>`) are checked against the hub keys in KV.
+ * envelopes (refusals, receipts, notices; kid `hub#<id>`) are checked against the hub's envelope
+ * keys in KV (token and checkpoint keys never vouch for one).
  * Every failure is an LtError: MALFORMED_JSON / SCHEMA_INVALID / PAYLOAD_TOO_LARGE (bytes or
- * envelope; a key repeated in signed JSON or a routing header that disagrees is SCHEMA_INVALID),
- * BAD_SIGNATURE (ES256: high-S too), UNKNOWN_KEY, KEY_REVOKED, SENDER_MISMATCH, and with
- * expectations FORBIDDEN (not addressed to the reader) and CLOCK_SKEW (issuedAt outside the window).
+ * envelope; a key repeated in signed JSON, or a routing header other than Lt-From / Lt-Kid that
+ * disagrees, is SCHEMA_INVALID), BAD_SIGNATURE (ES256: high-S too), UNKNOWN_KEY, KEY_REVOKED,
+ * SENDER_MISMATCH (`from` not the signer's agency, or an Lt-From / Lt-Kid header that disagrees
+ * with the signature), and with expectations FORBIDDEN (not addressed to the reader) and
+ * CLOCK_SKEW (issuedAt outside the window).
  */
 
 export interface VerifiedInbound {
