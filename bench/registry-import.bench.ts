@@ -8,13 +8,17 @@
  * random namespace with file storage like production, deleted afterwards). BENCH_ROWS sets the row count.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import { REGISTRY_RPC, topology } from '../libs/contracts/src';
+import { callerTokenHeaders, REGISTRY_RPC, topology } from '../libs/contracts/src';
 import { createTestDatabase, insertMany, type TestDatabase } from '../libs/database/src';
 import { syntheticDirectory, syntheticDirectoryCsv, syntheticTierCounts, type SyntheticAgency } from '@lt/directory';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, RpcClient, type NatsConnection } from '../libs/messaging/src';
+import { issueLocalToken, loadOrCreateHubKey } from '../libs/platform/src';
 import { createRegistryService, type ImportReport } from '../apps/registry/src';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
@@ -52,15 +56,19 @@ async function eventCount(nc: NatsConnection, ns: string): Promise<number> {
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} rows/s`;
 
-async function withFreshHub<T>(nc: NatsConnection, fn: (db: TestDatabase, ns: string) => Promise<T>): Promise<T> {
+/** A database, a namespace and a data folder with a token key (the registry verifies the callers of writes with it). */
+async function withFreshHub<T>(nc: NatsConnection, fn: (db: TestDatabase, ns: string, dataDir: string) => Promise<T>): Promise<T> {
   const db = await createTestDatabase();
   const ns = `b${randomBytes(5).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lt-bench-import-'));
+  loadOrCreateHubKey(dataDir, 'token');
   await ensureTopology(nc, topology(ns), { storage: 'file' });
   try {
-    return await fn(db, ns);
+    return await fn(db, ns, dataDir);
   } finally {
     await destroyTopology(nc, topology(ns));
     await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
   const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'registry-import-bench');
   try {
     // 1. baseline and the use case, in the same database
-    await withFreshHub(nc, async (db, ns) => {
+    await withFreshHub(nc, async (db, ns, dataDir) => {
       await db.ds.query('CREATE TABLE bench_agencies (LIKE agencies INCLUDING DEFAULTS)');
       const now = new Date().toISOString();
       const t0 = performance.now();
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
       const baselineMs = performance.now() - t0;
       console.log(`  baseline: raw multi-row INSERT of the same rows (no checks, no history, no NATS): ${secs(baselineMs)} (${rate(rows.length, baselineMs)})`);
 
-      const service = createRegistryService({ ds: db.ds, nc, ns, log });
+      const service = createRegistryService({ ds: db.ds, nc, ns, log, dataDir });
       await service.start({ serveRpc: false });
       const t1 = performance.now();
       const report: ImportReport = await service.useCases.importAgencies.importCsv(ADMIN, 'all-or-nothing', csv);
@@ -98,13 +106,14 @@ async function main(): Promise<void> {
     });
 
     // 2. the same file as the gateway sends it: request-reply session, 256 KiB chunks
-    await withFreshHub(nc, async (db, ns) => {
-      const service = createRegistryService({ ds: db.ds, nc, ns, log });
+    await withFreshHub(nc, async (db, ns, dataDir) => {
+      const service = createRegistryService({ ds: db.ds, nc, ns, log, dataDir });
       await service.start();
-      const rpc = new RpcClient(nc, 60_000);
+      // each request carries an admin token, verified by the registry, as the gateway forwards the caller's
+      const rpc = new RpcClient(nc, 60_000).withHeaders(callerTokenHeaders(issueLocalToken(dataDir, { sub: ADMIN.sub })));
       const subject = topology(ns).rpcSubject('registry', REGISTRY_RPC.importCsv);
       const t0 = performance.now();
-      const { importId } = await rpc.call<{ importId: string }>(subject, { action: 'begin', mode: 'all-or-nothing', actor: ADMIN });
+      const { importId } = await rpc.call<{ importId: string }>(subject, { action: 'begin', mode: 'all-or-nothing' });
       for (let i = 0; i < csv.length; i += 256 * 1024) await rpc.call(subject, { action: 'chunk', importId, text: csv.slice(i, i + 256 * 1024) });
       const report = await rpc.call<ImportReport>(subject, { action: 'commit', importId });
       const ms = performance.now() - t0;

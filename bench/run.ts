@@ -119,9 +119,9 @@ async function main(): Promise<number> {
 
     const dir = benchDirectory(cfg.communes);
     const t0 = performance.now();
-    await importDirectory(hub.nc, hub.topo, dir);
+    await importDirectory(hub, dir);
     say(`imported ${dir.agencies.length} agencies through agency.import in ${((performance.now() - t0) / 1000).toFixed(1)} s (${JSON.stringify(dir.tiers)})`);
-    const senders = await registerSenders(hub.nc, hub.topo, dir, cfg.senders);
+    const senders = await registerSenders(hub, dir, cfg.senders);
     say(`registered Ed25519 keys of ${senders.length} senders through key.add`);
     if (cfg.inboxConsumers) {
       const t1 = performance.now();

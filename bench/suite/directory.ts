@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { ImportResult, Topology } from '@lt/contracts';
 import { importSyntheticDirectory, registerSyntheticKeys, syntheticDirectory, syntheticTierCounts, type SyntheticAgency } from '@lt/directory';
 import type { NatsConnection } from '@lt/messaging';
-import type { KeyFile } from '@lt/platform';
+import { issueLocalToken, type KeyFile } from '@lt/platform';
 import { inboxConsumerConfig } from '@lt/sdk';
 import { ADMIN_TIMEOUT_MS } from './hub';
 
@@ -26,7 +26,15 @@ export interface Sender {
   key: KeyFile;
 }
 
-const ADMIN = { sub: 'bench', role: 'admin' };
+/** The bench hub as far as registration needs it: the admin connection and the data folder whose token key the registry verifies. */
+export interface DirectoryHub {
+  nc: NatsConnection;
+  topo: Topology;
+  dataDir: string;
+}
+
+/** The registry takes its caller from a verified token only: an admin token of the bench's own token key. */
+const adminToken = (hub: DirectoryHub) => issueLocalToken(hub.dataDir, { sub: 'bench', ttlSeconds: 3600 });
 const p2 = (n: number) => String(n).padStart(2, '0');
 const p3 = (n: number) => String(n).padStart(3, '0');
 
@@ -50,8 +58,8 @@ export function benchDirectory(communes: number): BenchDirectory {
 }
 
 /** Imports the directory in one request (all or nothing). */
-export async function importDirectory(nc: NatsConnection, topo: Topology, dir: BenchDirectory): Promise<ImportResult> {
-  return importSyntheticDirectory(nc, topo, dir.agencies, ADMIN);
+export async function importDirectory(hub: DirectoryHub, dir: BenchDirectory): Promise<ImportResult> {
+  return importSyntheticDirectory(hub.nc, hub.topo, dir.agencies, adminToken(hub));
 }
 
 /**
@@ -59,11 +67,11 @@ export async function importDirectory(nc: NatsConnection, topo: Topology, dir: B
  * broadcaster), each with a fresh Ed25519 key registered through `key.add`; resolves once the
  * keys are in KV, where the SDK and the router read them.
  */
-export async function registerSenders(nc: NatsConnection, topo: Topology, dir: BenchDirectory, count: number): Promise<Sender[]> {
+export async function registerSenders(hub: DirectoryHub, dir: BenchDirectory, count: number): Promise<Sender[]> {
   const pool = dir.agencies.filter((a) => a.parent !== dir.broadcastDistrict && a.code !== dir.broadcastDistrict && a.code !== dir.broadcaster);
   const step = pool.length / (count - 1);
   const chosen = [dir.broadcaster, ...Array.from({ length: count - 1 }, (_, i) => pool[Math.floor(i * step)]!.code)];
-  const keys = await registerSyntheticKeys(nc, topo, chosen, { actor: ADMIN, keyId: 'bench1', parallel: 8 });
+  const keys = await registerSyntheticKeys(hub.nc, hub.topo, chosen, { callerToken: adminToken(hub), keyId: 'bench1', parallel: 8 });
   return chosen.map((code) => ({ code, key: keys.get(code)! }));
 }
 

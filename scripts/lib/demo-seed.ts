@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REGISTRY_RPC, type AgencyKey, type ImportResult, type topology } from '@lt/contracts';
+import { callerTokenHeaders, REGISTRY_RPC, type AgencyKey, type ImportResult, type topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { jwkThumbprint, keyPaths, newEd25519KeyFile, readKeyFile, writeKeyFile } from '@lt/platform';
-
-const ADMIN = { sub: 'npm-start', role: 'admin' };
+import { issueLocalToken, jwkThumbprint, keyPaths, newEd25519KeyFile, readKeyFile, writeKeyFile } from '@lt/platform';
 
 export interface DemoSeedOptions {
   /** repository root (deploy/demo lives there) */
@@ -13,12 +11,17 @@ export interface DemoSeedOptions {
   log: (s: string) => void;
 }
 
-/** Imports the demo directory and registers one demo key per demo agency, both idempotent. */
-export async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>, { root, dataDir, log }: DemoSeedOptions): Promise<void> {
+/**
+ * Imports the demo directory and registers one demo key per demo agency, both idempotent. The
+ * registry takes its caller from a verified token only: the requests carry a short-lived admin
+ * token (sub `npm-start`) signed with the data folder's token key.
+ */
+export async function seedDemo(client: RpcClient, topo: ReturnType<typeof topology>, { root, dataDir, log }: DemoSeedOptions): Promise<void> {
+  const rpc = client.withHeaders(callerTokenHeaders(issueLocalToken(dataDir, { sub: 'npm-start' })));
   const csvPath = join(root, 'deploy', 'demo', 'agencies-demo.csv');
   const csv = readFileSync(csvPath, 'utf8');
   const result = await retry(() =>
-    rpc.call<ImportResult>(topo.rpcSubject('registry', REGISTRY_RPC.importCsv), { action: 'once', mode: 'all-or-nothing', csv, actor: ADMIN }),
+    rpc.call<ImportResult>(topo.rpcSubject('registry', REGISTRY_RPC.importCsv), { action: 'once', mode: 'all-or-nothing', csv }),
   );
   if (result.failed > 0) throw new Error(`demo directory import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
   const codes = csv
@@ -34,7 +37,7 @@ export async function seedDemo(rpc: RpcClient, topo: ReturnType<typeof topology>
     if (!existsSync(path)) writeKeyFile(path, key);
     const keys = await rpc.call<AgencyKey[]>(topo.rpcSubject('registry', REGISTRY_RPC.listKeys), { code });
     if (!keys.some((k) => k.keyId === key.keyId)) {
-      await rpc.call(topo.rpcSubject('registry', REGISTRY_RPC.addKey), { code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk, actor: ADMIN });
+      await rpc.call(topo.rpcSubject('registry', REGISTRY_RPC.addKey), { code, keyId: key.keyId, alg: key.alg, publicJwk: key.publicJwk });
       added++;
     }
   }

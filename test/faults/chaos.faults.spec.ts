@@ -104,13 +104,13 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
     });
     await sup.start('registry');
     const dir = faultDirectory();
-    await importDirectory(hub.nc, hub.topo, dir);
+    await importDirectory(hub, dir);
     const codes = dir.map((a) => a.code);
     // senders: the 10 ministries, the 6 provinces and 14 departments; spare: 4 units of ministry 10
     senders = [...codes.filter((c) => /^000\.00\.00\./.test(c)), ...codes.filter((c) => /^000\.00\.0[1-4]\.H/.test(c)).slice(0, 14)].slice(0, SENDERS);
     spare = codes.filter((c) => /^000\.00\.0[1-4]\.G10$/.test(c)).slice(0, SPARE);
     recipients = codes.filter((c) => !senders.includes(c) && !spare.includes(c));
-    senderKeys = await registerKeys(hub.nc, hub.topo, senders);
+    senderKeys = await registerKeys(hub, senders);
     await sup.start('router');
     await sup.start('audit');
     say(`directory: ${codes.length} agencies, ${senders.length} senders, ${recipients.length} recipients, ${spare.length} edited during the chaos`);
@@ -159,7 +159,7 @@ describe(`hub under faults (${DOCS} documents, seed ${SEED})`, () => {
       for (let n = 0; !registryStopped && !halted; n++) {
         const code = spare[(w * 2 + (n % 2)) % spare.length]!;
         try {
-          registryAcked.push({ code, version: await updateContact(rpc, hub.topo, code, `02${w}${String(n).padStart(7, '0')}`) });
+          registryAcked.push({ code, version: await updateContact(hub, rpc, code, `02${w}${String(n).padStart(7, '0')}`) });
         } catch {
           registryErrors++;
         }

@@ -55,8 +55,8 @@ describe(`a slow agency with a backlog of ${BACKLOG} documents`, () => {
       await hub.teardown();
     });
     await sup.start('registry');
-    await importDirectory(hub.nc, hub.topo, faultDirectory());
-    keys = await registerKeys(hub.nc, hub.topo, [PROBE_SENDER, ...FLOOD_SENDERS]);
+    await importDirectory(hub, faultDirectory());
+    keys = await registerKeys(hub, [PROBE_SENDER, ...FLOOD_SENDERS]);
     await sup.start('router');
     await sup.start('audit');
   });

@@ -5,11 +5,14 @@
  * "permission denied".
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KV } from '@nats-io/kv';
 import { Client } from 'pg';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { codeToSubjectTokens, REGISTRY_RPC, topology, uuidv7, type AgencyKvEntry, type Topology } from '@lt/contracts';
+import { callerTokenHeaders, codeToSubjectTokens, REGISTRY_RPC, topology, uuidv7, type AgencyKvEntry, type Topology } from '@lt/contracts';
 import {
   createTestDatabase,
   openDataSource,
@@ -21,12 +24,11 @@ import {
   type TestDatabase,
 } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, JetStreamPublisher, openAgencyKv, RpcClient, type NatsConnection } from '@lt/messaging';
-import { FixedClock, newEd25519KeyFile } from '@lt/platform';
+import { FixedClock, issueLocalToken, loadOrCreateHubKey, newEd25519KeyFile } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, hubEvent, inboxHeaders, type CopySpec } from '../../apps/audit/src/testing/fixtures';
 import { AGENCIES, DossierFixture, vn } from '../../apps/dossier/src/testing/dossier-fixture';
 import { createRegistryService, type RegistryService } from '../../apps/registry/src/registry.service';
-import { ADMIN } from '../../apps/registry/src/testing/registry-test-kit';
 import { PostgresRoutingRegister } from '../../apps/router/src/adapters/postgres-register';
 
 jest.setTimeout(90_000);
@@ -87,14 +89,17 @@ describe('each service under its own PostgreSQL role', () => {
   it('the registry creates an agency, records its history and relays it to KV and events', async () => {
     const ds = await openAs(db, 'registry');
     let registry: RegistryService | undefined;
+    // writes need an admin token of the data folder's token key
+    const dataDir = mkdtempSync(join(tmpdir(), 'lt-db-roles-'));
+    loadOrCreateHubKey(dataDir, 'token');
     try {
-      registry = createRegistryService({ ds, nc, ns: topo.ns, log, clock: new FixedClock(new Date('2026-01-01T00:00:00.000Z')) });
+      registry = createRegistryService({ ds, nc, ns: topo.ns, log, dataDir, clock: new FixedClock(new Date('2026-01-01T00:00:00.000Z')) });
       await registry.start();
-      const rpc = new RpcClient(nc);
+      const rpc = new RpcClient(nc).withHeaders(callerTokenHeaders(issueLocalToken(dataDir, { sub: 'db-roles-test' })));
       const call = <T>(method: string, payload: unknown) => rpc.call<T>(topo.rpcSubject('registry', method), payload, 30_000);
-      await call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.00.H41', name: 'UBND tỉnh Nghệ An', tier: 'province' });
-      await call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.05.H41', name: 'UBND huyện 05', tier: 'district', parentCode: '000.00.00.H41' });
-      await call(REGISTRY_RPC.update, { actor: ADMIN, code: '000.00.05.H41', name: 'UBND huyện 05 (mới)' });
+      await call(REGISTRY_RPC.create, { code: '000.00.00.H41', name: 'UBND tỉnh Nghệ An', tier: 'province' });
+      await call(REGISTRY_RPC.create, { code: '000.00.05.H41', name: 'UBND huyện 05', tier: 'district', parentCode: '000.00.00.H41' });
+      await call(REGISTRY_RPC.update, { code: '000.00.05.H41', name: 'UBND huyện 05 (mới)' });
       const kv: KV = await openAgencyKv(nc, topo);
       // the outbox relay (cursor row locked FOR UPDATE, then advanced) ran under the role too
       const entry = await waitFor('the KV mirror', async () => {
@@ -109,6 +114,7 @@ describe('each service under its own PostgreSQL role', () => {
       expect(published_seq).toBe(3);
     } finally {
       await registry?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

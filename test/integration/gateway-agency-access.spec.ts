@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { codeToSubjectTokens, topology, uuidv7, type InclusionProofResponse, type MessageTrace, type Topology } from '@lt/contracts';
-import { base64urlEncode, importPrivateKey, issueToken, peekTokenClaims, type SigningKey } from '@lt/crypto';
-import { createTestDatabase, type TestDatabase } from '@lt/database';
+import { codeToSubjectTokens, topology, uuidv7, type InclusionProofResponse, type MessageTrace } from '@lt/contracts';
+import { base64urlEncode, importPrivateKey, peekTokenClaims } from '@lt/crypto';
 import { testAgencyEntry } from '@lt/directory';
-import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { JetStreamPublisher, destroyTopology, ensureTopology, openAgencyKv } from '@lt/messaging';
 import { createLogger, loadOrCreateHubKey } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, inboxHeaders, type CopySpec } from '../../apps/audit/src/testing/fixtures';
-import { runCli } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
+import { GatewayFixture, until as waitFor } from '../support/gateway-fixture';
 
 /**
  * What an agency token may do on a running gateway: only what concerns its agency (traces,
@@ -30,15 +26,8 @@ interface ErrorReply {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-let db: TestDatabase;
-let nc: NatsConnection;
-let topo: Topology;
+let f: GatewayFixture;
 let audit: AuditService;
-const gateways: NestExpressApplication[] = [];
-const bases: string[] = [];
-let dataDir: string;
-let tokenKey: SigningKey;
-let tokenKid: string;
 /** A -> B, answered 01 by B */
 let docAB: string;
 /** C -> B */
@@ -48,42 +37,23 @@ let seqAB: number;
 let seqCB: number;
 
 function token(role: 'auditor' | 'admin' | `agency:${string}`, aud?: string): string {
-  return issueToken({ sub: 'access-test', role, ttlSeconds: 600, ...(aud ? { aud } : {}) }, tokenKey, tokenKid);
+  return f.token(role, { sub: 'access-test', ...(aud ? { aud } : {}) });
 }
 
-async function get<T>(path: string, auth: string, base = bases[0]!): Promise<{ status: number; body: T }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${auth}` } });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function post<T>(path: string, auth: string, body: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(bases[0] + path, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const get = <T>(path: string, auth: string, base?: string) => f.get<T>(path, auth, base);
+const post = <T>(path: string, auth: string, body: unknown) => f.post<T>(path, auth, body);
 
 async function checkpointCount(): Promise<number> {
-  const [{ n }] = await db.ds.query('SELECT count(*)::int AS n FROM audit_checkpoints');
+  const [{ n }] = await f.db.ds.query('SELECT count(*)::int AS n FROM audit_checkpoints');
   return n;
 }
 
 async function publishCopies(copies: CopySpec[]): Promise<void> {
-  const publisher = new JetStreamPublisher(nc, topo);
+  const publisher = new JetStreamPublisher(f.nc, f.topo);
   const before = await audit.treeSize();
   for (const spec of copies) {
     const data = fakeJws(spec);
-    await publisher.publish(topo.inboxSubject(spec.to), data, `${spec.envelopeId}:${spec.to}`, inboxHeaders(spec, data));
+    await publisher.publish(f.topo.inboxSubject(spec.to), data, `${spec.envelopeId}:${spec.to}`, inboxHeaders(spec, data));
   }
   await waitFor('the audit to log the copies', async () => (await audit.treeSize()) === before + copies.length);
 }
@@ -93,36 +63,22 @@ async function seqOf(messageId: string, to: string): Promise<number> {
   return trace.body.recipients.find((r) => r.code === to)!.deliverySeq!;
 }
 
-const cli = (...args: string[]) => runCli(['--gateway', bases[0]!, '--data-dir', dataDir, ...args]);
+const cli = (...args: string[]) => f.cli(...args);
 
 async function putAgency(code: string, status: 'active' | 'closed', version: number): Promise<void> {
-  const kv = await openAgencyKv(nc, topo);
+  const kv = await openAgencyKv(f.nc, f.topo);
   await kv.put(codeToSubjectTokens(code), JSON.stringify(testAgencyEntry(code, { status, version })));
 }
 
-async function startGateway(): Promise<void> {
-  const app = await createGatewayApp({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  gateways.push(app);
-  bases.push(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
-}
-
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', 'agency-access-test');
-  topo = topology(`t${randomBytes(4).toString('hex')}`);
-  await ensureTopology(nc, topo, { storage: 'memory' });
-  dataDir = mkdtempSync(join(tmpdir(), 'lt-agency-access-'));
-  const tk = loadOrCreateHubKey(dataDir, 'token');
-  tokenKey = importPrivateKey(tk.privateJwk, tk.alg);
-  tokenKid = tk.keyId;
+  f = await GatewayFixture.create({ name: 'agency-access-test' });
   audit = createAuditService({
-    nc,
-    ds: db.ds,
-    ns: topo.ns,
+    nc: f.nc,
+    ds: f.db.ds,
+    ns: f.topo.ns,
     log: createLogger('audit', 'silent'),
-    checkpointKey: loadOrCreateHubKey(dataDir, 'checkpoint'),
-    receiptKey: loadOrCreateHubKey(dataDir, 'envelope'),
+    checkpointKey: loadOrCreateHubKey(f.dataDir, 'checkpoint'),
+    receiptKey: loadOrCreateHubKey(f.dataDir, 'envelope'),
     // checkpoints only when the test cuts one: what a request does must be all that could sign
     options: { checkpointEvery: 100_000, checkpointIntervalMs: 3_600_000, verifyIntervalMs: 0, receipts: false },
   });
@@ -141,33 +97,24 @@ beforeAll(async () => {
   ]);
   await audit.cutCheckpoint();
 
-  Object.assign(process.env, {
-    LT_NAMESPACE: topo.ns,
-    LT_DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
   // two replicas: a revocation made through one must reach the other
-  await startGateway();
-  await startGateway();
+  await f.startGateway();
+  await f.startGateway();
   seqAB = await seqOf(docAB, B);
   seqCB = await seqOf(docCB, B);
 });
 
 afterAll(async () => {
-  for (const app of gateways) await app.close();
   await audit?.stop();
-  await destroyTopology(nc, topo).catch(() => undefined);
-  await nc?.drain();
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('agency tokens on the gateway', () => {
   it('refuses a token without the gateway audience, or with another one', async () => {
+    const tk = loadOrCreateHubKey(f.dataDir, 'token');
     const claims = { iss: 'lienthong', sub: 'x', role: 'auditor', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, jti: uuidv7() };
-    const input = `${base64urlEncode(JSON.stringify({ alg: tokenKey.alg, typ: 'JWT', kid: tokenKid }))}.${base64urlEncode(JSON.stringify(claims))}`;
-    const noAud = `${input}.${base64urlEncode(tokenKey.sign(Buffer.from(input, 'latin1')))}`;
+    const input = `${base64urlEncode(JSON.stringify({ alg: tk.alg, typ: 'JWT', kid: tk.keyId }))}.${base64urlEncode(JSON.stringify(claims))}`;
+    const noAud = `${input}.${base64urlEncode(importPrivateKey(tk.privateJwk, tk.alg).sign(Buffer.from(input, 'latin1')))}`;
     for (const t of [noAud, token('auditor', 'lienthong-sdk')]) {
       const r = await get<ErrorReply>('/v1/audit/checkpoint', t);
       expect([r.status, r.body.error.code, r.body.error.details?.reason]).toEqual([401, 'UNAUTHENTICATED', 'wrong_audience']);
@@ -238,7 +185,7 @@ describe('agency tokens on the gateway', () => {
   it('refuses a revoked token on every gateway replica within seconds; only admins revoke', async () => {
     const victim = token(`agency:${A}`);
     const { jti } = peekTokenClaims(victim);
-    for (const base of bases) expect((await get('/v1/audit/checkpoint', victim, base)).status).toBe(200);
+    for (const base of f.bases) expect((await get('/v1/audit/checkpoint', victim, base)).status).toBe(200);
 
     const byAgency = await post<ErrorReply>('/v1/tokens/revoke', token(`agency:${A}`), { jti });
     expect([byAgency.status, byAgency.body.error.code]).toEqual([403, 'FORBIDDEN']);
@@ -248,13 +195,13 @@ describe('agency tokens on the gateway', () => {
     const revoked = await post<{ jti: string; by: string }>('/v1/tokens/revoke', token('admin'), { jti, reason: 'laptop stolen' });
     expect(revoked.status).toBe(201);
     expect(revoked.body).toMatchObject({ jti, by: 'access-test' });
-    for (const base of bases) {
+    for (const base of f.bases) {
       await waitFor(`replica ${base} to refuse the revoked token`, async () => (await get('/v1/audit/checkpoint', victim, base)).status === 401);
       const r = await get<ErrorReply>('/v1/audit/checkpoint', victim, base);
       expect([r.body.error.code, r.body.error.details?.reason]).toEqual(['UNAUTHENTICATED', 'revoked']);
     }
     // another token of the same agency is unaffected
-    expect((await get('/v1/audit/checkpoint', token(`agency:${A}`), bases[1])).status).toBe(200);
+    expect((await get('/v1/audit/checkpoint', token(`agency:${A}`), f.bases[1])).status).toBe(200);
   });
 
   it('CLI: token issue prints the jti, token revoke <jti> revokes the token on the running gateways', async () => {
@@ -266,11 +213,11 @@ describe('agency tokens on the gateway', () => {
     expect(human.out.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(human.err).toContain(`jti ${peekTokenClaims(human.out.trim()).jti}`);
 
-    expect((await get('/v1/audit/checkpoint', victim, bases[1])).status).toBe(200);
+    expect((await get('/v1/audit/checkpoint', victim, f.bases[1])).status).toBe(200);
     const r = await cli('token', 'revoke', jti, '--reason', 'test');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`revoked token ${jti}`);
-    await waitFor('the second replica to refuse the token', async () => (await get('/v1/audit/checkpoint', victim, bases[1])).status === 401);
+    await waitFor('the second replica to refuse the token', async () => (await get('/v1/audit/checkpoint', victim, f.bases[1])).status === 401);
   });
 
   it('refuses the tokens of a closed agency, and of one closed while the gateways run', async () => {
@@ -278,9 +225,9 @@ describe('agency tokens on the gateway', () => {
     expect([closed.status, closed.body.error.code, closed.body.error.details?.reason]).toEqual([403, 'FORBIDDEN', 'agency_closed']);
 
     const held = token(`agency:${C}`);
-    for (const base of bases) expect((await get('/v1/audit/checkpoint', held, base)).status).toBe(200);
+    for (const base of f.bases) expect((await get('/v1/audit/checkpoint', held, base)).status).toBe(200);
     await putAgency(C, 'closed', 2);
-    for (const base of bases) {
+    for (const base of f.bases) {
       await waitFor(`replica ${base} to see the closure`, async () => (await get('/v1/audit/checkpoint', held, base)).status === 403);
       expect((await get<ErrorReply>('/v1/audit/checkpoint', held, base)).body.error.details?.reason).toBe('agency_closed');
     }
@@ -302,7 +249,7 @@ describe('a gateway started before the buckets exist', () => {
       expect([refused.status, refused.body.error.code]).toEqual([503, 'UNAVAILABLE']);
       expect(['token revocation list', 'agency directory']).toContain(refused.body.error.details?.what);
 
-      await ensureTopology(nc, late, { storage: 'memory' });
+      await ensureTopology(f.nc, late, { storage: 'memory' });
       // past the guard, the request reaches for a registry that this namespace does not run
       await waitFor('the gateway to load both lists', async () => {
         const r = await get<ErrorReply>('/v1/agencies', token('admin'), base);
@@ -311,7 +258,7 @@ describe('a gateway started before the buckets exist', () => {
     } finally {
       process.env.LT_NAMESPACE = env;
       await app?.close();
-      await destroyTopology(nc, late).catch(() => undefined);
+      await destroyTopology(f.nc, late).catch(() => undefined);
     }
   });
 });

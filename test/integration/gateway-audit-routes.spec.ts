@@ -1,63 +1,41 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { topology, uuidv7, type AgencyReport, type CheckpointResponse, type InclusionProofResponse, type MessageTrace, type Topology } from '@lt/contracts';
-import { importPrivateKey, issueToken } from '@lt/crypto';
-import { createTestDatabase, type TestDatabase } from '@lt/database';
-import { JetStreamPublisher, connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
-import { createLogger, loadOrCreateHubKey, type HubKeyFile } from '@lt/platform';
+import { uuidv7, type AgencyReport, type CheckpointResponse, type InclusionProofResponse, type MessageTrace } from '@lt/contracts';
+import { JetStreamPublisher } from '@lt/messaging';
+import { createLogger, loadOrCreateHubKey } from '@lt/platform';
 import { createAuditService, type AuditService } from '../../apps/audit/src/index';
 import { fakeJws, inboxHeaders } from '../../apps/audit/src/testing/fixtures';
-import { runCli } from '../../apps/cli/src/testing/run-cli';
-import { createGatewayApp } from '../../apps/gateway/src/app';
+import { GatewayFixture } from '../support/gateway-fixture';
 
 jest.setTimeout(60_000);
 
 const A = '000.00.00.H41';
 const B = '000.00.05.H41';
 
-let db: TestDatabase;
-let nc: NatsConnection;
-let topo: Topology;
+let f: GatewayFixture;
 let audit: AuditService;
-let app: NestExpressApplication;
-let base: string;
-let dataDir: string;
-let tokenKey: HubKeyFile;
 let docId: string;
 
-function token(role: 'auditor' | 'admin' | `agency:${string}`): string {
-  return issueToken({ sub: 'test', role, ttlSeconds: 600 }, importPrivateKey(tokenKey.privateJwk, tokenKey.alg), tokenKey.keyId);
+function get<T>(path: string, role: 'auditor' | 'admin' | `agency:${string}` = 'auditor') {
+  return f.get<T>(path, f.token(role));
 }
 
-async function get<T>(path: string, role: Parameters<typeof token>[0] = 'auditor'): Promise<{ status: number; body: T }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${token(role)}` } });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-const cli = (...args: string[]) => runCli(['--gateway', base, '--data-dir', dataDir, ...args]);
+const cli = (...args: string[]) => f.cli(...args);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', 'audit-gateway-test');
-  topo = topology(`t${randomBytes(4).toString('hex')}`);
-  await ensureTopology(nc, topo, { storage: 'memory' });
-  dataDir = mkdtempSync(join(tmpdir(), 'lt-audit-gw-'));
-  tokenKey = loadOrCreateHubKey(dataDir, 'token');
+  f = await GatewayFixture.create({ name: 'audit-gateway-test' });
   audit = createAuditService({
-    nc,
-    ds: db.ds,
-    ns: topo.ns,
+    nc: f.nc,
+    ds: f.db.ds,
+    ns: f.topo.ns,
     log: createLogger('audit', 'silent'),
-    checkpointKey: loadOrCreateHubKey(dataDir, 'checkpoint'),
-    receiptKey: loadOrCreateHubKey(dataDir, 'envelope'),
+    checkpointKey: loadOrCreateHubKey(f.dataDir, 'checkpoint'),
+    receiptKey: loadOrCreateHubKey(f.dataDir, 'envelope'),
     options: { checkpointEvery: 10, checkpointIntervalMs: 200, verifyIntervalMs: 0, receipts: false },
   });
   await audit.start();
 
-  const publisher = new JetStreamPublisher(nc, topo);
+  const publisher = new JetStreamPublisher(f.nc, f.topo);
   docId = uuidv7();
   const now = Date.now();
   const copies = [
@@ -67,31 +45,17 @@ beforeAll(async () => {
   ];
   for (const spec of copies) {
     const data = fakeJws(spec);
-    await publisher.publish(topo.inboxSubject(spec.to), data, `${spec.envelopeId}:${spec.to}`, inboxHeaders(spec, data));
+    await publisher.publish(f.topo.inboxSubject(spec.to), data, `${spec.envelopeId}:${spec.to}`, inboxHeaders(spec, data));
   }
   for (let i = 0; i < 200 && (await audit.treeSize()) < copies.length; i++) await new Promise((r) => setTimeout(r, 50));
   expect(await audit.treeSize()).toBe(copies.length);
   await audit.cutCheckpoint();
-
-  Object.assign(process.env, {
-    LT_NAMESPACE: topo.ns,
-    LT_DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
-  app = await createGatewayApp({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  const addr = app.getHttpServer().address() as { port: number };
-  base = `http://127.0.0.1:${addr.port}`;
+  await f.startGateway();
 });
 
 afterAll(async () => {
-  await app?.close();
   await audit?.stop();
-  await destroyTopology(nc, topo).catch(() => undefined);
-  await nc.drain();
-  await db.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('audit routes on the gateway', () => {
@@ -132,7 +96,7 @@ describe('audit routes on the gateway', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).received.copies).toBe(1);
 
-    const file = join(dataDir, 'bundle.jsonl');
+    const file = join(f.dataDir, 'bundle.jsonl');
     const ex = await cli('audit', 'export', '--from', '0', '--out', file, '--page', '7');
     expect(ex.code).toBe(0);
     expect(ex.out).toContain('wrote 32 entries');

@@ -1,15 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { topology, type PublishedHubKey, type Topology } from '@lt/contracts';
-import { importPrivateKey, issueToken } from '@lt/crypto';
-import { createTestDatabase, type TestDatabase } from '@lt/database';
-import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
+import type { PublishedHubKey } from '@lt/contracts';
 import { ensureHubKeys, rotateHubKey, type HubKeyFile } from '@lt/platform';
-import { runCli } from '../../apps/cli/src/testing/run-cli';
-import { createGatewayApp } from '../../apps/gateway/src/app';
+import { GatewayFixture } from '../support/gateway-fixture';
 
 /**
  * `GET /v1/hub/keys` on a running gateway (real NATS and PostgreSQL), the gateway's token keys
@@ -18,58 +9,33 @@ import { createGatewayApp } from '../../apps/gateway/src/app';
  */
 jest.setTimeout(60_000);
 
-let db: TestDatabase;
-let nc: NatsConnection;
-let topo: Topology;
-let dataDir: string;
-const apps: NestExpressApplication[] = [];
-
-async function startGateway(): Promise<string> {
-  const app = await createGatewayApp({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  apps.push(app);
-  return `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-}
+let f: GatewayFixture;
 
 async function hubKeys(base: string): Promise<{ status: number; keys: PublishedHubKey[] }> {
-  const res = await fetch(`${base}/v1/hub/keys`);
-  return { status: res.status, keys: ((await res.json()) as { keys: PublishedHubKey[] }).keys };
+  const r = await f.get<{ keys: PublishedHubKey[] }>('/v1/hub/keys', null, base);
+  return { status: r.status, keys: r.body.keys };
 }
 
 function token(key: HubKeyFile): string {
-  return issueToken({ sub: 'hub-keys-test', role: 'admin', ttlSeconds: 600 }, importPrivateKey(key.privateJwk, key.alg), key.keyId);
+  return f.token('admin', { sub: 'hub-keys-test', key });
 }
 
-const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args]);
+const cli = (...args: string[]) => f.cli(...args);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nc = await connectNats(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', 'gateway-hub-keys-test');
-  topo = topology(`t${randomBytes(4).toString('hex')}`);
-  await ensureTopology(nc, topo, { storage: 'memory' });
-  dataDir = mkdtempSync(join(tmpdir(), 'lt-gw-hubkeys-'));
-  Object.assign(process.env, {
-    LT_NAMESPACE: topo.ns,
-    LT_DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  });
+  f = await GatewayFixture.create({ name: 'gateway-hub-keys-test', keys: 'none' });
 });
 
 afterAll(async () => {
-  for (const app of apps) await app.close().catch(() => undefined);
-  await destroyTopology(nc, topo).catch(() => undefined);
-  await nc.drain();
-  await db.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('with the hub keys made', () => {
   let keys: ReturnType<typeof ensureHubKeys>;
   let base: string;
   beforeAll(async () => {
-    keys = ensureHubKeys(dataDir);
-    base = await startGateway();
+    keys = ensureHubKeys(f.dataDir);
+    base = await f.startGateway();
   });
 
   it('lists three distinct active keys, one per purpose, public halves only, without a token', async () => {
@@ -105,8 +71,8 @@ describe('with the hub keys made', () => {
   });
 
   it('refuses tokens of a rotated token key once the gateway restarts', async () => {
-    const { active } = rotateHubKey(dataDir, 'token');
-    const fresh = await startGateway();
+    const { active } = rotateHubKey(f.dataDir, 'token');
+    const fresh = await f.startGateway();
     const call = async (t: string) => (await fetch(`${fresh}/v1/agencies/000.00.00.H41/keys`, { headers: { authorization: `Bearer ${t}` } })).status;
     expect(await call(token(keys.token))).toBe(401);
     expect(await call(token(active))).not.toBe(401);

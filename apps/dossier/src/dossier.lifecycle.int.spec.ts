@@ -32,7 +32,7 @@ describe('dossier service lifecycle (the Nest module booted as main.ts boots it)
     expect((await repo.unpublishedApplied(10)).length).toBe(3);
     f.clock.set(vn('2026-03-09 09:00'));
 
-    const timed = createDossierService({ nc: f.nc, ds: f.db.ds, ns: f.topo.ns, log: f.log, hubKey: f.hubKey, clock: f.clock, outboxIntervalMs: 20, scanIntervalMs: 20 });
+    const timed = createDossierService({ nc: f.nc, ds: f.db.ds, ns: f.topo.ns, log: f.log, hubKey: f.hubKey, callers: f.callers, clock: f.clock, outboxIntervalMs: 20, scanIntervalMs: 20 });
     expect(() => timed.useCases).toThrow(/not started/);
     await timed.start();
     try {

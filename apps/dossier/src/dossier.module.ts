@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { HubSigner } from '@lt/crypto';
-import { hubServiceProviders, JetStreamPublisher, NATS_CONNECTION, type HubServiceInfra, type NatsConnection } from '@lt/messaging';
+import { CallerVerifier, hubServiceProviders, JetStreamPublisher, NATS_CONNECTION, type HubServiceInfra, type NatsConnection } from '@lt/messaging';
 import { CLOCK, LOGGER, type Clock, type KeyFile, type Logger } from '@lt/platform';
 import { DataSource } from 'typeorm';
 import { KvAgencyLookup } from './adapters/kv-agency-lookup';
@@ -18,6 +18,8 @@ export interface DossierModuleDeps extends DossierOptionsInput, HubServiceInfra 
   ds: DataSource;
   /** the hub's envelope key (loadOrCreateHubKey(dataDir, 'envelope')): signs confirmations and overdue notices */
   hubKey: KeyFile;
+  /** verifies the caller token of reads (CallerVerifier.fromDataDir(LT_DATA_DIR)) */
+  callers: CallerVerifier;
 }
 
 /**
@@ -35,6 +37,7 @@ export class DossierModule {
       providers: [
         ...hubServiceProviders(deps),
         { provide: DataSource, useValue: deps.ds },
+        { provide: CallerVerifier, useValue: deps.callers },
         // the calendar and the catalog are read from disk once, at boot
         { provide: DOSSIER_OPTIONS, useFactory: () => resolveDossierOptions(deps) },
         { provide: DOSSIER_REPOSITORY, useFactory: (ds: DataSource) => new PostgresDossierRepository(ds), inject: [DataSource] },

@@ -1,6 +1,6 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectHub } from '@lt/messaging';
+import { bootHubService, CallerVerifier, connectHub } from '@lt/messaging';
 import { createLogger, loadConfig, loadDossierSettings, loadOrCreateHubKey, runService } from '@lt/platform';
 import { DossierModule } from './dossier.module';
 
@@ -12,6 +12,9 @@ void runService(log, async () => {
   const settings = loadDossierSettings();
   // notices are hub-signed envelopes: the dossier service holds the envelope key only
   const hubKey = loadOrCreateHubKey(cfg.dataDir, 'envelope');
+  // reads are answered for the caller of a verified token only; without a token key, none is
+  const callers = CallerVerifier.fromDataDir(cfg.dataDir);
+  if (!callers.hasKeys) log.warn({ dataDir: cfg.dataDir }, 'no hub token key in the data folder yet: reads are refused until there is one');
   const topo = topology(cfg.ns);
   const nc = await connectHub(cfg, 'lienthong-dossier');
   const ds = await openDataSource(cfg.databaseUrl);
@@ -22,6 +25,7 @@ void runService(log, async () => {
       topology: topo,
       log,
       hubKey,
+      callers,
       hubAgency: cfg.hubAgency,
       calendarDir: settings.calendarDir,
       proceduresFile: settings.proceduresFile,

@@ -1,6 +1,6 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
-import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { bootHubService, CallerVerifier, connectHub, ensureTopology } from '@lt/messaging';
 import { createLogger, loadConfig, runService, loadStreamLimits } from '@lt/platform';
 import { RegistryModule } from './registry.module';
 import { newReplicaId } from './use-cases/import-agencies/import-agencies.use-case';
@@ -16,7 +16,10 @@ void runService(log, async () => {
   await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
   const ds = await openDataSource(config.databaseUrl, { extra: { max: 10, application_name: 'lienthong-registry' } });
   const replicaId = newReplicaId();
-  const app = await bootHubService(RegistryModule.forRoot({ ds, nc, topology: topo, log, replicaId }), { nc, log, topology: topo, service: 'registry', replicaId });
+  // writes are refused until a token key is there (npm start makes it before the services start)
+  const callers = CallerVerifier.fromDataDir(config.dataDir);
+  if (!callers.hasKeys) log.warn({ dataDir: config.dataDir }, 'no hub token key in the data folder yet: writes are refused until there is one');
+  const app = await bootHubService(RegistryModule.forRoot({ ds, nc, topology: topo, log, replicaId, callers }), { nc, log, topology: topo, service: 'registry', replicaId });
   return async () => {
     await app.close();
     await nc.drain();

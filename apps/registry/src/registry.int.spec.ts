@@ -1,10 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { codeToSubjectTokens, LtError, REGISTRY_RPC, topology, type AgencyKvEntry, type HubEvent, type Page, type Agency, type AgencyKey, type Topology } from '@lt/contracts';
+import {
+  callerTokenHeaders,
+  codeToSubjectTokens,
+  LtError,
+  REGISTRY_RPC,
+  topology,
+  type AgencyKvEntry,
+  type HubEvent,
+  type Page,
+  type Agency,
+  type AgencyKey,
+  type Topology,
+} from '@lt/contracts';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, RpcClient, type NatsConnection } from '@lt/messaging';
-import { FixedClock } from '@lt/platform';
+import { importPrivateKey, issueToken, type TokenRole } from '@lt/crypto';
+import { FixedClock, issueLocalToken, loadOrCreateHubKey, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import pino from 'pino';
 import { PostgresAgencyRepository } from './adapters/postgres-agency.repository';
 import type { AgencyWithKeys, RegistryChangeType } from './domain/agency';
@@ -21,8 +37,10 @@ let nc: NatsConnection;
 let topo: Topology;
 let service: RegistryService;
 let replica: RegistryService;
+/** presents an admin token of the data folder's token key (sub ADMIN.sub), as the gateway forwards one */
 let client: RpcClient;
 let kv: KV;
+let dataDir: string;
 const clock = new FixedClock(new Date('2026-01-01T00:00:00.000Z'));
 
 const call = <T>(method: string, payload: unknown) => client.call<T>(topo.rpcSubject('registry', method), payload, 30_000);
@@ -57,13 +75,15 @@ beforeAll(async () => {
   topo = topology(`t${randomBytes(5).toString('hex')}`);
   await ensureTopology(nc, topo, { storage: 'memory' });
   kv = await openAgencyKv(nc, topo);
-  service = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock });
-  replica = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock });
+  dataDir = mkdtempSync(join(tmpdir(), 'lt-registry-int-'));
+  loadOrCreateHubKey(dataDir, 'token');
+  service = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock, dataDir });
+  replica = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock, dataDir });
   await service.start();
   await replica.start();
-  client = new RpcClient(nc);
-  await call(REGISTRY_RPC.importCsv, { action: 'once', mode: 'all-or-nothing', csv: SEED_CSV, actor: ADMIN });
-  await call(REGISTRY_RPC.importCsv, { action: 'once', mode: 'all-or-nothing', csv: QUANG_NINH, actor: ADMIN });
+  client = new RpcClient(nc).withHeaders(callerTokenHeaders(issueLocalToken(dataDir, { sub: ADMIN.sub })));
+  await call(REGISTRY_RPC.importCsv, { action: 'once', mode: 'all-or-nothing', csv: SEED_CSV });
+  await call(REGISTRY_RPC.importCsv, { action: 'once', mode: 'all-or-nothing', csv: QUANG_NINH });
 });
 
 const QUANG_NINH = [
@@ -81,12 +101,12 @@ afterAll(async () => {
     await nc.drain();
   }
   await db?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('registry over request-reply, PostgreSQL and JetStream', () => {
   it('creates an agency, mirrors it into KV and publishes its event', async () => {
     const a = await call<AgencyWithKeys>(REGISTRY_RPC.create, {
-      actor: ADMIN,
       code: '000.00.03.H41',
       name: 'Sở Thông tin và Truyền thông tỉnh Nghệ An',
       tier: 'province',
@@ -102,55 +122,56 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
     );
     expect(rows).toEqual([{ event_id: expect.any(String), actor: ADMIN.sub, actor_role: ADMIN.role }]);
     const event = (await allEvents()).find((e) => e.id === rows[0]!.event_id);
-    expect(event).toMatchObject({ type: 'registry.agency.created', source: 'registry', agencies: ['000.00.03.H41'], data: { actor: ADMIN, agency: { code: '000.00.03.H41' } } });
+    expect(event).toMatchObject({ type: 'registry.agency.created', source: 'registry', agencies: ['000.00.03.H41'], data: { agency: { code: '000.00.03.H41' } } });
   });
 
   it('refuses a duplicate (409 DUPLICATE), an unknown parent and a tier mismatch with stable codes', async () => {
-    const dup = await fails(call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.00.H41', name: 'x', tier: 'province' }));
+    const dup = await fails(call(REGISTRY_RPC.create, { code: '000.00.00.H41', name: 'x', tier: 'province' }));
     expect(dup).toMatchObject({ code: 'DUPLICATE', httpStatus: 409 });
-    const unknown = await fails(call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.40.H41', name: 'x', tier: 'district', parentCode: '000.00.00.H99' }));
+    const unknown = await fails(call(REGISTRY_RPC.create, { code: '000.00.40.H41', name: 'x', tier: 'district', parentCode: '000.00.00.H99' }));
     expect(unknown.code).toBe('UNKNOWN_PARENT');
-    const tier = await fails(call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.05.30.H41', name: 'x', tier: 'district', parentCode: '000.00.30.H41' }));
+    const tier = await fails(call(REGISTRY_RPC.create, { code: '000.05.30.H41', name: 'x', tier: 'district', parentCode: '000.00.30.H41' }));
     expect(tier).toMatchObject({ code: 'TIER_MISMATCH', message: expect.stringMatching(/district.*province.*district/) });
-    const noActor = await fails(call(REGISTRY_RPC.create, { code: '000.00.09.H41', name: 'x', tier: 'province' }));
-    expect(noActor).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'actor' } });
+    // who calls is the caller token: a payload that names an actor is refused, even beside a good token
+    const withActor = await fails(call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.09.H41', name: 'x', tier: 'province' }));
+    expect(withActor).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'actor' } });
     expect(await kvEntry('000.00.40.H41')).toBeNull();
   });
 
   it('closes: HAS_ACTIVE_CHILDREN without successor, with successor OK, cycles refused; KV keeps the successor', async () => {
-    await call(REGISTRY_RPC.create, { actor: ADMIN, code: '000.00.00.H14', name: 'Cao Bằng', tier: 'province' });
-    const busy = await fails(call(REGISTRY_RPC.close, { actor: ADMIN, code: '000.00.20.H49', reason: 'districts abolished' }));
+    await call(REGISTRY_RPC.create, { code: '000.00.00.H14', name: 'Cao Bằng', tier: 'province' });
+    const busy = await fails(call(REGISTRY_RPC.close, { code: '000.00.20.H49', reason: 'districts abolished' }));
     expect(busy).toMatchObject({ code: 'HAS_ACTIVE_CHILDREN' });
     clock.set(new Date('2026-07-01T00:00:00.000Z'));
-    const closed = await call<AgencyWithKeys>(REGISTRY_RPC.close, { actor: ADMIN, code: '000.00.20.H49', reason: 'districts abolished', successorCode: '000.00.00.H49' });
+    const closed = await call<AgencyWithKeys>(REGISTRY_RPC.close, { code: '000.00.20.H49', reason: 'districts abolished', successorCode: '000.00.00.H49' });
     expect(closed).toMatchObject({ status: 'closed', successorCode: '000.00.00.H49', validTo: '2026-07-01T00:00:00.000Z' });
     expect((await kvEntry('000.00.20.H49'))!.agency).toMatchObject({ status: 'closed', successorCode: '000.00.00.H49', validTo: '2026-07-01T00:00:00.000Z' });
 
-    await call(REGISTRY_RPC.close, { actor: ADMIN, code: '000.00.00.H14', reason: 'merged', successorCode: '000.00.03.H41' });
-    const cycle = await fails(call(REGISTRY_RPC.close, { actor: ADMIN, code: '000.00.03.H41', reason: 'merged', successorCode: '000.00.00.H14' }));
+    await call(REGISTRY_RPC.close, { code: '000.00.00.H14', reason: 'merged', successorCode: '000.00.03.H41' });
+    const cycle = await fails(call(REGISTRY_RPC.close, { code: '000.00.03.H41', reason: 'merged', successorCode: '000.00.00.H14' }));
     expect(cycle.code).toBe('SUCCESSOR_CYCLE');
-    const self = await fails(call(REGISTRY_RPC.close, { actor: ADMIN, code: '000.00.02.H41', reason: 'x', successorCode: '000.00.02.H41' }));
+    const self = await fails(call(REGISTRY_RPC.close, { code: '000.00.02.H41', reason: 'x', successorCode: '000.00.02.H41' }));
     expect(self.code).toBe('SUCCESSOR_CYCLE');
-    const leaf = await call<AgencyWithKeys>(REGISTRY_RPC.close, { actor: ADMIN, code: '000.01.20.H49', reason: 'merged into ward' });
+    const leaf = await call<AgencyWithKeys>(REGISTRY_RPC.close, { code: '000.01.20.H49', reason: 'merged into ward' });
     expect(leaf.successorCode).toBeNull();
     const shown = await call<{ finalSuccessorCode: string | null }>(REGISTRY_RPC.get, { code: '000.00.00.H14' });
     expect(shown.finalSuccessorCode).toBe('000.00.03.H41');
   });
 
   it('adds and revokes keys; KV holds the agency with its active keys only', async () => {
-    const k1 = await call<AgencyKey>(REGISTRY_RPC.addKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k1', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') });
-    const k2 = await call<AgencyKey>(REGISTRY_RPC.addKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k2', alg: 'ES256', publicJwk: publicJwk('ES256') });
+    const k1 = await call<AgencyKey>(REGISTRY_RPC.addKey, { code: '000.00.00.H41', keyId: 'k1', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') });
+    const k2 = await call<AgencyKey>(REGISTRY_RPC.addKey, { code: '000.00.00.H41', keyId: 'k2', alg: 'ES256', publicJwk: publicJwk('ES256') });
     expect(k1.kid).toBe('000.00.00.H41#k1');
     expect((await kvEntry('000.00.00.H41'))!.keys.map((k) => k.kid)).toEqual(['000.00.00.H41#k1', '000.00.00.H41#k2']);
-    const dup = await fails(call(REGISTRY_RPC.addKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k1', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') }));
+    const dup = await fails(call(REGISTRY_RPC.addKey, { code: '000.00.00.H41', keyId: 'k1', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') }));
     expect(dup.code).toBe('DUPLICATE');
-    const priv = await fails(call(REGISTRY_RPC.addKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k3', alg: 'EdDSA', publicJwk: { ...publicJwk('EdDSA'), d: 'x' } }));
+    const priv = await fails(call(REGISTRY_RPC.addKey, { code: '000.00.00.H41', keyId: 'k3', alg: 'EdDSA', publicJwk: { ...publicJwk('EdDSA'), d: 'x' } }));
     expect(priv.code).toBe('VALIDATION_FAILED');
-    const revoked = await call<AgencyKey>(REGISTRY_RPC.revokeKey, { actor: ADMIN, code: '000.00.00.H41', keyId: k1.kid, reason: 'rotated' });
+    const revoked = await call<AgencyKey>(REGISTRY_RPC.revokeKey, { code: '000.00.00.H41', keyId: k1.kid, reason: 'rotated' });
     expect(revoked.revokedReason).toBe('rotated');
-    const again = await fails(call(REGISTRY_RPC.revokeKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k1', reason: 'rotated' }));
+    const again = await fails(call(REGISTRY_RPC.revokeKey, { code: '000.00.00.H41', keyId: 'k1', reason: 'rotated' }));
     expect(again.code).toBe('KEY_REVOKED');
-    const missing = await fails(call(REGISTRY_RPC.revokeKey, { actor: ADMIN, code: '000.00.00.H41', keyId: 'k9', reason: 'x' }));
+    const missing = await fails(call(REGISTRY_RPC.revokeKey, { code: '000.00.00.H41', keyId: 'k9', reason: 'x' }));
     expect(missing.code).toBe('UNKNOWN_KEY');
     const entry = (await kvEntry('000.00.00.H41'))!;
     // the revoked key stays mirrored with its revocation time, so routers can answer KEY_REVOKED
@@ -185,7 +206,7 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
       '000.00.00.H27,Bắc Ninh lần hai,province,,,,,,,',
     ].join('\r\n');
     const run = async (mode: string) => {
-      const { importId } = await call<{ importId: string }>(REGISTRY_RPC.importCsv, { action: 'begin', mode, actor: ADMIN });
+      const { importId } = await call<{ importId: string }>(REGISTRY_RPC.importCsv, { action: 'begin', mode });
       let progress = { received: 0, errorsSoFar: 0 };
       for (let i = 0; i < csv.length; i += 40) {
         progress = await call(REGISTRY_RPC.importCsv, { action: 'chunk', importId, text: csv.slice(i, i + 40) });
@@ -232,14 +253,15 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
 
   it('re-importing the seed changes nothing and publishes nothing', async () => {
     const before = (await allEvents()).length;
-    const r = await call<ImportReport>(REGISTRY_RPC.importCsv, { action: 'once', mode: 'partial', csv: SEED_CSV, actor: ADMIN });
+    const r = await call<ImportReport>(REGISTRY_RPC.importCsv, { action: 'once', mode: 'partial', csv: SEED_CSV });
     expect(r).toMatchObject({ created: 0, updated: 0, failed: 0, unchanged: 7 });
     expect((await allEvents()).length).toBe(before);
   });
 
   it('answers history at time T and refuses to rewrite history', async () => {
     clock.set(new Date('2026-08-01T00:00:00.000Z'));
-    await call(REGISTRY_RPC.update, { actor: { sub: 'editor', role: 'admin' }, code: '000.00.02.H41', name: 'Sở Nội vụ (mới)' });
+    const editor = client.withHeaders(callerTokenHeaders(issueLocalToken(dataDir, { sub: 'editor' })));
+    await editor.call(topo.rpcSubject('registry', REGISTRY_RPC.update), { code: '000.00.02.H41', name: 'Sở Nội vụ (mới)' });
     const before = await call<HistoryEntry>(REGISTRY_RPC.history, { code: '000.00.02.H41', at: '2026-07-31T23:59:59Z' });
     const after = await call<HistoryEntry>(REGISTRY_RPC.history, { code: '000.00.02.H41', at: '2026-08-01T00:00:00Z' });
     expect(before.snapshot.name).toBe('Sở Nội vụ tỉnh Nghệ An');
@@ -289,7 +311,7 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
   });
 
   it('boots without request-reply for in-process callers (serveRpc: false) and stops cleanly', async () => {
-    const local = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock, import: { instanceId: 'offline1' } });
+    const local = createRegistryService({ ds: db.ds, nc, ns: topo.ns, log: silent, clock, dataDir, import: { instanceId: 'offline1' } });
     expect(() => local.useCases).toThrow(/not started/);
     await local.start({ serveRpc: false });
     try {
@@ -302,5 +324,74 @@ describe('registry over request-reply, PostgreSQL and JetStream', () => {
       await local.stop();
     }
     expect(() => local.relay).toThrow(/not started/);
+  });
+});
+
+describe('registry writes: the caller is a verified token, never the payload', () => {
+  const hubToken = () => loadOrCreateHubKey(dataDir, 'token');
+  const signWith = (key: KeyFile, claims: { role: TokenRole; aud?: string; ttlSeconds?: number }, now?: number) =>
+    issueToken({ sub: 'mallory', ...claims }, importPrivateKey(key.privateJwk, key.alg), key.keyId, now);
+  const as = (token: string | null) => (token === null ? new RpcClient(nc) : new RpcClient(nc).withHeaders(callerTokenHeaders(token)));
+
+  async function snapshot(): Promise<unknown> {
+    const [counts] = await db.ds.query(
+      `SELECT (SELECT count(*)::int FROM agencies) AS agencies, (SELECT count(*)::int FROM agency_keys) AS keys, (SELECT count(*)::int FROM registry_changes) AS changes`,
+    );
+    return { counts, events: (await allEvents()).length, kv: await kvEntry('000.00.00.G12') };
+  }
+
+  it('refuses a forged caller with UNAUTHENTICATED or FORBIDDEN and changes nothing', async () => {
+    await service.relay.flush();
+    const before = await snapshot();
+    // a key that is not the hub's, even under the hub key's id
+    const impostor = newEd25519KeyFile(hubToken().keyId);
+    const elsewhere = newEd25519KeyFile('token-20260101-elsewhre');
+    const unsigned = (() => {
+      const [head, body] = signWith(hubToken(), { role: 'admin' }).split('.');
+      const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      return { stripped: `${head}.${body}.`, none: `${none}.${body}.` };
+    })();
+    const cases: Array<[string, string | null, string, string | undefined]> = [
+      ['a body actor admin, no token', null, 'UNAUTHENTICATED', 'missing'],
+      ['a token of another key under the hub key id', signWith(impostor, { role: 'admin' }), 'UNAUTHENTICATED', 'bad_signature'],
+      ['a token of an unknown key', signWith(elsewhere, { role: 'admin' }), 'UNAUTHENTICATED', 'unknown_kid'],
+      ['the hub token without its signature', unsigned.stripped, 'UNAUTHENTICATED', 'malformed'],
+      ['an alg none token', unsigned.none, 'UNAUTHENTICATED', 'malformed'],
+      ['a hub token for another audience', signWith(hubToken(), { role: 'admin', aud: 'lienthong-sdk' }), 'UNAUTHENTICATED', 'wrong_audience'],
+      ['an expired hub token', signWith(hubToken(), { role: 'admin', ttlSeconds: 60 }, Date.now() - 120_000), 'UNAUTHENTICATED', 'expired'],
+      ['an auditor token', signWith(hubToken(), { role: 'auditor' }), 'FORBIDDEN', undefined],
+      ['an agency token', signWith(hubToken(), { role: 'agency:000.00.00.G12' }), 'FORBIDDEN', undefined],
+    ];
+    const writes: Array<[string, Record<string, unknown>]> = [
+      [REGISTRY_RPC.create, { code: '000.00.77.H41', name: 'Forged', tier: 'province' }],
+      [REGISTRY_RPC.update, { code: '000.00.00.G12', name: 'Forged' }],
+      [REGISTRY_RPC.close, { code: '000.00.00.G12', reason: 'forged' }],
+      [REGISTRY_RPC.addKey, { code: '000.00.00.G12', keyId: 'forged', alg: 'EdDSA', publicJwk: publicJwk('EdDSA') }],
+      [REGISTRY_RPC.revokeKey, { code: '000.00.00.H41', keyId: 'k2', reason: 'forged' }],
+      [REGISTRY_RPC.importCsv, { action: 'once', mode: 'partial', csv: 'code,name,tier,parent_code\n000.00.78.H41,Forged,province,' }],
+      [REGISTRY_RPC.importCsv, { action: 'begin', mode: 'partial' }],
+    ];
+    for (const [what, token, code, reason] of cases) {
+      for (const [method, payload] of writes) {
+        const err = await fails(as(token).call(topo.rpcSubject('registry', method), { ...payload, actor: ADMIN }, 10_000));
+        expect([what, method, err.code, err.details?.reason]).toEqual([what, method, code, reason]);
+      }
+    }
+    // a session begun by an admin: its chunks, commit and abort need the token too, on either subject
+    const { importId } = await call<{ importId: string }>(REGISTRY_RPC.importCsv, { action: 'begin', mode: 'partial' });
+    const owner = importReplicaSubject(topo, importId.split('_')[0]!);
+    for (const subject of [topo.rpcSubject('registry', REGISTRY_RPC.importCsv), owner]) {
+      for (const action of ['chunk', 'commit', 'abort']) {
+        const err = await fails(as(null).call(subject, { action, importId, text: 'code,name,tier,parent_code\n000.00.79.H41,Forged,province,\n' }, 10_000));
+        expect([subject, action, err.code]).toEqual([subject, action, 'UNAUTHENTICATED']);
+      }
+    }
+    await expect(call(REGISTRY_RPC.importCsv, { action: 'abort', importId })).resolves.toEqual({ aborted: true });
+
+    await service.relay.flush();
+    await replica.relay.flush();
+    expect(await snapshot()).toEqual(before);
+    // reads stay open to whoever NATS lets publish here
+    await expect(as(null).call(topo.rpcSubject('registry', REGISTRY_RPC.get), { code: '000.00.00.G12' })).resolves.toMatchObject({ name: 'Bộ Tài chính (crash test)' });
   });
 });

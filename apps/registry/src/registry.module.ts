@@ -1,5 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { hubServiceProviders, JetStreamPublisher, NATS_CONNECTION, openAgencyKv, RpcClient, type HubServiceInfra, type NatsConnection } from '@lt/messaging';
+import {
+  CallerVerifier,
+  hubServiceProviders,
+  JetStreamPublisher,
+  NATS_CONNECTION,
+  openAgencyKv,
+  RpcClient,
+  type HubServiceInfra,
+  type NatsConnection,
+} from '@lt/messaging';
 import { CLOCK, type Clock } from '@lt/platform';
 import { DataSource } from 'typeorm';
 import { LazyKvAgencyMirror } from './adapters/kv-agency-mirror';
@@ -19,6 +28,8 @@ export interface RegistryModuleDeps extends HubServiceInfra {
   ds: DataSource;
   /** this replica's id: prefix of its import ids, suffix of its own import subject (bootHubService's replicaId) */
   replicaId: string;
+  /** verifies the caller token of writes (CallerVerifier.fromDataDir(LT_DATA_DIR)) */
+  callers: CallerVerifier;
   relay?: ChangeRelayOptions;
   import?: Omit<ImportOptions, 'instanceId'>;
 }
@@ -38,6 +49,7 @@ export class RegistryModule {
       providers: [
         ...hubServiceProviders(deps),
         { provide: DataSource, useValue: deps.ds },
+        { provide: CallerVerifier, useValue: deps.callers },
         { provide: RELAY_OPTIONS, useValue: deps.relay ?? {} },
         { provide: IMPORT_OPTIONS, useValue: { ...deps.import, instanceId: deps.replicaId } satisfies ImportOptions },
         { provide: AGENCY_REPOSITORY, useFactory: (ds: DataSource) => new PostgresAgencyRepository(ds), inject: [DataSource] },

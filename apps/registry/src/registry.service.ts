@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { topology, type Topology } from '@lt/contracts';
-import { bootHubContext, bootHubService, BootedService, type NatsConnection } from '@lt/messaging';
+import { bootHubContext, bootHubService, BootedService, CallerVerifier, type NatsConnection } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
 import type { DataSource } from 'typeorm';
 import { ChangeRelay, type ChangeRelayOptions } from './outbox/change-relay';
@@ -14,6 +14,8 @@ export interface RegistryServiceDeps {
   /** namespace of subjects, streams and the KV bucket (`lt` in production) */
   ns: string;
   log: Logger;
+  /** the data folder whose token key verifies the callers of writes (LT_DATA_DIR) */
+  dataDir: string;
   clock?: Clock;
   relay?: ChangeRelayOptions;
   /** `instanceId` is the replica id (a fresh one by default) */
@@ -40,12 +42,14 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
   const topo = topology(deps.ns);
   const { instanceId, ...importOptions } = deps.import ?? {};
   const replicaId = instanceId ?? newReplicaId();
+  const callers = CallerVerifier.fromDataDir(deps.dataDir);
   const module = RegistryModule.forRoot({
     ds: deps.ds,
     nc: deps.nc,
     topology: topo,
     log: deps.log,
     replicaId,
+    callers,
     clock: deps.clock,
     relay: deps.relay,
     import: importOptions,

@@ -5,6 +5,7 @@ export * from './agency-code/selectors';
 export * from './messaging/topology';
 export * from './messaging/inbox-headers';
 export * from './messaging/hub-keys';
+export * from './messaging/caller';
 export * from './envelope/envelope';
 export * from './envelope/document';
 export * from './envelope/status';

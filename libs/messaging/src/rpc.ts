@@ -1,5 +1,6 @@
 import { LtError, toLtError, type ErrorBody } from '@lt/contracts';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
@@ -41,14 +42,29 @@ export function respondRpc(msg: Pick<Msg, 'reply' | 'respond'>, outcome: { resul
 /**
  * The caller's side: a @nestjs/microservices ClientProxy over the service's own NATS connection
  * (never a second connection). `call()` awaits one reply with a per-call timeout; `send()` is the
- * Nest observable form of the same request.
+ * Nest observable form of the same request. `withHeaders()` gives a client over the same
+ * connection whose every request carries those headers (the caller's token, contracts/caller.ts).
  */
 export class RpcClient extends ClientProxy {
   constructor(
     private readonly nc: NatsConnection,
     private readonly defaultTimeoutMs = 10_000,
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super();
+  }
+
+  /** The same connection and timeout, with `extra` added to the headers of every request. */
+  withHeaders(extra: Readonly<Record<string, string>>): RpcClient {
+    return new RpcClient(this.nc, this.defaultTimeoutMs, { ...this.headers, ...extra });
+  }
+
+  private requestHeaders(): ReturnType<typeof natsHeaders> | undefined {
+    const entries = Object.entries(this.headers);
+    if (entries.length === 0) return undefined;
+    const h = natsHeaders();
+    for (const [k, v] of entries) h.set(k, v);
+    return h;
   }
 
   async call<T>(subject: string, payload?: unknown, timeoutMs = this.defaultTimeoutMs): Promise<T> {
@@ -59,9 +75,10 @@ export class RpcClient extends ClientProxy {
       // a local problem (cyclic or absurdly deep value): retrying cannot help, so never UNAVAILABLE
       throw new LtError('BAD_REQUEST', `request for ${subject} cannot be encoded as JSON: ${(err as Error).message}`, { subject });
     }
+    const headers = this.requestHeaders();
     let data: Uint8Array;
     try {
-      const m = await this.nc.request(subject, body, { timeout: timeoutMs });
+      const m = await this.nc.request(subject, body, { timeout: timeoutMs, ...(headers ? { headers } : {}) });
       data = m.data;
     } catch (err) {
       const e = err as Error;

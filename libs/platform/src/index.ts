@@ -6,4 +6,5 @@ export * from './every';
 export * from './key-files';
 export * from './secrets';
 export * from './hub-keys';
+export * from './local-token';
 export * from './nest-logger';

@@ -1,5 +1,7 @@
-import { DOSSIER_RPC, LtError, type ApplyDossierResult, type DossierPage, type DossierReport, type DossierView } from '@lt/contracts';
+import { callerTokenHeaders, DOSSIER_RPC, LtError, type ApplyDossierResult, type DossierPage, type DossierReport, type DossierView } from '@lt/contracts';
+import { importPrivateKey, issueToken, type TokenRole } from '@lt/crypto';
 import { RpcClient } from '@lt/messaging';
+import { newEd25519KeyFile } from '@lt/platform';
 import { AGENCIES, DossierFixture, vn } from '../testing/dossier-fixture';
 
 const LAND = 'DEMO-DD-GCN-LANDAU';
@@ -9,6 +11,10 @@ describe('dossier request-reply surface (service started on a real NATS)', () =>
   let rpc: RpcClient;
   let code: string;
   const call = <T>(method: string, payload: unknown) => rpc.call<T>(f.topo.rpcSubject('dossier', method), payload, 10_000);
+  /** a read as the holder of a token of `role` (what the gateway forwards) */
+  const read = <T>(role: TokenRole, method: string, payload: unknown) =>
+    rpc.withHeaders(callerTokenHeaders(f.token(role))).call<T>(f.topo.rpcSubject('dossier', method), payload, 10_000);
+  const agency = (code: string): TokenRole => `agency:${code}`;
 
   beforeAll(async () => {
     f = await DossierFixture.create(); // started: serves dossier.*
@@ -39,46 +45,46 @@ describe('dossier request-reply surface (service started on a real NATS)', () =>
   });
 
   it('shows a dossier to auditors, admins and the agencies taking part, and to nobody else', async () => {
-    const auditor = await call<DossierView>(DOSSIER_RPC.get, { code, viewer: { role: 'auditor' } });
+    const auditor = await read<DossierView>('auditor', DOSSIER_RPC.get, { code });
     expect(auditor).toMatchObject({ code, holder: AGENCIES.district, state: 4, stepDueAt: expect.any(String) });
-    for (const agency of [AGENCIES.commune, AGENCIES.district]) {
-      await expect(call<DossierView>(DOSSIER_RPC.get, { code, viewer: { role: `agency:${agency}`, agencyCode: agency } })).resolves.toMatchObject({ code });
+    for (const participant of [AGENCIES.commune, AGENCIES.district]) {
+      await expect(read<DossierView>(agency(participant), DOSSIER_RPC.get, { code })).resolves.toMatchObject({ code });
     }
-    const stranger = await call(DOSSIER_RPC.get, { code, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }).catch(
-      (e: unknown) => e,
-    );
+    const stranger = await read(agency(AGENCIES.otherCommune), DOSSIER_RPC.get, { code }).catch((e: unknown) => e);
     expect(stranger).toMatchObject({ code: 'UNKNOWN_DOSSIER' });
-    await expect(call(DOSSIER_RPC.get, { code: 'not-a-code' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    // refused by the controller before any use case runs
-    await expect(call(DOSSIER_RPC.get, { code, viewer: { agencyCode: 1 } })).rejects.toMatchObject({
+    await expect(read('admin', DOSSIER_RPC.get, { code: 'not-a-code' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('refuses a forged reader: a body viewer without a token, a token of another key; a body viewer beside a token', async () => {
+    const none = await call(DOSSIER_RPC.get, { code, viewer: { role: 'auditor' } }).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'UNAUTHENTICATED', details: { reason: 'missing', header: 'Lt-Caller-Token' } });
+    const other = newEd25519KeyFile(f.hubKey.keyId);
+    const forged = issueToken({ sub: 'mallory', role: 'auditor', ttlSeconds: 60 }, importPrivateKey(other.privateJwk, other.alg), other.keyId);
+    for (const method of [DOSSIER_RPC.get, DOSSIER_RPC.list, DOSSIER_RPC.report]) {
+      await expect(rpc.withHeaders(callerTokenHeaders(forged)).call(f.topo.rpcSubject('dossier', method), { code }, 10_000)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        details: { reason: 'bad_signature' },
+      });
+    }
+    await expect(read(agency(AGENCIES.otherCommune), DOSSIER_RPC.list, { viewer: { role: 'auditor' } })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      details: { field: 'dossier.get payload.viewer' },
+      details: { field: 'viewer' },
     });
   });
 
   it('lists an agency its own dossiers only', async () => {
-    const mine = await call<DossierPage>(DOSSIER_RPC.list, { viewer: { role: `agency:${AGENCIES.district}`, agencyCode: AGENCIES.district } });
+    const mine = await read<DossierPage>(agency(AGENCIES.district), DOSSIER_RPC.list, {});
     expect(mine.items.map((d) => d.code)).toEqual([code]);
-    const none = await call<DossierPage>(DOSSIER_RPC.list, { viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } });
+    const none = await read<DossierPage>(agency(AGENCIES.otherCommune), DOSSIER_RPC.list, {});
     expect(none.items).toEqual([]);
-    await expect(
-      call(DOSSIER_RPC.list, { agency: AGENCIES.commune, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }),
-    ).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-    });
+    await expect(read(agency(AGENCIES.otherCommune), DOSSIER_RPC.list, { agency: AGENCIES.commune })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('reports; an agency token gets its own figures only', async () => {
-    const all = await call<DossierReport>(DOSSIER_RPC.report, { from: '2026-03-01', to: '2026-03-31', viewer: { role: 'auditor' } });
+    const all = await read<DossierReport>('auditor', DOSSIER_RPC.report, { from: '2026-03-01', to: '2026-03-31' });
     expect(all).toMatchObject({ received: 1, inProgress: 1, overdueNow: 0 });
-    const own = await call<DossierReport>(DOSSIER_RPC.report, {
-      from: '2026-03-01',
-      to: '2026-03-31',
-      viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune },
-    });
+    const own = await read<DossierReport>(agency(AGENCIES.otherCommune), DOSSIER_RPC.report, { from: '2026-03-01', to: '2026-03-31' });
     expect(own).toMatchObject({ agency: AGENCIES.otherCommune, received: 0 });
-    await expect(
-      call(DOSSIER_RPC.report, { agency: AGENCIES.commune, viewer: { role: `agency:${AGENCIES.otherCommune}`, agencyCode: AGENCIES.otherCommune } }),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(read(agency(AGENCIES.otherCommune), DOSSIER_RPC.report, { agency: AGENCIES.commune })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

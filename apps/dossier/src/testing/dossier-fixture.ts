@@ -19,7 +19,8 @@ import { getProcedure } from '@lt/dossier-domain';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { testAgencyEntry } from '@lt/directory';
-import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
+import { importPrivateKey, importPublicKey, issueToken, type TokenRole } from '@lt/crypto';
+import { CallerVerifier, connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { FixedClock, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { createDossierService, type DossierService, type DossierUseCases } from '../index';
 
@@ -77,6 +78,8 @@ export class DossierFixture {
   readonly topo: Topology = topology(`t${randomBytes(4).toString('hex')}`);
   readonly clock = new FixedClock(vn('2026-03-02 08:00'));
   readonly hubKey: KeyFile = newEd25519KeyFile('hub-test');
+  /** the callers of dossier.get|list|report: the hub key doubles as the token key (as test/integration/cli-dossier.spec.ts writes it for its gateway) */
+  readonly callers = new CallerVerifier(() => new Map([[this.hubKey.keyId, importPublicKey(this.hubKey.publicJwk, this.hubKey.alg)]]));
   readonly log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   db!: TestDatabase;
   nc!: NatsConnection;
@@ -102,6 +105,7 @@ export class DossierFixture {
       ns: f.topo.ns,
       log: f.log,
       hubKey: f.hubKey,
+      callers: f.callers,
       clock: f.clock,
       scanIntervalMs: 0,
       outboxIntervalMs: 0,
@@ -109,6 +113,11 @@ export class DossierFixture {
     // loads the directory from the bucket and serves dossier.*; no timers (intervals 0)
     await f.service.start();
     return f;
+  }
+
+  /** A bearer token the service accepts as the caller (real time: tokens expire by the wall clock, not the fixture's). */
+  token(role: TokenRole, sub = 'dossier-test'): string {
+    return issueToken({ sub, role, ttlSeconds: 600 }, importPrivateKey(this.hubKey.privateJwk, this.hubKey.alg), this.hubKey.keyId);
   }
 
   async close(): Promise<void> {

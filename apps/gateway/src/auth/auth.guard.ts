@@ -27,7 +27,7 @@ export class AuthGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = ctx.switchToHttp().getRequest<Request & { caller?: Caller }>();
+    const req = ctx.switchToHttp().getRequest<Request & { caller?: Caller; callerToken?: string }>();
     const header = req.headers.authorization;
     if (!header) throw new LtError('UNAUTHENTICATED', 'missing Authorization: Bearer <token> header (get one with `lienthong token issue`)');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -45,10 +45,19 @@ export class AuthGuard implements CanActivate {
       throw new LtError('FORBIDDEN', `role ${caller.role} may not ${req.method} ${req.path}; requires ${roles.join(' or ')}`, { role: caller.role, required: roles });
     }
     req.caller = caller;
+    // forwarded as is to the services that check their caller themselves (Lt-Caller-Token)
+    req.callerToken = m[1];
     return true;
   }
 }
 
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
   return ctx.switchToHttp().getRequest<Request & { caller: Caller }>().caller;
+});
+
+/** The request's bearer token, as the guard verified it: what the gateway forwards to the registry and the dossier service. */
+export const CallerToken = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const token = ctx.switchToHttp().getRequest<Request & { callerToken?: string }>().callerToken;
+  if (!token) throw new LtError('INTERNAL', 'no verified bearer token on this request: a route that forwards it must not be @Public()');
+  return token;
 });

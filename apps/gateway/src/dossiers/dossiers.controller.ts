@@ -1,19 +1,18 @@
 import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DOSSIER_RPC, type DossierPage, type DossierReportResult, type DossierView, type DossierViewer, type Topology } from '@lt/contracts';
+import { callerTokenHeaders, DOSSIER_RPC, type DossierPage, type DossierReportResult, type DossierView, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
-import { CurrentCaller } from '../auth/auth.guard';
-import { Roles, type Caller } from '../auth/roles';
+import { CallerToken } from '../auth/auth.guard';
+import { Roles } from '../auth/roles';
 import { RPC } from '../infra/hub.tokens';
 
-/** The token's role, passed to the dossier service, which decides what an agency may read. */
-export function viewerOf(caller: Caller): DossierViewer {
-  return caller.agencyCode ? { role: caller.role, agencyCode: caller.agencyCode } : { role: caller.role };
-}
-
-function callDossier<T>(rpc: RpcClient, topo: Topology, method: string, payload: unknown, timeoutMs?: number): Promise<T> {
-  return rpc.call<T>(topo.rpcSubject('dossier', method), payload, timeoutMs);
+/**
+ * One RPC to the dossier service with the caller's own bearer token (Lt-Caller-Token): the
+ * service verifies it and decides from it what an agency may read.
+ */
+function callDossier<T>(rpc: RpcClient, topo: Topology, token: string, method: string, payload: unknown, timeoutMs?: number): Promise<T> {
+  return rpc.withHeaders(callerTokenHeaders(token)).call<T>(topo.rpcSubject('dossier', method), payload, timeoutMs);
 }
 
 /** Drops absent and empty query parameters. */
@@ -42,14 +41,13 @@ export class DossiersController {
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })
-  list(@Query() q: Record<string, string | undefined>, @CurrentCaller() caller: Caller): Promise<DossierPage> {
+  list(@Query() q: Record<string, string | undefined>, @CallerToken() token: string): Promise<DossierPage> {
     const { agency, state, overdue, cursor, limit } = q;
-    return callDossier(this.rpc, this.topo, DOSSIER_RPC.list, {
+    return callDossier(this.rpc, this.topo, token, DOSSIER_RPC.list, {
       ...defined({ agency, cursor }),
       ...(state ? { state: Number(state) } : {}),
       ...(limit ? { limit: Number(limit) } : {}),
       ...(overdue === 'true' ? { overdue: true } : {}),
-      viewer: viewerOf(caller),
     });
   }
 
@@ -59,8 +57,8 @@ export class DossiersController {
     summary: 'One dossier: state, holder, deadlines, transfer steps, pauses, apology slips, history; agencies only for dossiers they take part in',
   })
   @ApiParam({ name: 'code', example: '000.12.05.H41-260302-0001' })
-  get(@Param('code') code: string, @CurrentCaller() caller: Caller): Promise<DossierView> {
-    return callDossier(this.rpc, this.topo, DOSSIER_RPC.get, { code, viewer: viewerOf(caller) });
+  get(@Param('code') code: string, @CallerToken() token: string): Promise<DossierView> {
+    return callDossier(this.rpc, this.topo, token, DOSSIER_RPC.get, { code });
   }
 }
 
@@ -85,8 +83,8 @@ export class DossierReportsController {
   @ApiQuery({ name: 'tier', required: false, enum: ['central', 'province', 'district', 'commune'] })
   @ApiQuery({ name: 'asOf', required: false, description: 'instant for in-progress and overdue counts; default end of period or now' })
   @ApiQuery({ name: 'groupBy', required: false, enum: ['agency', 'tier'] })
-  report(@Query() q: Record<string, string | undefined>, @CurrentCaller() caller: Caller): Promise<DossierReportResult> {
+  report(@Query() q: Record<string, string | undefined>, @CallerToken() token: string): Promise<DossierReportResult> {
     const { from, to, agency, tier, asOf, groupBy } = q;
-    return callDossier(this.rpc, this.topo, DOSSIER_RPC.report, { ...defined({ from, to, agency, tier, asOf, groupBy }), viewer: viewerOf(caller) }, 30_000);
+    return callDossier(this.rpc, this.topo, token, DOSSIER_RPC.report, defined({ from, to, agency, tier, asOf, groupBy }), 30_000);
   }
 }

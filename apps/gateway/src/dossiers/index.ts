@@ -2,4 +2,4 @@ import { DossierReportsController, DossiersController } from './dossiers.control
 
 /** Dossier routes (GET /v1/dossiers, /v1/dossiers/:code, /v1/reports/dossiers), registered in ../features.ts. */
 export const DOSSIER_CONTROLLERS = [DossiersController, DossierReportsController];
-export { DossiersController, DossierReportsController, viewerOf } from './dossiers.controller';
+export { DossiersController, DossierReportsController } from './dossiers.controller';

@@ -1,6 +1,7 @@
 import { LtError } from '@lt/contracts';
-import { importPublicKey, type VerifyKey } from '@lt/crypto';
-import { hubKeyPaths, loadHubPublicKeys } from '@lt/platform';
+import type { VerifyKey } from '@lt/crypto';
+import { loadTokenVerifyKeys } from '@lt/messaging';
+import { hubKeyPaths } from '@lt/platform';
 
 /**
  * The keys bearer tokens are verified with: the active token key of the data folder, by key id
@@ -9,13 +10,13 @@ import { hubKeyPaths, loadHubPublicKeys } from '@lt/platform';
  * folder without a token key the gateway does not start, and the message says how to make one.
  */
 export function tokenVerifyKeys(dataDir: string): Map<string, VerifyKey> {
-  const active = loadHubPublicKeys(dataDir, 'token').filter((k) => k.status === 'active');
-  if (active.length === 0) {
+  const keys = loadTokenVerifyKeys(dataDir);
+  if (keys.size === 0) {
     throw new LtError(
       'UNKNOWN_KEY',
       `the gateway found no hub token key at ${hubKeyPaths.active(dataDir, 'token')} (it never creates hub keys): run \`npm start\`, which creates them, or \`lienthong hub rotate-key --purpose token\` on the hub machine, then start the gateway again`,
       { purpose: 'token', dataDir },
     );
   }
-  return new Map(active.map((k) => [k.keyId, importPublicKey(k.publicJwk, k.alg)]));
+  return keys;
 }

@@ -3,6 +3,7 @@ import { Body, Controller, Get, Inject, Param, Patch, Post, Query, Req } from '@
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import {
+  callerTokenHeaders,
   LtError,
   REGISTRY_RPC,
   type Agency,
@@ -14,10 +15,14 @@ import {
 } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC } from '../infra/hub.tokens';
-import { CurrentCaller } from '../auth/auth.guard';
-import { Roles, type Caller } from '../auth/roles';
+import { CallerToken } from '../auth/auth.guard';
+import { Roles } from '../auth/roles';
 
-/** Registry HTTP surface under /v1/agencies: admin writes, every role reads. Thin: each route is one RPC. */
+/**
+ * Registry HTTP surface under /v1/agencies: admin writes, every role reads. Thin: each route is
+ * one RPC, made with the caller's own bearer token in the Lt-Caller-Token header: the registry
+ * checks the caller itself and records who wrote from that token, never from the payload.
+ */
 @ApiTags('registry')
 @ApiBearerAuth()
 @Controller('v1/agencies')
@@ -27,16 +32,16 @@ export class AgenciesController {
     @Inject(TOPOLOGY) private readonly topo: Topology,
   ) {}
 
-  private call<T>(method: string, payload: unknown, timeoutMs?: number): Promise<T> {
-    return this.rpc.call<T>(this.topo.rpcSubject('registry', method), payload, timeoutMs);
+  private call<T>(token: string, method: string, payload: unknown, timeoutMs?: number): Promise<T> {
+    return this.rpc.withHeaders(callerTokenHeaders(token)).call<T>(this.topo.rpcSubject('registry', method), payload, timeoutMs);
   }
 
   @Post()
   @Roles('admin')
   @ApiOperation({ summary: 'Register an agency' })
   @ApiBody({ schema: { example: { code: '000.00.05.H41', name: 'Sở Y tế tỉnh Nghệ An', tier: 'province', parentCode: '000.00.00.H41' } } })
-  create(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
-    return this.call(REGISTRY_RPC.create, { ...asObject(body), actor: actorOf(caller) }, 30_000);
+  create(@Body() body: unknown, @CallerToken() token: string): Promise<Agency> {
+    return this.call(token, REGISTRY_RPC.create, asObject(body), 30_000);
   }
 
   @Get()
@@ -48,9 +53,9 @@ export class AgenciesController {
   @ApiQuery({ name: 'q', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })
-  list(@Query() q: Record<string, string>): Promise<Page<Agency>> {
+  list(@Query() q: Record<string, string>, @CallerToken() token: string): Promise<Page<Agency>> {
     const { parent, tier, status, q: text, cursor, limit } = q;
-    return this.call(REGISTRY_RPC.list, { parent, tier, status, q: text, cursor, limit: limit === undefined ? undefined : toInt(limit, 'limit') });
+    return this.call(token, REGISTRY_RPC.list, { parent, tier, status, q: text, cursor, limit: limit === undefined ? undefined : toInt(limit, 'limit') });
   }
 
   @Post('import')
@@ -58,17 +63,17 @@ export class AgenciesController {
   @ApiConsumes('text/csv')
   @ApiOperation({ summary: 'Import a CSV (code,name,tier,parent_code[,contact columns]); ?mode=all-or-nothing refuses the whole file on any error' })
   @ApiQuery({ name: 'mode', required: false, enum: ['partial', 'all-or-nothing'] })
-  async import(@Req() req: Request, @Query('mode') mode: string | undefined, @CurrentCaller() caller: Caller): Promise<ImportResult> {
+  async import(@Req() req: Request, @Query('mode') mode: string | undefined, @CallerToken() token: string): Promise<ImportResult> {
     const m = mode ?? 'partial';
     if (m !== 'partial' && m !== 'all-or-nothing') throw new LtError('BAD_REQUEST', `mode must be partial or all-or-nothing, got ${JSON.stringify(mode)}`);
     const type = req.headers['content-type'] ?? '';
     if (!/^text\/(csv|plain)/i.test(type)) throw new LtError('BAD_REQUEST', `send the CSV with Content-Type: text/csv (got ${JSON.stringify(type || 'none')})`);
     // stream the body to the registry in chunks: a national directory is larger than one NATS message
-    const { importId } = await this.call<{ importId: string }>(REGISTRY_RPC.importCsv, { action: 'begin', mode: m, actor: actorOf(caller) });
+    const { importId } = await this.call<{ importId: string }>(token, REGISTRY_RPC.importCsv, { action: 'begin', mode: m });
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let pending = '';
     const flush = async (text: string) => {
-      if (text.length) await this.call(REGISTRY_RPC.importCsv, { action: 'chunk', importId, text });
+      if (text.length) await this.call(token, REGISTRY_RPC.importCsv, { action: 'chunk', importId, text });
     };
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -84,69 +89,65 @@ export class AgenciesController {
       throw err;
     }
     await flush(pending);
-    return this.call<ImportResult>(REGISTRY_RPC.importCsv, { action: 'commit', importId }, 120_000);
+    return this.call<ImportResult>(token, REGISTRY_RPC.importCsv, { action: 'commit', importId }, 120_000);
   }
 
   @Get(':code')
   @Roles('any')
   @ApiOperation({ summary: 'One agency; ?at=<ISO time> answers what the directory said then' })
   @ApiQuery({ name: 'at', required: false })
-  async get(@Param('code') code: string, @Query('at') at?: string): Promise<Agency> {
-    if (!at) return this.call(REGISTRY_RPC.get, { code });
+  async get(@Param('code') code: string, @CallerToken() token: string, @Query('at') at?: string): Promise<Agency> {
+    if (!at) return this.call(token, REGISTRY_RPC.get, { code });
     // the history entry in force at that time carries the full snapshot of the agency
-    const entry = await this.call<{ snapshot: Agency }>(REGISTRY_RPC.history, { code, at });
+    const entry = await this.call<{ snapshot: Agency }>(token, REGISTRY_RPC.history, { code, at });
     return entry.snapshot;
   }
 
   @Get(':code/children')
   @Roles('any')
   @ApiQuery({ name: 'depth', required: false })
-  children(@Param('code') code: string, @Query('depth') depth?: string): Promise<AgencyTreeNode> {
-    return this.call(REGISTRY_RPC.children, { code, depth: depth === undefined ? undefined : toInt(depth, 'depth') });
+  children(@Param('code') code: string, @CallerToken() token: string, @Query('depth') depth?: string): Promise<AgencyTreeNode> {
+    return this.call(token, REGISTRY_RPC.children, { code, depth: depth === undefined ? undefined : toInt(depth, 'depth') });
   }
 
   @Get(':code/history')
   @Roles('any')
   @ApiQuery({ name: 'cursor', required: false })
-  history(@Param('code') code: string, @Query('cursor') cursor?: string): Promise<unknown> {
-    return this.call(REGISTRY_RPC.history, { code, cursor });
+  history(@Param('code') code: string, @CallerToken() token: string, @Query('cursor') cursor?: string): Promise<unknown> {
+    return this.call(token, REGISTRY_RPC.history, { code, cursor });
   }
 
   @Patch(':code')
   @Roles('admin')
-  update(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
-    return this.call(REGISTRY_RPC.update, { ...asObject(body), code, actor: actorOf(caller) });
+  update(@Param('code') code: string, @Body() body: unknown, @CallerToken() token: string): Promise<Agency> {
+    return this.call(token, REGISTRY_RPC.update, { ...asObject(body), code });
   }
 
   @Post(':code/close')
   @Roles('admin')
   @ApiBody({ schema: { example: { successorCode: '000.00.00.H41', reason: 'Sáp nhập theo Nghị quyết 202/2025/QH15' } } })
-  close(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<Agency> {
-    return this.call(REGISTRY_RPC.close, { code, ...asObject(body), actor: actorOf(caller) });
+  close(@Param('code') code: string, @Body() body: unknown, @CallerToken() token: string): Promise<Agency> {
+    return this.call(token, REGISTRY_RPC.close, { code, ...asObject(body) });
   }
 
   @Get(':code/keys')
   @Roles('any')
-  keys(@Param('code') code: string): Promise<AgencyKey[]> {
-    return this.call(REGISTRY_RPC.listKeys, { code });
+  keys(@Param('code') code: string, @CallerToken() token: string): Promise<AgencyKey[]> {
+    return this.call(token, REGISTRY_RPC.listKeys, { code });
   }
 
   @Post(':code/keys')
   @Roles('admin')
   @ApiBody({ schema: { example: { keyId: 'k2026', alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: '...' } } } })
-  addKey(@Param('code') code: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<AgencyKey> {
-    return this.call(REGISTRY_RPC.addKey, { code, ...asObject(body), actor: actorOf(caller) });
+  addKey(@Param('code') code: string, @Body() body: unknown, @CallerToken() token: string): Promise<AgencyKey> {
+    return this.call(token, REGISTRY_RPC.addKey, { code, ...asObject(body) });
   }
 
   @Post(':code/keys/:kid/revoke')
   @Roles('admin')
-  revokeKey(@Param('code') code: string, @Param('kid') keyId: string, @Body() body: unknown, @CurrentCaller() caller: Caller): Promise<AgencyKey> {
-    return this.call(REGISTRY_RPC.revokeKey, { code, keyId: keyId.includes('#') ? keyId.split('#')[1] : keyId, ...asObject(body), actor: actorOf(caller) });
+  revokeKey(@Param('code') code: string, @Param('kid') keyId: string, @Body() body: unknown, @CallerToken() token: string): Promise<AgencyKey> {
+    return this.call(token, REGISTRY_RPC.revokeKey, { code, keyId: keyId.includes('#') ? keyId.split('#')[1] : keyId, ...asObject(body) });
   }
-}
-
-export function actorOf(c: Caller): { sub: string; role: string } {
-  return { sub: c.sub, role: c.role };
 }
 
 export function asObject(body: unknown): Record<string, unknown> {

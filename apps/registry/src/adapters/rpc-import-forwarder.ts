@@ -1,4 +1,4 @@
-import { REGISTRY_RPC, type Topology } from '@lt/contracts';
+import { callerTokenHeaders, REGISTRY_RPC, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import type { ImportForwarder } from '../ports';
 
@@ -7,7 +7,7 @@ export function importReplicaSubject(topo: Topology, replicaId: string): string 
   return `${topo.rpcSubject('registry', REGISTRY_RPC.importCsv)}.${replicaId}`;
 }
 
-/** Forwards over request-reply to the replica's own import subject (answered by that replica alone). */
+/** Forwards over request-reply to the replica's own import subject (answered by that replica alone), which checks the caller again. */
 export class RpcImportForwarder implements ImportForwarder {
   constructor(
     private readonly client: RpcClient,
@@ -16,7 +16,8 @@ export class RpcImportForwarder implements ImportForwarder {
     private readonly timeoutMs = 120_000,
   ) {}
 
-  forward(replicaId: string, payload: unknown): Promise<unknown> {
-    return this.client.call(importReplicaSubject(this.topo, replicaId), payload, this.timeoutMs);
+  forward(replicaId: string, payload: unknown, callerToken: string | undefined): Promise<unknown> {
+    const client = callerToken ? this.client.withHeaders(callerTokenHeaders(callerToken)) : this.client;
+    return client.call(importReplicaSubject(this.topo, replicaId), payload, this.timeoutMs);
   }
 }

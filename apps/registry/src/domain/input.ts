@@ -1,4 +1,4 @@
-import { LtError, parseAgencyCode, type Actor, type AgencyCode, type AgencyContact } from '@lt/contracts';
+import { LtError, parseAgencyCode, type AgencyCode, type AgencyContact } from '@lt/contracts';
 import { CONTACT_FIELDS } from './agency';
 
 /** Payload checks shared by the use cases: every failure names the field and what it got. */
@@ -15,16 +15,6 @@ export function asObject(value: unknown, field: string): Record<string, unknown>
 export function rejectUnknownFields(o: Record<string, unknown>, allowed: readonly string[], where: string): void {
   const extra = Object.keys(o).filter((k) => !allowed.includes(k));
   if (extra.length > 0) throw invalid(where, `has unknown field(s) ${extra.join(', ')}; allowed: ${allowed.join(', ')}`, { unknown: extra });
-}
-
-export function parseActor(value: unknown): Actor {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalid('actor', 'must be {sub, role}: the authenticated caller is recorded in the history');
-  }
-  const o = value as Record<string, unknown>;
-  const sub = requiredString(o.sub, 'actor.sub', 200);
-  const role = requiredString(o.role, 'actor.role', 200);
-  return { sub, role };
 }
 
 // same rule as free text in envelopes: no C0/C1 controls (tab excepted), no DEL, no lone surrogates;

@@ -4,6 +4,6 @@
  */
 export const IMPORT_FORWARDER = Symbol('IMPORT_FORWARDER');
 export interface ImportForwarder {
-  /** the reply of replica `replicaId` to the same request, errors included */
-  forward(replicaId: string, payload: unknown): Promise<unknown>;
+  /** the reply of replica `replicaId` to the same request (with the same caller token), errors included */
+  forward(replicaId: string, payload: unknown, callerToken: string | undefined): Promise<unknown>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { codeToSubjectTokens, REGISTRY_RPC, topology, type AgencyKvEntry, type Topology } from '@lt/contracts';
+import { CALLER_TOKEN_HEADER, codeToSubjectTokens, REGISTRY_RPC, topology, type AgencyKvEntry, type Topology } from '@lt/contracts';
 import { connectNats, decodeRpcRequest, destroyTopology, ensureTopology, openAgencyKv, respondRpc, type NatsConnection } from '@lt/messaging';
 import { testAgencyEntry } from './agency-entries';
 import { importSyntheticDirectory, registerSyntheticKeys, syntheticDirectory, type SyntheticDirectoryShape } from './synthetic-directory';
@@ -11,7 +11,8 @@ import { importSyntheticDirectory, registerSyntheticKeys, syntheticDirectory, ty
 jest.setTimeout(60_000);
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const ACTOR = { sub: 'synthetic-directory-int', role: 'admin' };
+/** what the registry would verify; the stand-in only checks that it arrives */
+const CALLER_TOKEN = 'header.claims.signature';
 const SHAPE: SyntheticDirectoryShape = {
   ministries: 1,
   unitsPerMinistry: 1,
@@ -24,7 +25,7 @@ const SHAPE: SyntheticDirectoryShape = {
 
 let nc: NatsConnection;
 let topo: Topology;
-const requests: Array<{ method: string; body: Record<string, unknown> }> = [];
+const requests: Array<{ method: string; body: Record<string, unknown>; token: string }> = [];
 
 /** What the registry does with these two requests, without PostgreSQL: the CSV rows count as created. */
 function standInRegistry(opts: { failImport?: boolean } = {}): () => void {
@@ -32,7 +33,7 @@ function standInRegistry(opts: { failImport?: boolean } = {}): () => void {
     nc.subscribe(topo.rpcSubject('registry', method), {
       callback: (_err, msg) => {
         const body = decodeRpcRequest(msg) as Record<string, unknown>;
-        requests.push({ method, body });
+        requests.push({ method, body, token: msg.headers?.get(CALLER_TOKEN_HEADER) ?? '' });
         if (method === REGISTRY_RPC.importCsv) {
           const rows = String(body.csv).trimEnd().split('\r\n').length - 1;
           const errors = opts.failImport ? [{ line: 2, code: 'BAD', message: 'refused' }] : [];
@@ -71,14 +72,14 @@ afterAll(async () => {
 describe('synthetic directory registration', () => {
   it('imports the whole directory in one all-or-nothing request, waiting for a registry that is not answering yet', async () => {
     const agencies = syntheticDirectory(SHAPE);
-    const importing = importSyntheticDirectory(nc, topo, agencies, ACTOR);
+    const importing = importSyntheticDirectory(nc, topo, agencies, CALLER_TOKEN);
     // the first request finds no responders; the helper retries until the registry subscribes
     await new Promise((r) => setTimeout(r, 300));
     const stop = standInRegistry();
     try {
       await expect(importing).resolves.toMatchObject({ created: agencies.length, failed: 0 });
       expect(requests).toHaveLength(1);
-      expect(requests[0]!.body).toMatchObject({ action: 'once', mode: 'all-or-nothing', actor: ACTOR });
+      expect(requests[0]).toMatchObject({ body: { action: 'once', mode: 'all-or-nothing' }, token: CALLER_TOKEN });
       expect(String(requests[0]!.body.csv).split('\r\n')[1]).toBe('000.00.00.G01,Bộ số 1,central,');
     } finally {
       stop();
@@ -88,7 +89,7 @@ describe('synthetic directory registration', () => {
   it('throws, naming the counts, when the registry does not create every agency', async () => {
     const stop = standInRegistry({ failImport: true });
     try {
-      await expect(importSyntheticDirectory(nc, topo, syntheticDirectory(SHAPE), ACTOR)).rejects.toThrow(/created 0 of 7, failed 1/);
+      await expect(importSyntheticDirectory(nc, topo, syntheticDirectory(SHAPE), CALLER_TOKEN)).rejects.toThrow(/created 0 of 7, failed 1/);
     } finally {
       stop();
     }
@@ -98,10 +99,10 @@ describe('synthetic directory registration', () => {
     const stop = standInRegistry();
     try {
       const codes = syntheticDirectory(SHAPE).map((a) => a.code);
-      const keys = await registerSyntheticKeys(nc, topo, codes, { actor: ACTOR, keyId: 'bench1', parallel: 4 });
+      const keys = await registerSyntheticKeys(nc, topo, codes, { callerToken: CALLER_TOKEN, keyId: 'bench1', parallel: 4 });
       expect([...keys.keys()]).toEqual(codes);
       expect(new Set([...keys.values()].map((k) => JSON.stringify(k.publicJwk))).size).toBe(codes.length);
-      expect(requests.map((r) => r.body.code)).toEqual(codes);
+      expect(requests.map((r) => [r.body.code, r.token])).toEqual(codes.map((c) => [c, CALLER_TOKEN]));
       const kv = await openAgencyKv(nc, topo);
       for (const code of codes) {
         const entry = (await kv.get(codeToSubjectTokens(code)))!.json<AgencyKvEntry>();

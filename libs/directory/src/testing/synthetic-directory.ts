@@ -2,7 +2,7 @@
  * Test support: a synthetic agency tree for the benchmarks and the fault suite, registered through
  * the registry's request-reply API as the gateway and `npm start` do. Never used in production.
  */
-import { codeToSubjectTokens, LtError, REGISTRY_RPC, type Actor, type AgencyKvEntry, type ImportResult, type Tier, type Topology } from '@lt/contracts';
+import { callerTokenHeaders, codeToSubjectTokens, LtError, REGISTRY_RPC, type AgencyKvEntry, type ImportResult, type Tier, type Topology } from '@lt/contracts';
 import { openAgencyKv, RpcClient, type NatsConnection } from '@lt/messaging';
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
 
@@ -111,10 +111,19 @@ async function callWhileStarting<T>(rpc: RpcClient, subject: string, payload: un
   }
 }
 
-/** agency.import of the whole directory in one all-or-nothing request; throws unless every agency was created. */
-export async function importSyntheticDirectory(nc: NatsConnection, topo: Topology, agencies: readonly SyntheticAgency[], actor: Actor): Promise<ImportResult> {
-  const payload = { action: 'once', mode: 'all-or-nothing', csv: syntheticDirectoryCsv(agencies), actor };
-  const result = await callWhileStarting<ImportResult>(new RpcClient(nc), topo.rpcSubject('registry', REGISTRY_RPC.importCsv), payload, 120_000);
+/**
+ * agency.import of the whole directory in one all-or-nothing request; throws unless every agency
+ * was created. `callerToken`: an admin bearer token the registry verifies (issueLocalToken).
+ */
+export async function importSyntheticDirectory(
+  nc: NatsConnection,
+  topo: Topology,
+  agencies: readonly SyntheticAgency[],
+  callerToken: string,
+): Promise<ImportResult> {
+  const payload = { action: 'once', mode: 'all-or-nothing', csv: syntheticDirectoryCsv(agencies) };
+  const rpc = new RpcClient(nc).withHeaders(callerTokenHeaders(callerToken));
+  const result = await callWhileStarting<ImportResult>(rpc, topo.rpcSubject('registry', REGISTRY_RPC.importCsv), payload, 120_000);
   if (result.failed > 0 || result.created !== agencies.length) {
     throw new Error(`directory import: created ${result.created} of ${agencies.length}, failed ${result.failed}: ${JSON.stringify(result.errors.slice(0, 3))}`);
   }
@@ -122,7 +131,8 @@ export async function importSyntheticDirectory(nc: NatsConnection, topo: Topolog
 }
 
 export interface SyntheticKeyOptions {
-  actor: Actor;
+  /** an admin bearer token the registry verifies (issueLocalToken) */
+  callerToken: string;
   /** default `k1` */
   keyId?: string;
   /** key.add requests in flight at once, default 1 */
@@ -142,14 +152,12 @@ export async function registerSyntheticKeys(
   const keyId = opts.keyId ?? 'k1';
   const parallel = opts.parallel ?? 1;
   const keys = new Map(codes.map((code) => [code, newEd25519KeyFile(keyId)] as const));
-  const rpc = new RpcClient(nc);
+  const rpc = new RpcClient(nc).withHeaders(callerTokenHeaders(opts.callerToken));
   const subject = topo.rpcSubject('registry', REGISTRY_RPC.addKey);
   const entries = [...keys];
   for (let i = 0; i < entries.length; i += parallel) {
     await Promise.all(
-      entries
-        .slice(i, i + parallel)
-        .map(([code, key]) => callWhileStarting(rpc, subject, { actor: opts.actor, code, keyId, alg: key.alg, publicJwk: key.publicJwk }, 30_000)),
+      entries.slice(i, i + parallel).map(([code, key]) => callWhileStarting(rpc, subject, { code, keyId, alg: key.alg, publicJwk: key.publicJwk }, 30_000)),
     );
   }
   await waitForKeysInKv(nc, topo, [...keys.keys()], keyId);

@@ -28,6 +28,11 @@ class EchoController {
     return { echoed: p, subject: ctx.getSubject() };
   }
 
+  @MessagePattern('whoami')
+  whoami(@Ctx() ctx: NatsRpcContext) {
+    return { token: ctx.getHeader('Lt-Caller-Token') ?? null, other: ctx.getHeader('Lt-Other') ?? null };
+  }
+
   @MessagePattern('fail')
   fail(): never {
     throw new LtError('UNKNOWN_AGENCY', 'no agency 000.00.01.H99', { code: '000.00.01.H99' });
@@ -84,6 +89,12 @@ describe('NatsRpcServer: @MessagePattern handlers over a real NATS connection', 
     // one pattern served both ways: the shared handler is not replaced by the per-replica one
     await expect(client.call(subject('both'), {})).resolves.toBe('any replica');
     await expect(client.call(`${subject('both')}.r1`, {})).resolves.toBe('this replica only');
+
+    // headers reach the handler through the context; withHeaders leaves the original client bare
+    const withToken = client.withHeaders({ 'Lt-Caller-Token': 'a.b.c' });
+    await expect(withToken.call(subject('whoami'), {})).resolves.toEqual({ token: 'a.b.c', other: null });
+    await expect(withToken.withHeaders({ 'Lt-Other': 'x' }).call(subject('whoami'))).resolves.toEqual({ token: 'a.b.c', other: 'x' });
+    await expect(client.call(subject('whoami'), {})).resolves.toEqual({ token: null, other: null });
 
     // a body that is not JSON is refused with MALFORMED_JSON, not a crash
     const raw = await nc.request(subject('echo'), new TextEncoder().encode('{nope'), { timeout: 2000 });

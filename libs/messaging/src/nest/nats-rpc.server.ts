@@ -1,6 +1,6 @@
 import { toLtError } from '@lt/contracts';
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
 import { decodeRpcRequest, isSafeReplySubject, respondRpc } from '../rpc';
@@ -19,10 +19,16 @@ export interface NatsRpcServerOptions {
   replicaId?: string;
 }
 
-/** The RPC context handed to @MessagePattern handlers: `ctx.getSubject()`. */
-export class NatsRpcContext extends BaseRpcContext<[string]> {
+/** The RPC context handed to @MessagePattern handlers (`@Ctx()`): the subject and the request's headers. */
+export class NatsRpcContext extends BaseRpcContext<[string, MsgHdrs?]> {
   getSubject(): string {
     return this.args[0];
+  }
+
+  /** A request header (exact name), undefined when absent or empty. */
+  getHeader(name: string): string | undefined {
+    const v = this.args[1]?.get(name);
+    return v ? v : undefined;
   }
 }
 
@@ -87,7 +93,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     }
     void (async () => {
       try {
-        const out = await handler(decodeRpcRequest(msg), new NatsRpcContext([subject]));
+        const out = await handler(decodeRpcRequest(msg), new NatsRpcContext([subject, msg.headers]));
         respondRpc(msg, { result: await lastValueFrom(this.transformToObservable(out), { defaultValue: undefined }) });
       } catch (e) {
         if (toLtError(e).code === 'INTERNAL') this.o.log.error({ err: e, subject }, 'rpc handler failed');

@@ -13,7 +13,8 @@ export function canReadAll(viewer: DossierViewer | undefined): boolean {
 /**
  * One dossier with its lifecycle history. An agency that never received, held or was sent it gets
  * UNKNOWN_DOSSIER, the same answer as for a code that does not exist (codes are guessable).
- * `viewer` absent = an internal caller on the hub's own NATS account (trusted).
+ * `viewer` absent = an in-process caller (tests); over request-reply the controller always sets it
+ * from the verified caller token.
  */
 export class GetDossier {
   constructor(private readonly deps: { repo: DossierRepository; clock: Clock }) {}
