@@ -54,7 +54,8 @@ export const CONFIG_SCHEMA = {
     section: 'hub',
     readBy: [...SERVICES, 'cli', 'npm start'],
     default: 'nats://127.0.0.1:4222',
-    meaning: 'NATS server with JetStream: subjects, streams and the agency bucket of the hub.',
+    meaning:
+      'NATS server with JetStream: subjects, streams and the agency bucket of the hub. Unset, `npm start` runs its own server (`LT_NATS_PORT`) and the CLI finds it through `<data>/nats/client.json`.',
     parser: url('nats', 'tls', 'ws', 'wss'),
   }),
   LT_NATS_SEED_FILE: variable({
@@ -63,7 +64,7 @@ export const CONFIG_SCHEMA = {
     default: '',
     defaultDoc: 'none: connect without credentials (a throwaway server only)',
     meaning:
-      'NATS nkey seed file (`SU...`, mode 0600) this process authenticates with: one user per service, with the permissions of its role (`lienthong nats config` writes `service-<role>.nk`; deploy/nats/README.md).',
+      'NATS nkey seed file (`SU...`, mode 0600) this process authenticates with: one user per service, with the permissions of its role (`npm start` gives each service its own from `<data>/nats-seeds`; `lienthong nats config` writes `service-<role>.nk`; deploy/nats/README.md). The CLI falls back to the seeds `npm start` made there.',
     parser: optionalText('path of a seed file'),
   }),
   LT_NATS_TLS_DIR: variable({
@@ -90,7 +91,7 @@ export const CONFIG_SCHEMA = {
     defaultDoc: 'none: `npm start` refuses a `NATS_URL` that admits clients without credentials',
     meaning:
       'Set to `throwaway` to let `npm start` run the hub on a `NATS_URL` that admits anonymous clients (anyone who reaches it can act as any agency or service): a disposable test setup only.',
-    parser: oneOf(['', 'throwaway']),
+    parser: matching(/^(throwaway)?$/, '`throwaway`', 'must be `throwaway` or unset'),
   }),
   DATABASE_URL: variable({
     section: 'hub',
