@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     // the server admits exactly the open agencies of the directory, reloaded at each change
     const own = nats.own;
     await followOpenAgencies(nc, topo, (codes) => own.setAgencies(codes));
-    say(`NATS users: ${SERVICES.length + 1} hub services and the open agencies (agency seeds in ${own.seeds.dir}; \`npm run cli -- nats creds <code>\`)`);
+    say(`NATS users: the ${SERVICES.length} hub services, the operator and the open agencies (agency seeds in ${own.seeds.dir}; \`npm run cli -- nats creds <code>\`)`);
   }
   const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;
   say('');

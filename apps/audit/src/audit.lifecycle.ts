@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, type Logger } from '@lt/platform';
-import { AUDIT_OPTIONS, RECEIPT_SENDER } from './audit.tokens';
+import { openCheckpoints } from '@lt/audit-log';
+import { AUDIT_OPTIONS, LOG_KEYS, RECEIPT_SENDER } from './audit.tokens';
+import type { LogKeys } from './checkpoint/log-keys';
 import { checkpointTimerTickMs, type AuditOptions } from './config';
 import { AUDIT_STORE, type AuditStore } from './ports';
 import { LogConsumers } from './use-cases/append-entries/consumers';
@@ -30,6 +32,7 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(RECEIPT_SENDER) private readonly receipts: ReceiptSender | null,
     @Inject(AUDIT_STORE) private readonly store: AuditStore,
     @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
+    @Inject(LOG_KEYS) private readonly keys: LogKeys,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -42,7 +45,30 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     this.writer.onLockLost = () => {
       void this.becomeStandby().then(() => this.scheduleAcquire());
     };
+    await this.warnOnUnknownCheckpointKeys();
     await this.tryAcquire();
+  }
+
+  /**
+   * The oldest and the newest checkpoint must verify with the checkpoint keys of this data folder
+   * (active and retired). When not, the folder lost a key the log still depends on (a wiped data
+   * folder over a database that outlived it): the hub keeps working, but verification of those
+   * checkpoints fails until the key's public half is restored, so say so once, with the fix.
+   */
+  private async warnOnUnknownCheckpointKeys(): Promise<void> {
+    try {
+      const [first, latest] = await Promise.all([this.store.checkpointAtOrAfter(1), this.store.latestCheckpoint()]);
+      const notes = [first, latest].filter((c): c is NonNullable<typeof c> => c !== null).map((c) => ({ treeSize: c.treeSize, note: c.note }));
+      const { problem } = openCheckpoints(notes, this.keys.origin, this.keys.verifiers);
+      if (!problem) return;
+      this.log.warn(
+        { checkpointSize: problem.checkpointSize, knownKeys: this.keys.vkeys.length },
+        'the audit log holds checkpoints signed by a checkpoint key this data folder does not have (was the data folder replaced?): ' +
+          'restore keys/hub/retired/ (the public halves suffice) from the earlier data folder, or `lienthong audit verify` reports those checkpoints as not verifying',
+      );
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not check the stored checkpoints against the checkpoint keys');
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { verifyBundleLines, verifyInclusionProof } from '@lt/audit-log';
 import { connectNats, destroyTopology, ensureTopology, JetStreamPublisher, type NatsConnection } from '@lt/messaging';
 import { createLogger, loadHubPublicKeys, loadOrCreateHubKey, rotateHubKey } from '@lt/platform';
+import pino from 'pino';
 import { createAuditService, type AuditService } from './audit.service';
 import { fakeJws, inboxHeaders } from './testing/fixtures';
 
@@ -25,12 +26,12 @@ let topo: Topology;
 let dataDir: string;
 const services: AuditService[] = [];
 
-function service(): AuditService {
+function service(logger = log): AuditService {
   const s = createAuditService({
     nc,
     ds: db.ds,
     ns: topo.ns,
-    log,
+    log: logger,
     checkpointKey: loadOrCreateHubKey(dataDir, 'checkpoint'),
     receiptKey: loadOrCreateHubKey(dataDir, 'envelope'),
     earlierCheckpointKeys: loadHubPublicKeys(dataDir, 'checkpoint').filter((k) => k.status === 'retired'),
@@ -117,8 +118,13 @@ it('keeps verifying checkpoints signed before a checkpoint key rotation, with th
 
   // without the retired key's public half, the old checkpoint no longer verifies: that is what the retired record is for
   rmSync(join(dataDir, 'keys', 'hub', 'retired', `${retired!.keyId}.json`));
-  const forgetful = service();
+  const warnings: string[] = [];
+  const collecting = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const forgetful = service(collecting);
   await forgetful.start();
+  // said at start, with the fix, before anyone runs a verification
+  expect(warnings.join('\n')).toContain('checkpoints signed by a checkpoint key this data folder does not have');
+  expect(warnings.join('\n')).toContain('restore keys/hub/retired/');
   expect((await forgetful.verify()).firstProblem).toMatchObject({
     reason: 'checkpoint_signature',
     checkpointSize: 5,
