@@ -21,13 +21,15 @@ import {
 } from '@lt/platform';
 import { LtError } from '@lt/contracts';
 import { ensurePostgres, MissingPrerequisite, type Started } from './lib/infra';
-import { checkExternalNats, followOpenAgencies, startHubNats, type HubNats } from './lib/hub-nats';
+import { checkExternalNats, followOpenAgencies, startHubNats, watchSeeds, type HubNats } from './lib/hub-nats';
 import { Supervisor } from './lib/supervisor';
 import { seedDemo } from './lib/demo-seed';
 
 const ROOT = resolve(__dirname, '..', '..');
 const say = (s: string) => process.stdout.write(`\x1b[1mlienthong\x1b[0m | ${s}\n`);
-const SERVICES = ['registry', 'router', 'audit', 'dossier', 'gateway'];
+const SERVICES = ['registry', 'attachments', 'router', 'audit', 'dossier', 'gateway'];
+/** services with no database role: they get no DATABASE_URL (the attachments service keeps its state in NATS) */
+const NO_DATABASE = new Set(['attachments']);
 
 /** what this command started, stopped on Ctrl-C and when starting fails half-way */
 const started: Started[] = [];
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
       name,
       script: join(ROOT, 'dist', 'apps', name, 'src', 'main.js'),
       env: {
-        DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]),
+        ...(NO_DATABASE.has(name) ? {} : { DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]) }),
         ...(nats.seeds ? { LT_NATS_SEED_FILE: nats.seeds.servicePath(name as ServiceRole) } : {}),
       },
     })),
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     // the server admits exactly the open agencies of the directory, reloaded at each change
     const own = nats.own;
     await followOpenAgencies(nc, topo, (codes) => own.setAgencies(codes));
+    watchSeeds(own); // `lienthong nats rotate <code>` takes effect without a restart
     say(`NATS users: the ${SERVICES.length} hub services, the operator and the open agencies (agency seeds in ${own.seeds.dir}; \`npm run cli -- nats creds <code>\`)`);
   }
   const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KvWatchEntry } from '@nats-io/kv';
 import { parseAgencyCode, subjectTokensToCode, type AgencyKvEntry, type Topology } from '@lt/contracts';
@@ -42,6 +42,8 @@ export interface HubNats {
    * an agency left out, such as a closed one, can no longer connect and its connection is cut.
    */
   setAgencies(codes: Iterable<string>): void;
+  /** rewrites the configuration from the seed files and reloads (after a seed was rotated) */
+  refresh(): void;
   /** stops the server (the one started here, or the earlier run's that was reused) */
   stop(): void;
 }
@@ -139,6 +141,10 @@ export async function startHubNats(o: HubNatsOptions): Promise<HubNats> {
       const pid = child?.pid ?? runningServerPid(paths);
       if (pid) process.kill(pid, 'SIGTERM');
     },
+    refresh() {
+      write();
+      reload();
+    },
     setAgencies(codes) {
       const next = [...new Set([...codes].map((c) => parseAgencyCode(c)))].sort();
       if (next.length === agencies.length && next.every((c, i) => c === agencies[i])) return;
@@ -184,6 +190,25 @@ async function waitForServer(port: number, child: ChildProcess, logFile: string,
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s (log ${logFile})`);
+}
+
+/**
+ * Calls `changed` (debounced) when a seed file in the folder is replaced, e.g. by
+ * `lienthong nats rotate <code>`, so the server's users follow the files within a second.
+ */
+export function watchSeeds(hub: HubNats, debounceMs = 300): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(hub.seeds.dir, (_event, file) => {
+    if (!file || !String(file).endsWith('.nk')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => hub.refresh(), debounceMs);
+  });
+  return {
+    stop: () => {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
 }
 
 /**

@@ -102,6 +102,21 @@ export function registerNatsCommands(program: Command, ctx: () => CliContext): v
     });
 
   nats
+    .command('rotate <code>')
+    .description("replace an agency's NATS seed: the old one stops working at the server's next reload (npm start reloads by itself within seconds)")
+    .action((code: string) => {
+      const c = ctx();
+      const agency = parseAgencyCode(code);
+      const store = new SeedStore(join(c.dataDir, 'nats-seeds'));
+      if (!existsSync(store.agencyPath(agency))) {
+        throw new LtError('NOT_FOUND', `no NATS credentials for ${agency} in ${store.dir} to rotate`, { code: agency });
+      }
+      const { publicKey } = store.rotateAgency(agency);
+      const result = { code: agency, seedFile: store.agencyPath(agency), publicKey };
+      c.print(result, (r: typeof result) => `new seed for ${r.code} in ${r.seedFile} (user ${r.publicKey}); hand it to the agency's operator. A server you run yourself needs \`lienthong nats config\` and a reload.`);
+    });
+
+  nats
     .command('permissions <code>')
     .description("the publish/subscribe permissions an agency's NATS user gets")
     .option('--ns <namespace>', 'subject namespace (default $LT_NAMESPACE or lt)')
