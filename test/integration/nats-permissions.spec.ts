@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { topology } from '@lt/contracts';
+import { Readable } from 'node:stream';
+import pino from 'pino';
+import { attachmentSubjects, LtError, topology, type AttachmentBindRequest } from '@lt/contracts';
+import { AttachmentEndpoint, AttachmentService } from '@lt/attachments';
+import { AttachmentChannel, downloadAttachment, uploadAttachment } from '@lt/sdk';
+import { systemClock } from '@lt/platform';
 import {
   agencyConnectionOptions,
   connectHub,
@@ -49,7 +54,15 @@ async function expectRefused(p: Promise<unknown>, operation: 'publish' | 'subscr
 describe('NATS transport permissions (nats-server 2.9.10)', () => {
   const topo = topology(`p${randomBytes(4).toString('hex')}`);
   const dir = mkdtempSync(join(tmpdir(), 'lt-nats-perm-'));
-  const keys = { a: createUserNkey(), b: createUserNkey(), svc: createUserNkey(), gateway: createUserNkey(), router: createUserNkey(), registry: createUserNkey() };
+  const keys = {
+    a: createUserNkey(),
+    b: createUserNkey(),
+    svc: createUserNkey(),
+    gateway: createUserNkey(),
+    router: createUserNkey(),
+    registry: createUserNkey(),
+    attachments: createUserNkey(),
+  };
   const serverLog: string[] = [];
   let server: ChildProcess | undefined;
   let url = '';
@@ -85,6 +98,7 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
           { user: 'gateway', role: 'gateway', nkey: keys.gateway.publicKey },
           { user: 'router', role: 'router', nkey: keys.router.publicKey },
           { user: 'registry', role: 'registry', nkey: keys.registry.publicKey },
+          { user: 'attachments', role: 'attachments', nkey: keys.attachments.publicKey },
         ],
         listen: '127.0.0.1',
         port: -1,
@@ -428,4 +442,78 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
     });
   });
 
+  describe('attachments: only through the hub service, only for the sender and the recipients', () => {
+    const att = attachmentSubjects(topo);
+    let service: AttachmentService;
+    let endpoint: AttachmentEndpoint;
+    let b: NatsConnection;
+    let ref: Awaited<ReturnType<typeof uploadAttachment>>;
+    const bytes = randomBytes(700_000);
+    const seed = (name: string, s: string) => {
+      const path = join(dir, `${name}.nk`);
+      writeFileSync(path, `${s}\n`, { mode: 0o600 });
+      return path;
+    };
+    const bind = async (req: AttachmentBindRequest) => {
+      const router = await connectHub({ natsUrl: url, natsSeedFile: seed('router-att', keys.router.seed) }, 'router', { reconnect: false });
+      opened.push(router);
+      const reply = JSON.parse((await router.request(att.bind, JSON.stringify(req), { timeout: 5_000 })).string()) as { ok: boolean; error?: { code: string } };
+      return reply.ok ? 'ok' : reply.error!.code;
+    };
+
+    beforeAll(async () => {
+      // the service with its own user: creating its buckets, storing and reading need nothing more
+      const nc = await connectHub({ natsUrl: url, natsSeedFile: seed('attachments', keys.attachments.seed) }, 'attachments', { reconnect: false });
+      opened.push(nc);
+      const settings = { maxBytes: 1 << 30, maxPerEnvelope: 100, unboundTtlMs: 60_000, retentionMs: 86_400_000, sweepIntervalMs: 0 };
+      service = await AttachmentService.open(nc, topo, settings, systemClock, pino({ level: 'silent' }), 'memory');
+      endpoint = new AttachmentEndpoint(nc, service, pino({ level: 'silent' }));
+      endpoint.start();
+      await nc.flush();
+      b = await connect({ servers: url, ...agencyConnectionOptions(B, keys.b.seed) });
+      opened.push(b);
+      ref = await uploadAttachment(new AttachmentChannel(a, topo, A), { name: 'cong-van.pdf', stream: Readable.from([bytes]) });
+    });
+
+    afterAll(async () => {
+      await endpoint?.stop();
+      service?.close();
+    });
+
+    it('A uploads as A, but cannot open, send chunks or ask status as B', async () => {
+      expect(ref.size).toBe(bytes.byteLength);
+      for (const op of ['open', 'chunk', 'status', 'get', 'read'] as const) {
+        await expectRefused(a.request(att.op(B, op), '{}', { timeout: 3_000 }), 'publish', att.op(B, op));
+      }
+    });
+
+    it('B cannot read an upload not addressed to it (even knowing its id); once the router binds B, B reads it verified', async () => {
+      const chB = new AttachmentChannel(b, topo, B);
+      await expect(chB.call('get', { id: ref.id })).rejects.toMatchObject({ code: 'ATTACHMENT_NOT_FOUND' });
+      expect(await bind({ envelopeId: '01a248c4-0000-7000-8000-000000000001', sender: A, recipients: [A], attachments: [ref], receivedAt: new Date().toISOString() })).toBe('ok');
+      await expect(chB.call('get', { id: ref.id })).rejects.toMatchObject({ code: 'ATTACHMENT_NOT_FOUND' });
+      // another envelope cannot take it over for B
+      expect(await bind({ envelopeId: '01a248c4-0000-7000-8000-000000000002', sender: A, recipients: [B], attachments: [ref], receivedAt: new Date().toISOString() })).toBe('ATTACHMENT_IN_USE');
+      await expect(chB.call('get', { id: ref.id })).rejects.toBeInstanceOf(LtError);
+      // B's own upload, bound to B's envelope addressed to A: A reads it
+      const ofB = await uploadAttachment(chB, { name: 'tra-loi.pdf', stream: Readable.from([bytes]) });
+      expect(await bind({ envelopeId: '01a248c4-0000-7000-8000-000000000003', sender: B, recipients: [A], attachments: [ofB], receivedAt: new Date().toISOString() })).toBe('ok');
+      let size = 0;
+      for await (const c of downloadAttachment(new AttachmentChannel(a, topo, A), ofB)) size += (c as Buffer).byteLength;
+      expect(size).toBe(bytes.byteLength);
+    });
+
+    it('an agency cannot touch the object store: its chunk and meta subjects, its stream, direct gets, subscriptions', async () => {
+      const stream = `OBJ_${att.bucket}`;
+      await expectRefused(jetstream(a).publish(`$O.${att.bucket}.C.forged`, 'x', { timeout: 3_000 }), 'publish', `$O.${att.bucket}.C.forged`);
+      await expectRefused(a.request(`$O.${att.bucket}.M.Zm9v`, '{}', { timeout: 3_000 }), 'publish', `$O.${att.bucket}.M.Zm9v`);
+      await expectRefused(jsmA.streams.info(stream), 'publish', `$JS.API.STREAM.INFO.${stream}`);
+      await expectRefused(a.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ seq: 1 }), { timeout: 3_000 }), 'publish', `$JS.API.DIRECT.GET.${stream}`);
+      await expectRefused(jsmA.streams.purge(stream), 'publish', `$JS.API.STREAM.PURGE.${stream}`);
+      const refused = new Promise<unknown>((resolve) => a.subscribe(`$O.${att.bucket}.>`, { callback: (err) => resolve(err) }));
+      expect(violation(await refused)).toEqual({ operation: 'subscription', subject: `$O.${att.bucket}.>` });
+      // the index bucket neither
+      await expectRefused(a.request(`$KV.${att.index}.${ref.id}`, '{}', { timeout: 3_000 }), 'publish', `$KV.${att.index}.${ref.id}`);
+    });
+  });
 });

@@ -13,7 +13,18 @@ import { InlineVerifier, PooledVerifier } from './adapters/signature-verifier';
 import { SubmissionConsumer } from './adapters/submission-consumer';
 import { allOf, defaultRoutingPolicy, type RoutingPolicy } from './policy/routing-policy';
 import { SubmissionRateLimiter } from './domain/rate-limiter';
-import { AGENCY_DIRECTORY, DIRECTORY_SOURCE, DOSSIER_GATE, OUTCOME_PUBLISHER, ROUTING_REGISTER, SIGNATURE_VERIFIER, type DossierGate } from './ports';
+import { RpcAttachmentGate } from './adapters/attachment-gate';
+import {
+  AGENCY_DIRECTORY,
+  ATTACHMENT_GATE,
+  DIRECTORY_SOURCE,
+  DOSSIER_GATE,
+  OUTCOME_PUBLISHER,
+  ROUTING_REGISTER,
+  SIGNATURE_VERIFIER,
+  type AttachmentGate,
+  type DossierGate,
+} from './ports';
 import { RouterLifecycle } from './router.lifecycle';
 import { DEFAULT_ROUTER_OPTIONS, PUBLISHED_HUB_KEYS, ROUTER_OPTIONS, type RouterOptions } from './router.options';
 import { ROUTING_CONTEXT, type RoutingContext } from './use-cases/route-submission/route-submission';
@@ -37,6 +48,8 @@ export interface RouterModuleDeps extends HubServiceInfra {
   crashPoints?: CrashPoints;
   /** lifecycle check of `dossier` envelopes (default: the dossier service over request-reply) */
   dossierGate?: DossierGate;
+  /** binding of uploaded attachments (default: the attachments service over request-reply) */
+  attachmentGate?: AttachmentGate;
 }
 
 /**
@@ -86,6 +99,11 @@ export class RouterModule {
         {
           provide: DOSSIER_GATE,
           useFactory: (nc: NatsConnection) => deps.dossierGate ?? new RpcDossierGate(new RpcClient(nc), topo),
+          inject: [NATS_CONNECTION],
+        },
+        {
+          provide: ATTACHMENT_GATE,
+          useFactory: (nc: NatsConnection) => deps.attachmentGate ?? new RpcAttachmentGate(new RpcClient(nc), topo),
           inject: [NATS_CONNECTION],
         },
         { provide: DIRECTORY_SOURCE, useFactory: (nc: NatsConnection, log: Logger) => new KvDirectorySource(nc, topo, log), inject: [NATS_CONNECTION, LOGGER] },

@@ -34,6 +34,18 @@ export const ERROR_CODES = {
   BROADCAST_TOO_LARGE: 422,
   // a stream of the hub is at its size limit: new submissions are refused, stored ones are kept
   HUB_FULL: 507,
+  // attachments (details.name names the attachment, details.attachmentId the upload)
+  ATTACHMENT_TOO_LARGE: 413,
+  ATTACHMENT_TOO_MANY: 422,
+  ATTACHMENT_NAME_INVALID: 422,
+  ATTACHMENT_SIZE_MISMATCH: 422,
+  ATTACHMENT_DIGEST_MISMATCH: 422,
+  // referenced by another envelope already
+  ATTACHMENT_IN_USE: 409,
+  // unknown, not readable by this agency, or removed: one code, so a guessed id reveals nothing
+  ATTACHMENT_NOT_FOUND: 404,
+  // not (yet) complete: an envelope naming an upload that did not finish, or a chunk out of order
+  ATTACHMENT_INCOMPLETE: 409,
   // dossiers
   ILLEGAL_TRANSITION: 409,
   UNKNOWN_PROCEDURE: 422,

@@ -17,3 +17,4 @@ export * from './envelope/validate-fields';
 export * from './envelope/validate';
 export * from './dossier';
 export * from './audit/rpc-contract';
+export * from './attachments/attachments';

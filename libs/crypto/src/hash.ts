@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LtError } from '@lt/contracts';
 
 /** Lowercase hex SHA-256 of bytes (strings are hashed as UTF-8). */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  // one-shot: no Hash object per call (the router hashes every submission, the SDK every copy)
+  return hash('sha256', data, 'hex');
 }
 
 /**

@@ -18,6 +18,7 @@ const MEDIA_TYPE_BY_EXTENSION: Readonly<Record<string, string>> = {
   '.zip': 'application/zip',
   '.xml': 'application/xml',
   '.txt': 'text/plain',
+  '.bin': 'application/octet-stream',
 };
 
 /** Media type for a file name by its extension; VALIDATION_FAILED when the hub would not accept it. */

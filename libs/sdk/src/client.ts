@@ -1,5 +1,7 @@
-import type { DocumentBody, Envelope, RecallBody, StatusBody, StatusCode, Topology } from '@lt/contracts';
+import type { AttachmentRevokeReply, DocumentBody, Envelope, RecallBody, StatusBody, StatusCode, Topology } from '@lt/contracts';
 import type { NatsConnection } from '@lt/messaging';
+import { attachmentChannelOf } from './attachment-channel';
+import { isAttachmentSource, uploadAttachments } from './attachment-upload';
 import { AgencyConnection } from './client/connection';
 import { InboxReader } from './client/inbox-reader';
 import { EnvelopeSender } from './client/sender';
@@ -15,6 +17,7 @@ import type {
   RecallOptions,
   ReplyOptions,
   SendDocumentInput,
+  SendDocumentWithAttachments,
   SendResult,
   SendStatusOptions,
   StatusHandler,
@@ -41,6 +44,8 @@ export class LienThongClient {
   private readonly sender: EnvelopeSender;
   private readonly reader: InboxReader;
   private closed?: Promise<void>;
+  /** documents this client sent with uploaded attachments: a recall of one revokes them too */
+  private readonly withUploads = new Set<string>();
 
   private constructor(private readonly connection: AgencyConnection) {
     this.agencyCode = connection.agencyCode;
@@ -74,8 +79,28 @@ export class LienThongClient {
     return this.sender.sendEnvelope(draft);
   }
 
-  sendDocument(input: SendDocumentInput): Promise<SendResult<DocumentBody>> {
-    return this.sender.sendDocument(input);
+  /** Attachments given as files or streams are uploaded to the hub first (attachment-upload.ts); the envelope names them. */
+  sendDocument(input: SendDocumentWithAttachments): Promise<SendResult<DocumentBody>> {
+    if (!input.attachments?.some(isAttachmentSource)) return this.sender.sendDocument(input as SendDocumentInput);
+    return this.sendWithUploads(input);
+  }
+
+  private async sendWithUploads(input: SendDocumentWithAttachments): Promise<SendResult<DocumentBody>> {
+    const { onProgress, ...rest } = input;
+    const attachments = await uploadAttachments(attachmentChannelOf(this.connection), input.attachments!, { ...(onProgress ? { onProgress } : {}) });
+    const result = await this.sender.sendDocument({ ...rest, attachments });
+    this.withUploads.add(result.id);
+    if (this.withUploads.size > 100_000) this.withUploads.delete(this.withUploads.values().next().value!);
+    return result;
+  }
+
+  /**
+   * Recipients of `docId` (of `recipients`, default all) that have not read its attachments to
+   * the end can no longer read them. recall() does it first for documents this client sent with
+   * uploads; call it yourself for documents sent by an earlier process.
+   */
+  revokeAttachments(docId: string, recipients?: string[]): Promise<AttachmentRevokeReply> {
+    return attachmentChannelOf(this.connection).call<AttachmentRevokeReply>('revoke', { envelopeId: docId, ...(recipients ? { recipients } : {}) });
   }
 
   /**
@@ -94,7 +119,10 @@ export class LienThongClient {
 
   /** Recall (status 13 semantics) of a document this agency sent; recorded locally as 13 per explicit recipient. */
   recall(docId: string, opts: RecallOptions = {}): Promise<SendResult<RecallBody>> {
-    return this.sender.recall(docId, opts);
+    if (!this.withUploads.has(docId)) return this.sender.recall(docId, opts);
+    // the attachments first: a recall that cannot revoke them is not sent (try again)
+    const explicit = opts.to?.every((t): t is string => typeof t === 'string') ? (opts.to as string[]) : undefined;
+    return this.revokeAttachments(docId, explicit).then(() => this.sender.recall(docId, opts));
   }
 
   /** Document updating envelope `originalId` (business.businessDocType 2). */

@@ -29,18 +29,18 @@ export const DEFAULT_ISSUED_AT_WINDOW: Readonly<IssuedAtWindow> = { maxFutureMs:
 /** CLOCK_SKEW (details.reason `issued_in_future` / `too_old`) when issuedAt is outside the window around nowMs. */
 export function checkIssuedAtWindow(envelope: Pick<Envelope, 'id' | 'issuedAt'>, nowMs: number, window: Readonly<IssuedAtWindow> = DEFAULT_ISSUED_AT_WINDOW): void {
   const issuedMs = Date.parse(envelope.issuedAt);
-  const now = new Date(nowMs).toISOString();
+  // the reader's clock is written out only in a refusal: every copy passes here
   if (!(issuedMs <= nowMs + window.maxFutureMs)) {
     throw new LtError(
       'CLOCK_SKEW',
-      `inbox copy ${envelope.id} was issued at ${envelope.issuedAt}, more than ${Math.round(window.maxFutureMs / 1000)} s after this system's clock (${now})`,
+      `inbox copy ${envelope.id} was issued at ${envelope.issuedAt}, more than ${Math.round(window.maxFutureMs / 1000)} s after this system's clock (${new Date(nowMs).toISOString()})`,
       { field: 'issuedAt', reason: 'issued_in_future', envelopeId: envelope.id, limitMs: window.maxFutureMs },
     );
   }
   if (issuedMs < nowMs - window.maxAgeMs) {
     throw new LtError(
       'CLOCK_SKEW',
-      `inbox copy ${envelope.id} was issued at ${envelope.issuedAt}, more than ${formatAge(window.maxAgeMs)} before this system's clock (${now}): too old to accept`,
+      `inbox copy ${envelope.id} was issued at ${envelope.issuedAt}, more than ${formatAge(window.maxAgeMs)} before this system's clock (${new Date(nowMs).toISOString()}): too old to accept`,
       { field: 'issuedAt', reason: 'too_old', envelopeId: envelope.id, limitMs: window.maxAgeMs },
     );
   }

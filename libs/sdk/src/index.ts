@@ -15,6 +15,8 @@ export { checkAddressedTo, checkIssuedAtWindow, DEFAULT_ISSUED_AT_WINDOW, type A
 export { DEFAULT_STATE_DIR } from './client/inbox-reader';
 export { HUB_TRACKING_KEY, TrackingTable, type RecipientTracking, type StatusHistoryEntry } from './client/status-tracking';
 export * from './attachments';
+export { AttachmentChannel, uploadAttachment, uploadAttachments, isAttachmentSource, type AttachmentInput, type AttachmentSource, type TransferProgress, type UploadOptions } from './attachment-upload';
+export { downloadAttachment, attachmentRefOf, type DownloadOptions } from './attachment-download';
 export * from './inbox-consumer';
 export { NAK_MIN_DELAY_MS } from './client/inbox-feed';
 export * from './dossiers';

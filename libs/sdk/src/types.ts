@@ -14,6 +14,9 @@ import type {
 import type { NatsConnection } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
 import type { IssuedAtWindow } from './inbound-checks';
+import type { Readable } from 'node:stream';
+import type { DownloadOptions } from './attachment-download';
+import type { AttachmentInput, TransferProgress } from './attachment-upload';
 
 /** How an agency system connects (`connect()` / `LienThongClient.connect()`). */
 export interface ConnectOptions {
@@ -114,6 +117,16 @@ export interface SendDocumentInput {
   id?: string;
 }
 
+/**
+ * sendDocument's input: attachments may be files or streams (`{path}` / `{name, stream}`), whose
+ * bytes are uploaded to the hub first, or references already made.
+ */
+export interface SendDocumentWithAttachments extends Omit<SendDocumentInput, 'attachments'> {
+  attachments?: AttachmentInput[];
+  /** progress of each upload */
+  onProgress?: TransferProgress;
+}
+
 export interface SendStatusOptions {
   description?: string;
   /** required for 02 (refused): an ErrorCode */
@@ -199,6 +212,11 @@ export interface InboxMessage<B = unknown> {
   term(): void;
   /** extend the ack wait while processing */
   working(): void;
+  /**
+   * The bytes of the attachment `name` from the hub, checked while reading against the size and
+   * SHA-256 the sender signed; errors (ATTACHMENT_* naming it) before the end on a mismatch.
+   */
+  attachment(name: string, opts?: DownloadOptions): Readable;
 }
 
 /**

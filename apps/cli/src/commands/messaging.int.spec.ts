@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { codeToSubjectTokens, topology, type AgencyKvEntry, type Envelope, type FlattenedJws, type RecallBody, type StatusBody } from '@lt/contracts';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
-import { keyPaths, newEd25519KeyFile, writeKeyFile } from '@lt/platform';
+import { keyPaths, newEd25519KeyFile, systemClock, writeKeyFile } from '@lt/platform';
+import pino from 'pino';
+import { AttachmentEndpoint, AttachmentService } from '@lt/attachments';
 import { runCli } from '../testing/run-cli';
 
 /**
@@ -21,6 +23,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'lt-cli-msg-'));
 const A = '000.00.00.H41';
 const B = '000.00.05.H41';
 let nc: NatsConnection;
+// the attachments service `send --file` uploads to (no router: the test binds like the router does)
+let attachments: AttachmentService;
+let endpoint: AttachmentEndpoint;
 const saved = { ns: process.env.LT_NAMESPACE, dir: process.env.LT_DATA_DIR, nats: process.env.NATS_URL };
 
 const cli = (...args: string[]) => runCli(args);
@@ -45,6 +50,10 @@ beforeAll(async () => {
   process.env.NATS_URL = NATS_URL;
   nc = await connectNats(NATS_URL, 'cli-messaging-test');
   await ensureTopology(nc, topo, { storage: 'memory' });
+  const settings = { maxBytes: 1 << 30, maxPerEnvelope: 100, unboundTtlMs: 60_000, retentionMs: 86_400_000, sweepIntervalMs: 0 };
+  attachments = await AttachmentService.open(nc, topo, settings, systemClock, pino({ level: 'silent' }), 'memory');
+  endpoint = new AttachmentEndpoint(nc, attachments, pino({ level: 'silent' }));
+  endpoint.start();
   const kv = await openAgencyKv(nc, topo);
   for (const [code, parentCode, tier] of [
     [A, null, 'province'],
@@ -66,7 +75,11 @@ afterAll(async () => {
   process.env.LT_NAMESPACE = saved.ns;
   process.env.LT_DATA_DIR = saved.dir;
   process.env.NATS_URL = saved.nats;
+  await endpoint?.stop();
+  attachments?.close();
   if (nc) {
+    const jsm = await jetstreamManager(nc);
+    for (const st of [`OBJ_${topo.ns}-attachments`, `KV_${topo.ns}-attachments-index`]) await jsm.streams.delete(st).catch(() => undefined);
     await destroyTopology(nc, topo);
     await nc.close();
   }
@@ -101,7 +114,8 @@ it('send, inbox (peek, then ack), status and recall', async () => {
   expect(submission!.envelope.attachments).toEqual([expect.objectContaining({ name: 'to-trinh.pdf', mediaType: 'application/pdf', size: 13 })]);
   expect(JSON.parse(Buffer.from(submission!.jws.protected, 'base64url').toString()).kid).toBe(`${A}#demo`);
 
-  // the router's part: the same bytes into B's inbox
+  // the router's part: bind the upload to B, the same bytes into B's inbox
+  await attachments.bind({ envelopeId: id, sender: A, recipients: [B], attachments: submission!.envelope.attachments!, receivedAt: new Date().toISOString() });
   await jetstream(nc).publish(topo.inboxSubject(B), submission!.bytes, { msgID: `${id}:${B}` });
 
   const peek = await cli('inbox', '--as', B);
@@ -109,8 +123,10 @@ it('send, inbox (peek, then ack), status and recall', async () => {
   expect(peek.out).toContain(`document ${id} from ${A}  12/UBND-VP "Về việc họp" +1 attachment(s)`);
   expect(await submitted()).toHaveLength(1); // a peek sends no 01
 
-  const taken = await cli('--json', 'inbox', '--as', B, '--ack');
+  const saveDir = join(dataDir, 'saved');
+  const taken = await cli('--json', 'inbox', '--as', B, '--ack', '--save-dir', saveDir);
   expect(taken.code).toBe(0);
+  expect(readFileSync(join(saveDir, id, 'to-trinh.pdf'), 'utf8')).toBe('%PDF-1.4 demo');
   const line = JSON.parse(taken.out.trim()) as { id: string; deliveryCount: number };
   expect(line.id).toBe(id);
   expect(line.deliveryCount).toBeGreaterThanOrEqual(2); // handed back by the peek

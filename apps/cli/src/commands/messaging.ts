@@ -1,5 +1,8 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import {
   LtError,
@@ -14,7 +17,7 @@ import {
   type StatusCode,
 } from '@lt/contracts';
 import { keyPaths } from '@lt/platform';
-import { attachmentFromFile, connect, type ConnectOptions, type InboxMessage, type LienThongClient, type SendResult } from '@lt/sdk';
+import { connect, type ConnectOptions, type InboxMessage, type LienThongClient, type SendResult, type TransferProgress } from '@lt/sdk';
 import type { CliContext } from '../context';
 import { terminalSafe } from '../terminal-text';
 
@@ -46,7 +49,7 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
     .option('--content <text>', 'short content (at most 500 characters)')
     .option('--due <date>', 'response deadline, e.g. 2026-12-01')
     .option('--priority <0-4>', '0 normal, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ')
-    .option('--file <path>', 'attachment (repeatable); the envelope carries its name, type, size and SHA-256, not the bytes', collect)
+    .option('--file <path>', 'attachment (repeatable): its bytes are uploaded to the hub, the signed envelope names its size and SHA-256', collect)
     .option('--id <uuid>', 're-send with this envelope id (the hub ignores a duplicate)')
     .option('--key <file>', 'private key file (default: the demo key of --as)')
     .addHelpText(
@@ -57,9 +60,15 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
       const c = ctx();
       const to = recipientsFromOptions(o);
       const body = documentBodyFromOptions(o);
-      const attachments = (o.file ?? []).map((f) => attachmentFromFile(f));
+      const attachments = (o.file ?? []).map((path) => ({ path }));
       await withClient(c, o, { ensureInbox: false }, async (lt) => {
-        const r = await lt.sendDocument({ to, body, attachments, id: o.id });
+        const bar = progressBar('upload');
+        let r;
+        try {
+          r = await lt.sendDocument({ to, body, attachments, id: o.id, onProgress: bar.update });
+        } finally {
+          bar.stop();
+        }
         c.print(sendResultJson(r), () => `sent ${r.id} (submit seq ${r.seq})${r.duplicate ? ' — already accepted earlier, nothing new queued' : ''}`);
       });
     });
@@ -71,18 +80,22 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
     .option('--ack', 'acknowledge each message (it leaves the inbox; documents get status 01 "arrived" sent to their sender)')
     .option('--follow', 'keep waiting for new messages until Ctrl-C')
     .option('--max <n>', 'stop after n messages')
+    .option('--save-dir <dir>', "write each document's attachments to <dir>/<envelope id>/<name>, verified against the signed size and SHA-256")
     .option('--key <file>', 'private key file (default: the demo key of --as)')
     .addHelpText(
       'after',
       [
         '',
+        'With --save-dir an attachment is written to a temporary file and renamed only once its size and',
+        'SHA-256 match the signed envelope; a mismatch removes the file, is reported on stderr, and the',
+        'message is not acknowledged.',
         'Without --ack this only peeks: nothing is acknowledged and no status 01 is sent; the messages',
         'are handed back when the command exits, so they are delivered again (to this command or to the',
         "agency's own system). Every copy's signature is checked against the sender's registered key;",
         'a copy that fails is reported on stderr and dropped, never shown as valid.',
       ].join('\n'),
     )
-    .action(async (o: AgencyOptions & { ack?: boolean; follow?: boolean; max?: string }) => {
+    .action(async (o: AgencyOptions & { ack?: boolean; follow?: boolean; max?: string; saveDir?: string }) => {
       const c = ctx();
       const max = o.max === undefined ? undefined : positiveInt(o.max, '--max');
       const json = !!c.opts.json;
@@ -107,7 +120,8 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
             for await (const m of lt.inbox({ follow: !!o.follow, max, batch: 64 })) {
               count++;
               process.stdout.write((json ? JSON.stringify(inboxLineJson(m)) : formatInboxLine(m)) + '\n');
-              if (o.ack) await m.ack();
+              const saved = o.saveDir === undefined ? true : await saveAttachments(m, o.saveDir, json);
+              if (o.ack && saved) await m.ack();
               else unacked.push(m);
               if (stopping) break;
             }
@@ -262,6 +276,62 @@ export function inboxLineJson(m: InboxMessage): Record<string, unknown> {
     deliveryCount: m.deliveryCount,
     envelope: m.envelope,
   };
+}
+
+/** A progress bar on stderr for transfers of at least 8 MiB (cli-progress); update() is a TransferProgress. */
+function progressBar(verb: string): { update: TransferProgress; stop(): void } {
+  let bar: SingleBar | undefined;
+  let current = '';
+  return {
+    update: (done, total, name) => {
+      if (total < 8 * 1024 * 1024 || !process.stderr.isTTY) return;
+      if (name !== current) {
+        bar?.stop();
+        current = name;
+        bar = new SingleBar({ format: `${verb} ${terminalSafe(name)} [{bar}] {percentage}% {value}/{total} MiB`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        bar.start(Math.ceil(total / 1048576), 0);
+      }
+      bar!.update(Math.floor(done / 1048576));
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+/**
+ * Writes the attachments of a document to <dir>/<envelope id>/<name>: streamed into a temporary
+ * file, renamed once the SDK's reader verified size and SHA-256 (its stream errors otherwise).
+ * False when one failed: the message is then left unacknowledged, to be read again.
+ */
+async function saveAttachments(m: InboxMessage, dir: string, json: boolean): Promise<boolean> {
+  const refs = (m.envelope.attachments ?? []).filter((a) => a.id !== undefined);
+  if (refs.length === 0) return true;
+  const folder = join(dir, m.id);
+  mkdirSync(folder, { recursive: true });
+  let ok = true;
+  for (const ref of refs) {
+    // the hub checked the name is a bare file name; the signed envelope is what we trust here
+    const target = join(folder, ref.name);
+    const temp = join(folder, `.${randomBytes(6).toString('hex')}.part`);
+    const bar = progressBar('download');
+    try {
+      await pipeline(m.attachment(ref.name, { onProgress: bar.update }), createWriteStream(temp, { flags: 'wx' }));
+      bar.stop();
+      renameSync(temp, target);
+      const line = { saved: target, name: ref.name, size: statSync(target).size, sha256: ref.sha256, id: m.id };
+      process.stderr.write(json ? `${JSON.stringify(line)}\n` : terminalSafe(`saved ${target} (${line.size} bytes, sha256 ${ref.sha256})`) + '\n');
+    } catch (err) {
+      bar.stop();
+      ok = false;
+      try {
+        unlinkSync(temp);
+      } catch {
+        // never created
+      }
+      const e = err instanceof LtError ? err : new LtError('UNAVAILABLE', (err as Error).message);
+      process.stderr.write(terminalSafe(`attachment ${ref.name} of ${m.id} not saved: ${e.code} ${e.message}`) + '\n');
+    }
+  }
+  return ok;
 }
 
 function sendResultJson(r: SendResult): Record<string, unknown> {

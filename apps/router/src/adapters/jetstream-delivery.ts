@@ -1,4 +1,5 @@
 import {
+  attachmentsHeader,
   HEADERS,
   inboxCopyMsgId,
   type EventType,
@@ -81,6 +82,7 @@ export class JetStreamDelivery {
       statusCode: env.kind === 'status' ? (env.body as StatusBody).statusCode : undefined,
       flags: o.flags,
       dossierCode: o.dossierCode,
+      attachments: env.attachments === undefined ? undefined : attachmentsHeader(env.attachments),
     };
     const pending: Promise<unknown>[] = o.copies.map((c) => {
       headers.to = c.recipient;

@@ -3,3 +3,4 @@ export * from './dossier-gate';
 export * from './outcome-publisher';
 export * from './routing-register';
 export * from './signature-verifier';
+export * from './attachment-gate';

@@ -216,6 +216,8 @@ export interface MessageTrace {
   digest: string | null;
   submitSeq: number | null;
   copies: number | null;
+  /** each uploaded attachment the envelope names, as the delivery entries record it (Lt-Attachments) */
+  attachments?: Array<{ id: string; size: number; sha256: string }>;
   firstRoutedAt: string | null;
   msToRoute: number | null;
   recipients: RecipientTrace[];

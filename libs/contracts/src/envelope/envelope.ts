@@ -8,6 +8,8 @@ export type EnvelopeKind = (typeof ENVELOPE_KINDS)[number];
 export type RecipientSelector = string | { childrenOf: string; tier?: Tier; depth?: number };
 
 export interface AttachmentRef {
+  /** id of the bytes uploaded to the hub's attachments service (absent: the bytes did not travel through the hub) */
+  id?: string;
   name: string;
   mediaType: string;
   size: number;

@@ -27,7 +27,10 @@ import {
  * Signatures, sender identity, recipients' existence and clock skew are the router's job.
  */
 
-/** Attachment media types accepted by the hub (pdf, docx, doc, xlsx, xls, odt, ods, jpeg, png, zip, xml, txt). */
+/**
+ * Attachment media types accepted by the hub (pdf, docx, doc, xlsx, xls, odt, ods, jpeg, png, zip,
+ * xml, txt, and opaque binary for maps, surveys and data exports none of these describe).
+ */
 export const ATTACHMENT_MEDIA_TYPES = [
   'application/pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -42,6 +45,7 @@ export const ATTACHMENT_MEDIA_TYPES = [
   'application/xml',
   'text/xml',
   'text/plain',
+  'application/octet-stream',
 ] as const;
 export type AttachmentMediaType = (typeof ATTACHMENT_MEDIA_TYPES)[number];
 
@@ -126,7 +130,7 @@ function validateBody(kind: EnvelopeKind, body: unknown, path: string): void {
 
 // ---------------------------------------------------------------- attachments
 
-const ATTACHMENT_FIELDS: ReadonlySet<string> = new Set(['name', 'mediaType', 'size', 'sha256']);
+const ATTACHMENT_FIELDS: ReadonlySet<string> = new Set(['id', 'name', 'mediaType', 'size', 'sha256']);
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 // path separators (POSIX, Windows, drive/stream colon) and bidi overrides that disguise extensions
 const UNSAFE_NAME_CHAR = /[/\\:\u202A-\u202E\u2066-\u2069]/;
@@ -138,6 +142,7 @@ export function validateAttachments(value: unknown, path = 'attachments'): Attac
   for (let i = 0; i < list.length; i++) {
     const at = `${path}[${i}]`;
     const a = checkObject(list[i], at, ATTACHMENT_FIELDS);
+    if (a.id !== undefined) checkUuid(a.id, `${at}.id`);
     const name = checkText(a.name, `${at}.name`, { required: true, max: DOCUMENT_LIMITS.attachmentName });
     if (ANY_CONTROL_CHAR.test(name)) throw schemaError(`${at}.name`, 'must not contain control characters', { reason: 'control_char' });
     const unsafe = UNSAFE_NAME_CHAR.exec(name);
@@ -151,6 +156,9 @@ export function validateAttachments(value: unknown, path = 'attachments'): Attac
       });
     }
     checkInteger(a.size, `${at}.size`, { required: true, min: 0 });
+    if (a.id !== undefined && list.some((b, j) => j < i && (b as { id?: unknown }).id === a.id)) {
+      throw schemaError(`${at}.id`, `names the same upload as an earlier attachment`, { reason: 'duplicate' });
+    }
     if (typeof a.sha256 !== 'string' || !SHA256_HEX.test(a.sha256)) {
       throw schemaError(`${at}.sha256`, a.sha256 === undefined ? 'is required' : `must be 64 lowercase hex characters, got ${preview(a.sha256)}`, {
         reason: a.sha256 === undefined ? 'required' : 'sha256',

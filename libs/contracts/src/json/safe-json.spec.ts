@@ -166,6 +166,57 @@ describe('parseJsonBytes', () => {
       expect(parseJsonBytes(text)).toEqual({ a: { k: 1 }, b: { k: 2 }, c: [{ k: 3 }, { k: 4 }], t: '12:00:00', e: {} });
     });
 
+    it('counts a colon spelled \\u003a like any other, in keys and values', () => {
+      expect(parseJsonBytes('{"t":"12\\u003a00","k\\u003a":1,"k;":{"a":"b"}}')).toEqual({ t: '12:00', 'k:': 1, 'k;': { a: 'b' } });
+      expect(refusal('{"t":"\\u003a","k:":1,"k\\u003a":2}').details).toEqual({ field: '"k:"', reason: 'duplicate_key' });
+      expect(refusal('{"a":"x:y","a":"\\u003a"}').details).toEqual({ field: 'a', reason: 'duplicate_key' });
+    });
+
+    it('refuses a text exactly when one of its objects repeats a key, however it is spelled and spaced', () => {
+      // objects as member lists, so that a key can be written twice; keys and strings made of
+      // the characters that matter to a scanner: colons, quotes, backslashes, non-ASCII
+      type Node = string | number | Node[] | { members: Array<[string, Node]> };
+      const text = (unit: string[], maxLength: number) => fc.string({ unit: fc.constantFrom(...unit), maxLength });
+      const key = text(['a', 'b', ':', '"', '\\', 'ệ'], 3);
+      const { node } = fc.letrec<{ node: Node }>((tie) => ({
+        node: fc.oneof(
+          { maxDepth: 4 },
+          text(['x', ':', '"', '\\', ' '], 4),
+          fc.integer(),
+          fc.array(tie('node'), { maxLength: 3 }),
+          fc.record({ members: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }) }),
+        ),
+      }));
+      // escape: 0 none, 1 every string as \\uXXXX, 2 every other string; ws between tokens
+      const write = (n: Node, escape: number, ws: string, counter = { i: 0 }): string => {
+        const str = (s: string) =>
+          escape === 1 || (escape === 2 && counter.i++ % 2 === 0)
+            ? `"${[...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`
+            : JSON.stringify(s);
+        if (typeof n === 'string') return str(n);
+        if (typeof n === 'number') return String(n);
+        if (Array.isArray(n)) return `[${n.map((x) => write(x, escape, ws, counter)).join(`,${ws}`)}]`;
+        return `{${ws}${n.members.map(([k, v]) => `${str(k)}${ws}:${ws}${write(v, escape, ws, counter)}`).join(`${ws},`)}${ws}}`;
+      };
+      const repeats = (n: Node): boolean => {
+        if (typeof n !== 'object') return false;
+        if (Array.isArray(n)) return n.some(repeats);
+        const keys = n.members.map(([k]) => k);
+        return new Set(keys).size < keys.length || n.members.some(([, v]) => repeats(v));
+      };
+      fc.assert(
+        fc.property(node, fc.constantFrom(0, 1, 2), fc.constantFrom('', ' ', '\n  '), (n, escape, ws) => {
+          const t = write(n, escape, ws);
+          if (repeats(n)) {
+            expect([refusal(t).code, refusal(t).details?.reason]).toEqual(['SCHEMA_INVALID', 'duplicate_key']);
+          } else {
+            expect(parseJsonBytes(t)).toEqual(JSON.parse(t));
+          }
+        }),
+        { numRuns: 3000 },
+      );
+    });
+
     it('finds a repeated key wherever a property puts it', () => {
       fc.assert(
         fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }), fc.nat(), (obj, pick) => {

@@ -30,6 +30,8 @@ export const HEADERS = {
   hubSigned: 'Lt-Hub-Signed',
   /** on receipts: how many items (delivery steps) the receipt lists */
   receiptItems: 'Lt-Receipt-Items',
+  /** on copies of envelopes naming uploaded attachments: `<id>:<size>:<sha256>` per attachment, comma-separated (the audit records it) */
+  attachments: 'Lt-Attachments',
 } as const;
 
 /** Inbox-copy header carrying the dossier code a `dossier` envelope is about (not recorded by the audit). */
@@ -71,6 +73,8 @@ export interface InboxCopyHeaders {
   receiptItems?: number;
   /** on dossier envelopes and the hub's dossier messages */
   dossierCode?: string;
+  /** envelopes naming uploaded attachments: see attachmentsHeader */
+  attachments?: string;
 }
 
 /** The Nats-Msg-Id of an inbox copy: one copy of an envelope per recipient inbox (JetStream dedup). */
@@ -105,6 +109,15 @@ export function setInboxCopyHeaders(sink: HeaderSink, h: InboxCopyHeaders): void
   if (h.hubSigned) sink.set(HEADERS.hubSigned, '1');
   if (h.receiptItems !== undefined) sink.set(HEADERS.receiptItems, String(h.receiptItems));
   if (h.dossierCode) sink.set(DOSSIER_CODE_HEADER, h.dossierCode);
+  if (h.attachments) sink.set(HEADERS.attachments, h.attachments);
+}
+
+/** The Lt-Attachments value of an envelope's uploaded attachments (`<id>:<size>:<sha256>,...`); undefined when it names none. */
+export function attachmentsHeader(refs: ReadonlyArray<{ id?: string; size: number; sha256: string }> | undefined): string | undefined {
+  if (!refs || refs.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const r of refs) if (r.id) parts.push(`${r.id}:${r.size}:${r.sha256}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 /** A HeaderSink writing into a plain record (tests, fixtures, stored copies). */
@@ -167,7 +180,19 @@ export function parseInboxHeaders(source: InboxHeaderSource | undefined | null):
     hubSigned: get(HEADERS.hubSigned) === '1',
     receiptItems: count(get(HEADERS.receiptItems)),
     dossierCode: get(DOSSIER_CODE_HEADER),
+    attachments: get(HEADERS.attachments),
   };
+}
+
+/** The attachments an Lt-Attachments value lists; entries that do not parse are left out (headers are not signed). */
+export function parseAttachmentsHeader(raw: string | undefined): Array<{ id: string; size: number; sha256: string }> {
+  if (!raw) return [];
+  const out: Array<{ id: string; size: number; sha256: string }> = [];
+  for (const part of raw.split(',')) {
+    const m = /^([0-9a-f-]{36}):(\d{1,16}):([0-9a-f]{64})$/.exec(part);
+    if (m) out.push({ id: m[1]!, size: Number(m[2]), sha256: m[3]! });
+  }
+  return out;
 }
 
 type Getter = (name: string) => string | undefined;

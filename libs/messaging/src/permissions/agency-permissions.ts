@@ -1,4 +1,4 @@
-import { codeToSubjectTokens, type Topology } from '@lt/contracts';
+import { attachmentSubjects, codeToSubjectTokens, type Topology } from '@lt/contracts';
 
 /** One direction of a nats-server user permission block. */
 export interface SubjectPermission {
@@ -80,6 +80,8 @@ export function agencyPublishDeny(topo: Topology): string[] {
     '$JS.API.CONSUMER.DURABLE.CREATE.>',
     // KV writes are plain publishes into the bucket's subjects
     `$KV.${topo.kvAgencies}.>`,
+    // object store subjects cannot be scoped per agency: attachments go through the hub's service
+    '$O.>',
     // the hub's own traffic
     topo.inboxWildcard,
     topo.eventWildcard,
@@ -94,7 +96,7 @@ export function agencyPublishDeny(topo: Topology): string[] {
  * a stream-captured subject cannot make the server write into that stream for it.
  */
 export function agencySubscribeDeny(topo: Topology): string[] {
-  return [`${topo.ns}.>`, '$KV.>', '$JS.>'];
+  return [`${topo.ns}.>`, '$KV.>', '$JS.>', '$O.>'];
 }
 
 /**
@@ -110,6 +112,8 @@ export function agencySubscribeDeny(topo: Topology): string[] {
  *   watch (ephemeral push consumers filtered on the bucket's subjects, delivered to the agency's
  *   inbox prefix, flow-control replies to `$JS.FC.KV_<bucket>.>`). No put, delete or purge.
  * - replies: subscribe only to its own inbox prefix (see `agencyInboxPrefix`).
+ * - attachments: requests to the hub's attachments service on `<ns>.att.<own code tokens>.*`
+ *   (the service reads the agency from the subject); never the object store itself.
  */
 export function agencyPermissions(
   topo: Topology,
@@ -137,6 +141,7 @@ export function agencyPermissions(
     publish: {
       allow: [
         topo.submitSubject(agencyCode),
+        attachmentSubjects(topo).op(agencyCode, '*' as never),
         '$JS.API.INFO',
         ...ownInboxConsumer,
         ...outcomeConsumers,

@@ -26,10 +26,11 @@ describe('agencyPermissions', () => {
       expect(s).not.toMatch(/\$JS\.API\.STREAM\.(CREATE|UPDATE|DELETE|PURGE)/);
       // the only consumers it may delete are its own outcome consumers
       if (s.includes('CONSUMER.DELETE')) expect(s).toMatch(/^\$JS\.API\.CONSUMER\.DELETE\.LT_INBOX\.outcome_H41_05_12_000_\d$/);
-      // wildcards only inside the agency's own durable acks and the read-only directory stream
-      if (/[*>]/.test(s)) expect(s).toMatch(/^\$JS\.ACK\.LT_INBOX\.inbox_H41_05_12_000\.>$|KV_lt-agencies/);
+      // wildcards only inside the agency's own durable acks, the read-only directory stream and its own attachments subjects
+      if (/[*>]/.test(s)) expect(s).toMatch(/^\$JS\.ACK\.LT_INBOX\.inbox_H41_05_12_000\.>$|KV_lt-agencies|^lt\.att\.H41\.05\.12\.000\.\*$/);
     }
-    expect(p.publish.deny).toEqual(expect.arrayContaining(['$KV.lt-agencies.>', '$JS.API.STREAM.DELETE.>', '$JS.API.CONSUMER.LIST.>']));
+    expect(p.publish.deny).toEqual(expect.arrayContaining(['$KV.lt-agencies.>', '$JS.API.STREAM.DELETE.>', '$JS.API.CONSUMER.LIST.>', '$O.>']));
+    expect(p.subscribe.deny).toContain('$O.>');
   });
 
   it('drops consumer creation when the hub pre-creates inbox consumers', () => {

@@ -1,4 +1,4 @@
-import type { Topology } from '@lt/contracts';
+import { attachmentSubjects, type Topology } from '@lt/contracts';
 import type { UserPermissions } from './agency-permissions';
 
 /**
@@ -10,8 +10,8 @@ import type { UserPermissions } from './agency-permissions';
  * - services reply to requests on `_INBOX.>` and never core-subscribe to a stream-captured subject
  *   (deploy/nats/README.md, "What subject permissions cannot stop on 2.9").
  */
-export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway' | 'operator';
-export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway', 'operator'];
+export type ServiceRole = 'router' | 'audit' | 'registry' | 'dossier' | 'gateway' | 'attachments' | 'operator';
+export const SERVICE_ROLES: readonly ServiceRole[] = ['router', 'audit', 'registry', 'dossier', 'gateway', 'attachments', 'operator'];
 
 /** Name of the token revocation bucket the gateways share (`<ns>-token-revocations`). */
 export function tokenRevocationBucket(topo: Topology): string {
@@ -41,6 +41,23 @@ function durable(stream: string, name: string): string[] {
     `$JS.API.CONSUMER.INFO.${stream}.${name}`,
     `$JS.API.CONSUMER.MSG.NEXT.${stream}.${name}`,
     `$JS.ACK.${stream}.${name}.>`,
+  ];
+}
+
+/** A bucket (KV or object store) its owner creates, reads and writes, and nothing else. */
+function ownBucket(stream: string, subjects: string): string[] {
+  return [
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.PURGE.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.*`,
+    `$JS.API.CONSUMER.DELETE.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+    subjects,
   ];
 }
 
@@ -80,12 +97,19 @@ export function servicePermissions(topo: Topology, role: ServiceRole): UserPermi
         topo.eventWildcard,
         topo.deadLetterWildcard,
         rpc('dossier', 'apply'),
+        attachmentSubjects(topo).bind,
       ]);
     case 'audit':
       return serve(
         publish([...durable(topo.streams.events, topo.consumers.audit), ...durable(topo.streams.inbox, 'audit-inbox'), ...kv, topo.inboxWildcard]),
         'audit',
       );
+    case 'attachments': {
+      // owns the object store and its index; answers agencies on `<ns>.att.>` and the router's bind
+      const att = attachmentSubjects(topo);
+      const p = publish([...ownBucket(`OBJ_${att.bucket}`, `$O.${att.bucket}.>`), ...ownBucket(`KV_${att.index}`, `$KV.${att.index}.>`)]);
+      return { ...p, subscribe: { allow: [replies, att.wildcard, att.bind] }, allowResponses: true };
+    }
     case 'dossier':
       return serve(publish([...kv, topo.inboxWildcard, topo.eventWildcard]), 'dossier');
     case 'gateway': {

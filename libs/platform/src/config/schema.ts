@@ -22,7 +22,7 @@ import {
 export type ConfigSection = 'hub' | 'gateway' | 'router' | 'audit' | 'dossier' | 'cli';
 
 /** Who reads a variable: a service, the CLI, or `npm start` (scripts/start.ts). */
-export type ConfigReader = 'gateway' | 'registry' | 'router' | 'audit' | 'dossier' | 'cli' | 'npm start';
+export type ConfigReader = 'gateway' | 'registry' | 'router' | 'audit' | 'dossier' | 'attachments' | 'cli' | 'npm start';
 
 export interface ConfigVariable<T> {
   readonly section: ConfigSection;
@@ -121,9 +121,9 @@ export const CONFIG_SCHEMA = {
   }),
   LT_INBOX_MAX_AGE_DAYS: variable({
     section: 'hub',
-    readBy: ['registry', 'router', 'audit', 'npm start'],
+    readBy: ['registry', 'router', 'audit', 'attachments', 'npm start'],
     default: '30',
-    meaning: 'How long a copy waits in the inbox stream before JetStream drops it.',
+    meaning: 'How long a copy waits in the inbox stream before JetStream drops it (and how long the attachments it names are kept).',
     parser: integer(1, 3650),
   }),
   LT_INBOX_MAX_MB: variable({
@@ -186,6 +186,35 @@ export const CONFIG_SCHEMA = {
     default: '90',
     meaning: 'How long a dead-lettered submission stays for operators (its `msg.deadlettered` event is in the audit log).',
     parser: integer(1, 3650),
+  }),
+  LT_ATTACHMENT_MAX_BYTES: variable({
+    section: 'hub',
+    readBy: ['attachments'],
+    default: String(2 * 1024 ** 3),
+    defaultDoc: '`2147483648` (2 GiB)',
+    meaning: 'Largest attachment the attachments service accepts; a larger one is refused at `open` (ATTACHMENT_TOO_LARGE).',
+    parser: integer(1, Number.MAX_SAFE_INTEGER),
+  }),
+  LT_ATTACHMENT_MAX_PER_ENVELOPE: variable({
+    section: 'hub',
+    readBy: ['attachments'],
+    default: String(LIMITS.maxAttachments),
+    meaning: 'Most attachments one envelope may carry (ATTACHMENT_TOO_MANY, at `open` and when the router binds them).',
+    parser: integer(1, LIMITS.maxAttachments),
+  }),
+  LT_ATTACHMENT_UNBOUND_TTL_MINUTES: variable({
+    section: 'hub',
+    readBy: ['attachments'],
+    default: '1440',
+    meaning: 'An upload no routed envelope names within this time is removed (unfinished uploads too, counted from their last chunk).',
+    parser: integer(1, 525_600),
+  }),
+  LT_ATTACHMENT_SWEEP_SECONDS: variable({
+    section: 'hub',
+    readBy: ['attachments'],
+    default: '300',
+    meaning: 'Period of the attachments sweeper (expired uploads and attachments past the inbox max age).',
+    parser: integer(1, 86_400),
   }),
   LT_HUB_AGENCY: variable({
     section: 'hub',

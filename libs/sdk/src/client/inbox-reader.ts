@@ -6,6 +6,7 @@ import { DEFAULT_ISSUED_AT_WINDOW, type IssuedAtWindow } from '../inbound-checks
 import { inboxDurableName } from '../inbox-consumer';
 import type { InboxMessage, InboxOptions, InvalidHandler, InvalidInboxMessage } from '../types';
 import { verifyInbound } from '../verify-inbound';
+import { openAttachment } from '../attachment-channel';
 import type { AgencyConnection } from './connection';
 import { HandledRegister } from './handled-register';
 import { InboxFeed, NAK_MIN_DELAY_MS } from './inbox-feed';
@@ -201,6 +202,7 @@ export class InboxReader {
       nak: (delayMs?: number) => m.nak(Math.max(NAK_MIN_DELAY_MS, delayMs ?? 0)),
       term: () => m.term(),
       working: () => m.working(),
+      attachment: (name, o) => openAttachment(this.conn, envelope, name, o),
     };
     if (msg.kind === 'status') this.statuses.received(msg as InboxMessage<StatusBody>);
     if (this.arrivedMode === 'on-receive' && this.needsArrived(msg)) await this.sendArrived(msg).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { parseInboxHeaders, type EventType, type HubEventMap, type MessageTrace, type ParsedInboxHeaders, type RecipientTrace, type TraceStep } from '@lt/contracts';
+import { parseAttachmentsHeader, parseInboxHeaders, type EventType, type HubEventMap, type MessageTrace, type ParsedInboxHeaders, type RecipientTrace, type TraceStep } from '@lt/contracts';
 import type { LogEntry } from '@lt/audit-log';
 import { vnLocalDay } from '../../domain/local-day';
 
@@ -91,6 +91,7 @@ export function buildTrace(messageId: string, entries: HashedEntry[]): MessageTr
     trace.digest ??= h.digest ?? null;
     trace.submitSeq ??= h.submitSeq ?? null;
     trace.copies ??= h.copies ?? null;
+    if (h.attachments && !trace.attachments) trace.attachments = parseAttachmentsHeader(h.attachments);
     if (!trace.firstRoutedAt || e.at < trace.firstRoutedAt) trace.firstRoutedAt = e.at;
     for (const f of h.flags) if (!trace.flags.includes(f)) trace.flags.push(f);
   }

@@ -1,14 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LtError, toLtError } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import { streamLimitHit, type JsMsg } from '@lt/messaging';
 import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
 import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
 import {
+  ATTACHMENT_GATE,
   DOSSIER_GATE,
   OUTCOME_PUBLISHER,
   ROUTING_REGISTER,
   SIGNATURE_VERIFIER,
+  type AttachmentGate,
   type DossierGate,
   type OutcomePublisher,
   type RoutingRegister,
@@ -111,6 +113,7 @@ export class SubmissionProcessor {
     @Inject(PROCESSOR_OPTIONS) private readonly opts: ProcessorOptions,
     @Inject(CRASH_POINTS) private readonly crash: CrashPoints,
     @Inject(DOSSIER_GATE) private readonly dossiers: DossierGate,
+    @Optional() @Inject(ATTACHMENT_GATE) private readonly attachments?: AttachmentGate,
   ) {}
 
   /** the register stage of the batch handed over last: statements run one after another */
@@ -263,6 +266,7 @@ export class SubmissionProcessor {
     const { items, live, failed } = d;
     // 3. every publish of the batch in flight together
     outcomes = await this.gateDossiers(outcomes);
+    if (outcomes.some(namesUploads)) outcomes = await this.bindAttachments(outcomes);
     const routedAt = this.clock.now();
     const pending: Promise<unknown>[] = [];
     outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt)));
@@ -316,6 +320,47 @@ export class SubmissionProcessor {
             envelopeId: o.envelopeId,
             from: o.sender,
             kind: 'dossier',
+            kid: o.kid,
+          };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Envelopes naming uploaded attachments: the attachments service binds the uploads to the
+   * envelope and the agencies that get a copy (successors included) before any copy goes out, so
+   * a recipient can read them as soon as it has the copy. A refusal is bounced with its code; an
+   * outage throws and the batch is retried. Binding again on a redelivery is a no-op.
+   */
+  private async bindAttachments(outcomes: Outcome[]): Promise<Outcome[]> {
+    return Promise.all(
+      outcomes.map(async (o): Promise<Outcome> => {
+        if (!namesUploads(o) || o.type !== 'deliver') return o;
+        try {
+          if (!this.attachments) throw new LtError('UNAVAILABLE', 'no attachments service is wired to this router');
+          await this.attachments.bind({
+            envelopeId: o.envelopeId,
+            sender: o.sender,
+            recipients: o.copies.map((c) => c.recipient),
+            attachments: o.envelope.attachments!,
+            receivedAt: new Date(o.facts.receivedAtMs).toISOString(),
+          });
+          return o;
+        } catch (err) {
+          const lt = toLtError(err);
+          if (isTransient(lt)) throw lt;
+          return {
+            type: 'refuse',
+            facts: o.facts,
+            reasonCode: lt.code,
+            reason: lt.message,
+            ...(lt.details ? { details: lt.details } : {}),
+            authenticated: true,
+            bounceTo: o.sender,
+            envelopeId: o.envelopeId,
+            from: o.sender,
+            kind: o.envelope.kind,
             kid: o.kid,
           };
         }
@@ -395,6 +440,11 @@ export class SubmissionProcessor {
       }
     }
   }
+}
+
+/** A delivery whose envelope names attachments uploaded to the hub (they carry an id). */
+function namesUploads(o: Outcome): boolean {
+  return o.type === 'deliver' && o.envelope.attachments !== undefined && o.envelope.attachments.some((a) => a.id !== undefined);
 }
 
 /** A nak on a dropped connection throws; the ack wait brings the message back anyway. */

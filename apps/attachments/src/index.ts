@@ -1,0 +1,1 @@
+export { AttachmentsModule, ATTACHMENT_SETTINGS, type AttachmentsModuleDeps } from './attachments.module';
