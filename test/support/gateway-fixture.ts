@@ -10,6 +10,7 @@ import { connectNats, destroyTopology, ensureTopology, type NatsConnection } fro
 import { ensureHubKeys, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
 import { runCli, type CliRun } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
+import { httpJson, type HttpReply } from './http';
 
 export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -29,10 +30,7 @@ export interface TokenOptions {
   key?: KeyFile;
 }
 
-export interface HttpReply<T> {
-  status: number;
-  body: T;
-}
+export type { HttpReply };
 
 /**
  * The gateway in-process for integration tests (test/integration/gateway-*.spec.ts): its own
@@ -106,16 +104,7 @@ export class GatewayFixture {
     path: string,
     opts: { token?: string | null; body?: unknown; contentType?: string; base?: string } = {},
   ): Promise<HttpReply<T>> {
-    const headers: Record<string, string> = {};
-    if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? this.token('admin')}`;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      headers['content-type'] = opts.contentType ?? 'application/json';
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    }
-    const res = await fetch((opts.base ?? this.base) + path, { method, headers, body });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    return httpJson<T>((opts.base ?? this.base) + path, method, opts.token === null ? null : (opts.token ?? this.token('admin')), opts);
   }
 
   get<T = unknown>(path: string, token: string | null, base?: string): Promise<HttpReply<T>> {

@@ -10,6 +10,7 @@ import { importPrivateKey, issueToken, type TokenRole } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
 import { ensureHubKeys, type KeyFile } from '@lt/platform';
+import { httpJson, type HttpReply } from './http';
 
 /**
  * The whole hub for end-to-end tests: the BUILT services (`npm run build`) as real processes,
@@ -121,17 +122,8 @@ export class HubHarness {
     return issueToken({ sub, role, ttlSeconds: 600 }, importPrivateKey(this.tokenKey.privateJwk, this.tokenKey.alg), this.tokenKey.keyId);
   }
 
-  async http<T = unknown>(method: string, path: string, opts: { token?: string | null; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: T }> {
-    const headers: Record<string, string> = {};
-    if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? this.token('admin')}`;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      headers['content-type'] = opts.contentType ?? 'application/json';
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    }
-    const res = await fetch(this.gatewayUrl + path, { method, headers, body });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  http<T = unknown>(method: string, path: string, opts: { token?: string | null; body?: unknown; contentType?: string } = {}): Promise<HttpReply<T>> {
+    return httpJson<T>(this.gatewayUrl + path, method, opts.token === null ? null : (opts.token ?? this.token('admin')), opts);
   }
 
   async teardown(): Promise<void> {

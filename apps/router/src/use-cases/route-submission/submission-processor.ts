@@ -3,7 +3,7 @@ import { LtError, toLtError } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
 import { streamLimitHit, type JsMsg } from '@lt/messaging';
 import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
-import type { AwaitingSignature, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
+import type { AwaitingSignature, Deliver, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
 import {
   ATTACHMENT_GATE,
   DOSSIER_GATE,
@@ -307,21 +307,7 @@ export class SubmissionProcessor {
             copies: r.deliverTo.map((recipient) => ({ recipient, ...(forwarded.get(recipient) ? { forwardedFrom: forwarded.get(recipient) } : {}) })),
           };
         } catch (err) {
-          const lt = toLtError(err);
-          if (isTransient(lt)) throw lt;
-          return {
-            type: 'refuse',
-            facts: o.facts,
-            reasonCode: lt.code,
-            reason: lt.message,
-            ...(lt.details ? { details: lt.details } : {}),
-            authenticated: true,
-            bounceTo: o.sender,
-            envelopeId: o.envelopeId,
-            from: o.sender,
-            kind: 'dossier',
-            kid: o.kid,
-          };
+          return refusedByService(o, err);
         }
       }),
     );
@@ -348,21 +334,7 @@ export class SubmissionProcessor {
           });
           return o;
         } catch (err) {
-          const lt = toLtError(err);
-          if (isTransient(lt)) throw lt;
-          return {
-            type: 'refuse',
-            facts: o.facts,
-            reasonCode: lt.code,
-            reason: lt.message,
-            ...(lt.details ? { details: lt.details } : {}),
-            authenticated: true,
-            bounceTo: o.sender,
-            envelopeId: o.envelopeId,
-            from: o.sender,
-            kind: o.envelope.kind,
-            kid: o.kid,
-          };
+          return refusedByService(o, err);
         }
       }),
     );
@@ -480,4 +452,27 @@ export function isTransient(err: unknown): boolean {
   }
   // NATS client errors (timeouts, closed connection, no responders) and connection drops
   return true;
+}
+
+/**
+ * A delivery another hub service refused (the dossier service's lifecycle check, the attachments
+ * service's binding): bounced to the sender with the service's code. An outage is thrown, so the
+ * batch is retried and nothing is delivered half-checked.
+ */
+function refusedByService(o: Deliver, err: unknown): Outcome {
+  const lt = toLtError(err);
+  if (isTransient(lt)) throw lt;
+  return {
+    type: 'refuse',
+    facts: o.facts,
+    reasonCode: lt.code,
+    reason: lt.message,
+    ...(lt.details ? { details: lt.details } : {}),
+    authenticated: true,
+    bounceTo: o.sender,
+    envelopeId: o.envelopeId,
+    from: o.sender,
+    kind: o.envelope.kind,
+    kid: o.kid,
+  };
 }
