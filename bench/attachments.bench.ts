@@ -22,14 +22,21 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '@lt/messaging';
 import { loadBenchConfig } from './suite/config';
-import { attachmentStreams, attachmentTargets, renderAttachments, runAttachmentsBench, type AttachmentServiceProcess } from './suite/attachments';
+import {
+  attachmentServiceEnv,
+  attachmentStreams,
+  attachmentTargets,
+  renderAttachments,
+  runAttachmentsBench,
+  type AttachmentServiceProcess,
+} from './suite/attachments';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-async function startService(ns: string, dataDir: string, maxBytes: string): Promise<AttachmentServiceProcess> {
+async function startService(ns: string, dataDir: string, extraEnv: Record<string, string>): Promise<AttachmentServiceProcess> {
   const script = join(__dirname, '..', 'apps', 'attachments', 'src', 'main.js');
   const p = spawn(process.execPath, [script], {
-    env: { ...process.env, NATS_URL, LT_NAMESPACE: ns, LT_DATA_DIR: dataDir, LOG_LEVEL: 'info', LT_ATTACHMENT_MAX_BYTES: maxBytes },
+    env: { ...process.env, NATS_URL, LT_NAMESPACE: ns, LT_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -65,7 +72,7 @@ async function main(): Promise<void> {
       workDir: dir,
       sizeMb: cfg.attMb,
       bigMb: cfg.attBigMb,
-      startService: () => startService(ns, dir, cfg.attMaxBytes),
+      startService: () => startService(ns, dir, attachmentServiceEnv(cfg.attBigMb)),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`${renderAttachments(results).join('\n')}\n`);

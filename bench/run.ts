@@ -8,16 +8,19 @@
  *   BENCH_QUICK=1 node dist/bench/run.js # about a minute, for smoke testing
  *
  * Knobs: BENCH_DOCS, BENCH_RATE, BENCH_SECONDS, BENCH_BROADCASTS, BENCH_SENDERS, BENCH_WINDOW,
- * BENCH_PG_ROWS, BENCH_AUDIT=0, BENCH_INBOX_CONSUMERS=0, BENCH_TIMEOUT_S, BENCH_RESULTS;
+ * BENCH_PG_ROWS, BENCH_AUDIT=0, BENCH_INBOX_CONSUMERS=0, BENCH_ATTACHMENTS=0, BENCH_ATT_MB,
+ * BENCH_ATT_BIG_MB (0 skips the big run), BENCH_TIMEOUT_S, BENCH_RESULTS;
  * NATS_URL / DATABASE_URL as for npm start; LT_ROUTER_* / LT_AUDIT_* reach the services.
  * Progress goes to stderr, the summary to stdout, everything to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, type LienThongClient } from '@lt/sdk';
 import type { NatsConnection } from '@lt/messaging';
 import pino from 'pino';
+import { attachmentServiceEnv, attachmentStreams, runAttachmentsBench, type AttachmentsResults } from './suite/attachments';
 import { PUBLISH_TIMEOUT_MS, rawJetStream, rawPostgres } from './suite/baselines';
 import { loadBenchConfig, type BenchConfig } from './suite/config';
 import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './suite/directory';
@@ -62,6 +65,28 @@ function passThroughEnv(prefixes: string[]): Record<string, string> {
   return Object.fromEntries(
     Object.entries(process.env).filter(([k, v]) => v !== undefined && prefixes.some((p) => k.startsWith(p))) as Array<[string, string]>,
   );
+}
+
+/**
+ * Issue 12, after the document scenarios (so they run on an idle hub): the built attachments
+ * service as a child process like the others, a fresh one per run so its peak RSS is that run's;
+ * sender and receiver are processes of their own. Files go to the hub's data folder (removed at
+ * cleanup), the buckets are deleted with the namespace.
+ */
+async function attachmentRuns(hub: BenchHub, cfg: BenchConfig): Promise<AttachmentsResults> {
+  for (const stream of attachmentStreams(hub.ns)) hub.trackStream(stream);
+  return runAttachmentsBench({
+    natsUrl: hub.natsUrl,
+    ns: hub.ns,
+    workDir: mkdtempSync(join(hub.dataDir, 'attachments-')),
+    sizeMb: cfg.attMb,
+    bigMb: cfg.attBigMb,
+    startService: async () => {
+      const svc = await hub.start('attachments', attachmentServiceEnv(cfg.attBigMb));
+      return { pid: svc.child.pid!, stop: () => hub.stop('attachments') };
+    },
+    log: say,
+  });
 }
 
 async function main(): Promise<number> {
@@ -192,6 +217,7 @@ async function main(): Promise<number> {
     const sdk = await sdkThroughput(ctx, cfg.docs, 2);
     const bcast = await broadcast(ctx);
     const ol = await openLoop(ctx, 3);
+    const attachments = cfg.attachments ? await attachmentRuns(hub, cfg) : null;
 
     const [pgVersion] = (await hub.ds.query('SHOW server_version')) as Array<{ server_version: string }>;
     const machine: MachineInfo = {
@@ -213,6 +239,7 @@ async function main(): Promise<number> {
     const partial = {
       baselines: { jetstream: jsBaseline, postgres: pgBaseline },
       scenarios: { hubOnly, sdk, broadcast: bcast, openLoop: ol },
+      attachments,
     };
     const ratios = ratiosOf(partial);
     const results: BenchResults = {
@@ -233,7 +260,7 @@ async function main(): Promise<number> {
       payload: { meanBytes: prepared.meanBytes, signPerSecOneThread: prepared.signPerSec },
       ...partial,
       ratios,
-      targets: targetsOf({ scenarios: partial.scenarios, ratios }),
+      targets: targetsOf({ scenarios: partial.scenarios, ratios, attachments }),
       warnings,
     };
     writeResults(resultsPath, results);

@@ -26,6 +26,12 @@ export interface BenchConfig {
   audit: boolean;
   /** BENCH_INBOX_CONSUMERS=0 skips creating one durable inbox consumer per agency */
   inboxConsumers: boolean;
+  /** BENCH_ATTACHMENTS=0 skips the attachment runs (bench/suite/attachments.ts) */
+  attachments: boolean;
+  /** BENCH_ATT_MB: attachment size of the throughput run against the raw object store */
+  attMb: number;
+  /** BENCH_ATT_BIG_MB: attachment size of the memory run (peak RSS per process); 0 skips it */
+  attBigMb: number;
   /** BENCH_TIMEOUT_S: longest wait for one scenario to complete */
   scenarioTimeoutMs: number;
   /** BENCH_RESULTS: where the JSON goes (default bench/results/latest.json) */
@@ -73,6 +79,9 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     pgRows: int(env, 'BENCH_PG_ROWS', quick ? 20_000 : 100_000, 1_000, 10_000_000),
     audit: flag(env, 'BENCH_AUDIT', true),
     inboxConsumers: flag(env, 'BENCH_INBOX_CONSUMERS', true),
+    attachments: flag(env, 'BENCH_ATTACHMENTS', true),
+    attMb: int(env, 'BENCH_ATT_MB', 100, 1, 8_192),
+    attBigMb: int(env, 'BENCH_ATT_BIG_MB', quick ? 256 : 2_048, 0, 8_192),
     scenarioTimeoutMs: int(env, 'BENCH_TIMEOUT_S', quick ? 60 : 180, 5, 3_600) * 1000,
     resultsPath: env.BENCH_RESULTS || undefined,
   };

@@ -20,7 +20,7 @@ import { say } from './progress';
  * run in production (file streams, default settings; LT_ROUTER_* and LT_AUDIT_* pass through).
  */
 
-export type ServiceName = 'registry' | 'router' | 'audit';
+export type ServiceName = 'registry' | 'router' | 'audit' | 'attachments';
 
 export interface RunningService {
   name: ServiceName;
@@ -29,6 +29,8 @@ export interface RunningService {
   tail: string[];
   exited: Promise<number | null>;
   exitCode?: number | null;
+  /** stopped on purpose by stop(): its exit is no failure */
+  stopped?: boolean;
 }
 
 /** JetStream API calls (stream info, consumer lists) wait this long: a busy shared server can stall for seconds. */
@@ -123,13 +125,13 @@ export class BenchHub {
     };
   }
 
-  /** Starts the built service and resolves once it logs `ready`. */
-  async start(name: ServiceName, timeoutMs = 60_000): Promise<RunningService> {
+  /** Starts the built service and resolves once it logs `ready`; `extraEnv` adds to (or overrides) env(). */
+  async start(name: ServiceName, extraEnv: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningService> {
     const script = join(BUILD_ROOT, 'apps', name, 'src', 'main.js');
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm run bench does)`);
     // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/prof" to profile the services (not allowed in NODE_OPTIONS)
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...this.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...this.env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const svc: RunningService = { name, child, tail, exited: Promise.resolve(null) };
     svc.exited = new Promise<number | null>((r) =>
@@ -156,13 +158,24 @@ export class BenchHub {
       void svc.exited.then((code) => {
         clearTimeout(timer);
         if (!ready) fail(new Error(`${name} exited (${code}) before it was ready; last log lines:\n${tail.join('\n')}`));
-        else if (!this.cleaned) this.failure ??= new Error(`${name} exited (${code}) during the run; last log lines:\n${tail.join('\n')}`);
+        else if (!this.cleaned && !svc.stopped) this.failure ??= new Error(`${name} exited (${code}) during the run; last log lines:\n${tail.join('\n')}`);
       });
     }).catch((err) => {
       child.kill('SIGKILL');
       throw err;
     });
     return svc;
+  }
+
+  /** Stops one service (SIGTERM, SIGKILL after 5 s) and waits for its exit; a later start() runs a fresh process. */
+  async stop(name: ServiceName): Promise<void> {
+    const s = this.services.get(name);
+    if (!s || s.exitCode !== undefined) return;
+    s.stopped = true;
+    s.child.kill('SIGTERM');
+    const timer = setTimeout(() => s.child.kill('SIGKILL'), 5_000);
+    await s.exited;
+    clearTimeout(timer);
   }
 
   /** Last resort when the bench itself dies: no service may outlive it (synchronous, for process 'exit'). */
@@ -219,7 +232,7 @@ export class BenchHub {
     if (this.nc && !this.nc.isClosed()) {
       // one by one with a long timeout: deleting an inbox stream with a thousand consumers takes a while on a busy server
       const jsm = await jetstreamManager(this.nc, { timeout: 60_000 });
-      const names = [...Object.values(this.topo.streams), `KV_${this.topo.kvAgencies}`, ...this.extraStreams];
+      const names = [...Object.values(this.topo.streams), `KV_${this.topo.kvAgencies}`, `KV_${this.topo.kvTokenRevocations}`, ...this.extraStreams];
       for (const name of names) {
         await attempt(`deleting stream ${name}`, async () => {
           try {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { attachmentTargets, renderAttachments, type AttachmentsResults } from './attachments';
 import type { JetStreamBaseline, PostgresBaseline } from './baselines';
 import type { ProcessUsage } from './procstat';
 import type { BenchConfig } from './config';
@@ -57,13 +58,15 @@ export interface BenchResults {
     broadcast: Measured<BroadcastResult>;
     openLoop: Measured<OpenLoopResult>;
   };
+  /** issue 12: attachment bytes through the hub against the raw object store; null with BENCH_ATTACHMENTS=0 */
+  attachments: AttachmentsResults | null;
   ratios: Record<string, number | null>;
   targets: Array<{ name: string; target: string; value: number; unit: string; met: boolean }>;
   /** things that went wrong without failing the run (e.g. unhandled rejections inside the NATS client) */
   warnings: string[];
 }
 
-export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios'>): Record<string, number | null> {
+export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios' | 'attachments'>): Record<string, number | null> {
   const js = r.baselines.jetstream;
   const pg = r.baselines.postgres;
   const { hubOnly, sdk, broadcast } = r.scenarios;
@@ -76,10 +79,11 @@ export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios'>): Reco
     sdkVsPostgresMultiRow: ratio(sdk.result.docsPerSec, pg.multiRowPerSec),
     broadcastCopiesVsJetStreamPublish: ratio(broadcast.result.copiesPerSec, js.publishPerSec),
     broadcastCopiesVsJetStreamConsume: ratio(broadcast.result.copiesPerSec, js.consumePerSec),
+    ...(r.attachments ? { attachmentsHubVsRawObjectStore: r.attachments.throughput.ratio } : {}),
   };
 }
 
-export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios'>): BenchResults['targets'] {
+export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios' | 'attachments'>): BenchResults['targets'] {
   const hubShare = r.ratios.hubOnlyVsJetStreamPublish ?? 0;
   const p99 = r.scenarios.openLoop.result.latency.p99;
   return [
@@ -98,6 +102,7 @@ export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios'>): BenchR
       met: r.scenarios.sdk.result.docsPerSec >= 3_000,
     },
     { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> stored in the inbox stream)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
+    ...(r.attachments ? attachmentTargets(r.attachments) : []),
   ];
 }
 
@@ -258,6 +263,10 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   ]);
   out.push(table(perRows));
   out.push('');
+  if (r.attachments) {
+    out.push(...renderAttachments(r.attachments));
+    out.push('');
+  }
   out.push('Targets');
   out.push(
     table([

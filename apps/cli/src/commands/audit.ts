@@ -39,11 +39,20 @@ function duration(ms: number | null): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-function traceText(t: MessageTrace): string {
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const [value, unit] = n < 1024 ** 2 ? [n / 1024, 'KiB'] : n < 1024 ** 3 ? [n / 1024 ** 2, 'MiB'] : [n / 1024 ** 3, 'GiB'];
+  return `${value.toFixed(1)} ${unit} (${n} bytes)`;
+}
+
+/** Text form of `trace`; the JSON form (--json) is the MessageTrace itself. */
+export function traceText(t: MessageTrace): string {
   const lines = [
     `message ${t.messageId} (${t.kind ?? '?'}) from ${t.from ?? '?'}, issued ${t.issuedAt ?? '?'}, ${t.copies ?? '?'} copies, routed after ${duration(t.msToRoute)}`,
     ...(t.flags.length ? [`flags: ${t.flags.join(', ')}`] : []),
     ...t.rejections.map((r) => `REFUSED ${r.reasonCode ?? ''} ${r.reason ?? ''} (entry ${r.seq})`),
+    // the delivery entries record each upload by id (Lt-Attachments): the id is the name the hub knows it by
+    ...(t.attachments?.length ? ['attachments:', ...t.attachments.map((a) => `  ${a.id}  ${bytes(a.size)}  sha256 ${a.sha256}`)] : []),
     'recipients:',
     ...t.recipients.map(
       (r) =>
