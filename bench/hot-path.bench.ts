@@ -24,6 +24,7 @@ import { newEd25519KeyFile } from '@lt/platform';
 import { AgencyDirectory as SdkDirectory, buildEnvelope, sealEnvelope, verifyInbound } from '@lt/sdk';
 import { AgencyDirectory, defaultRoutingPolicy, routeSubmission } from '../apps/router/src/index';
 import { HandledRegister } from '../libs/sdk/src/client/handled-register';
+import { numberedDocumentBody } from './suite/documents';
 
 const AGENCIES = 20;
 const DOCS = 200;
@@ -32,17 +33,7 @@ const ROUND = 4_000;
 const ROUNDS = 7;
 
 function documentBody(i: number): DocumentBody {
-  // about 2 KB of edXML header fields, as the hub bench sends
-  return {
-    code: { codeNumber: String(1_000_000_000 + i), codeNotation: 'UBND-VP' },
-    subject: `Về việc triển khai thử nghiệm trục liên thông văn bản, số ${i}. `.padEnd(480, 'x'),
-    content: 'Nội dung tóm tắt của văn bản. '.padEnd(480, 'y'),
-    documentType: { type: 1, typeName: 'Công văn' },
-    promulgationInfo: { place: 'Nghệ An', promulgationDate: new Date().toISOString().slice(0, 10) },
-    signerInfo: { competence: 'KT. CHỦ TỊCH', position: 'Phó Chủ tịch', fullName: 'Nguyễn Văn A' },
-    toPlaces: ['Như trên', 'Lưu: VT'],
-    otherInfo: { priority: 0, pageAmount: 2, promulgationAmount: 10 },
-  } as DocumentBody;
+  return numberedDocumentBody(String(1_000_000_000 + i), i);
 }
 
 function setup(stateDir: string): Record<string, (i: number) => unknown> {

@@ -18,7 +18,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import pino from 'pino';
-import { codeToSubjectTokens, HEADERS, topology, uuidv7, type AgencyKvEntry, type Topology } from '@lt/contracts';
+import { codeToSubjectTokens, HEADERS, topology, uuidv7, type AgencyKvEntry, type DocumentBody, type Topology } from '@lt/contracts';
 import { importPrivateKey, signEnvelope } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { testAgencyEntry } from '@lt/directory';
@@ -26,6 +26,7 @@ import { connectNats, destroyTopology, DurableConsumerRunner, ensureTopology, Je
 import { newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { AgencyDirectory, createRouterService, defaultRoutingPolicy, routeSubmission } from '../apps/router/src/index';
 import { PostgresRoutingRegister } from '../apps/router/src/adapters/postgres-register';
+import { numberedDocumentBody } from './suite/documents';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const DOCS = Number(process.env.BENCH_DOCS ?? 20_000);
@@ -65,18 +66,8 @@ type WorkerResult = { ok: true; elapsedMs?: number; received?: number; latencies
 const RUN_BASE = 1_000_000_000 + Math.floor(Math.random() * 8_000_000_000);
 let runOffset = 0;
 
-function documentBody(i: number) {
-  // about 2 KB of edXML header fields, as a real document carries
-  return {
-    code: { codeNumber: String(RUN_BASE + runOffset + i), codeNotation: 'UBND-VP' },
-    subject: `Về việc triển khai thử nghiệm trục liên thông văn bản, số ${i}. `.padEnd(480, 'x'),
-    content: 'Nội dung tóm tắt của văn bản. '.padEnd(480, 'y'),
-    documentType: { type: 1, typeName: 'Công văn' },
-    promulgationInfo: { place: 'Nghệ An', promulgationDate: new Date().toISOString().slice(0, 10) },
-    signerInfo: { competence: 'KT. CHỦ TỊCH', position: 'Phó Chủ tịch', fullName: 'Nguyễn Văn A' },
-    toPlaces: ['Như trên', 'Lưu: VT'],
-    otherInfo: { priority: 0, pageAmount: 2, promulgationAmount: 10 },
-  };
+function documentBody(i: number): DocumentBody {
+  return numberedDocumentBody(String(RUN_BASE + runOffset + i), i);
 }
 
 async function workerMain(): Promise<void> {

@@ -22,3 +22,20 @@ export function documentBody(note: string): DocumentBody {
     steeringType: 0,
   };
 }
+
+/**
+ * The router bench's document (about 2 KB signed, a given Decree 30 number): the in-process
+ * benches (router.bench, hot-path.bench) share it so their per-document figures compare.
+ */
+export function numberedDocumentBody(codeNumber: string, i: number): DocumentBody {
+  return {
+    code: { codeNumber, codeNotation: 'UBND-VP' },
+    subject: `Về việc triển khai thử nghiệm trục liên thông văn bản, số ${i}. `.padEnd(480, 'x'),
+    content: 'Nội dung tóm tắt của văn bản. '.padEnd(480, 'y'),
+    documentType: { type: 1, typeName: 'Công văn' },
+    promulgationInfo: { place: 'Nghệ An', promulgationDate: new Date().toISOString().slice(0, 10) },
+    signerInfo: { competence: 'KT. CHỦ TỊCH', position: 'Phó Chủ tịch', fullName: 'Nguyễn Văn A' },
+    toPlaces: ['Như trên', 'Lưu: VT'],
+    otherInfo: { priority: 0, pageAmount: 2, promulgationAmount: 10 },
+  };
+}
