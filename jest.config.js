@@ -1,4 +1,4 @@
-// Nest 12, jose 6 and @nats-io v3 ship ESM only: Jest (CommonJS) transforms them with swc.
+// Nest 12, jose 6, @nats-io v3 and @apidevtools (OpenAPI validator) ship ESM only: Jest (CommonJS) transforms them with swc.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -7,7 +7,7 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline', swcrc: false }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|@nats-io)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|@nats-io|@apidevtools)/)'],
   moduleNameMapper: { '^@lt/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   setupFiles: ['reflect-metadata'],
 };

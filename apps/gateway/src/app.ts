@@ -1,10 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { parseJsonBytes } from '@lt/contracts';
 import { GatewayModule } from './gateway.module';
 import { toHttpError } from './http/error.filter';
+import { setupOpenApi } from './http/openapi';
 
 const MAX_JSON_BODY = 2 * 1024 * 1024;
 
@@ -28,12 +28,7 @@ export async function createGatewayApp(opts: { logger?: false } = {}): Promise<N
     }),
   );
   app.enableShutdownHooks();
-  const doc = new DocumentBuilder()
-    .setTitle('LienThong hub API')
-    .setDescription('Registry, audit, dossiers and agency messaging. Errors are {"error": {"code", "message", "details"}} with stable codes.')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  // Swagger UI at /docs, the OpenAPI document at /docs/openapi.json (docs/openapi.md)
+  setupOpenApi(app);
   return app;
 }

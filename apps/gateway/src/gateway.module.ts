@@ -8,10 +8,11 @@ import { HealthController } from './health/health.controller';
 import { AgenciesController } from './registry/agencies.controller';
 import { GATEWAY_FEATURE_CONTROLLERS } from './features';
 import { HUB_KEYS_CONTROLLERS } from './hub-keys';
+import { SCHEMA_CONTROLLERS } from './schemas';
 
 @Module({
   imports: [InfraModule, AuthModule],
-  controllers: [HealthController, AgenciesController, ...HUB_KEYS_CONTROLLERS, ...GATEWAY_FEATURE_CONTROLLERS],
+  controllers: [HealthController, AgenciesController, ...HUB_KEYS_CONTROLLERS, ...SCHEMA_CONTROLLERS, ...GATEWAY_FEATURE_CONTROLLERS],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },

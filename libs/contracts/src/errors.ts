@@ -46,6 +46,22 @@ export const ERROR_CODES = {
   ATTACHMENT_NOT_FOUND: 404,
   // not (yet) complete: an envelope naming an upload that did not finish, or a chunk out of order
   ATTACHMENT_INCOMPLETE: 409,
+  // edXML packages (QCVN 102) and the agency connector
+  // not well-formed XML: details.line and details.column say where
+  EDXML_MALFORMED: 400,
+  // a DOCTYPE, entity declaration or external entity: refused before parsing goes further
+  EDXML_FORBIDDEN_CONSTRUCT: 400,
+  // well-formed but not a valid edXML package: details.field is the element path (missing
+  // element, value over its national length limit, date not in yyyy/MM/dd [HH:mm:ss] ...)
+  EDXML_INVALID: 422,
+  // a status package, recall, update or replacement naming a document this agency does not know
+  EDXML_UNKNOWN_REFERENCE: 422,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // the message has no form in the representation asked for (Accept header)
+  NOT_ACCEPTABLE: 406,
+  // a webhook receiver's checks (SDK verifyWebhook): bad or missing signature, too old, seen before
+  WEBHOOK_SIGNATURE_INVALID: 401,
+  WEBHOOK_REPLAYED: 409,
   // dossiers
   ILLEGAL_TRANSITION: 409,
   UNKNOWN_PROCEDURE: 422,

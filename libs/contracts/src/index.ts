@@ -15,6 +15,7 @@ export * from './registry/registry';
 export * from './json/safe-json';
 export * from './envelope/validate-fields';
 export * from './envelope/validate';
+export * from './envelope/envelope.schema';
 export * from './dossier';
 export * from './audit/rpc-contract';
 export * from './attachments/attachments';

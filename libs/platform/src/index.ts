@@ -8,3 +8,4 @@ export * from './secrets';
 export * from './hub-keys';
 export * from './local-token';
 export * from './nest-logger';
+export { ErrorFilter, toHttpError } from './http/error-filter';

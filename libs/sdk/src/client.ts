@@ -1,7 +1,9 @@
-import type { AttachmentRevokeReply, DocumentBody, Envelope, RecallBody, StatusBody, StatusCode, Topology } from '@lt/contracts';
+import type { AttachmentRef, AttachmentRevokeReply, DocumentBody, Envelope, RecallBody, StatusBody, StatusCode, Topology } from '@lt/contracts';
 import type { NatsConnection } from '@lt/messaging';
-import { attachmentChannelOf } from './attachment-channel';
-import { isAttachmentSource, uploadAttachments } from './attachment-upload';
+import type { Readable } from 'node:stream';
+import { attachmentChannelOf, openAttachment } from './attachment-channel';
+import type { DownloadOptions } from './attachment-download';
+import { isAttachmentSource, uploadAttachment, uploadAttachments, type AttachmentSource, type UploadOptions } from './attachment-upload';
 import { AgencyConnection } from './client/connection';
 import { InboxReader } from './client/inbox-reader';
 import { EnvelopeSender } from './client/sender';
@@ -92,6 +94,23 @@ export class LienThongClient {
     this.withUploads.add(result.id);
     if (this.withUploads.size > 100_000) this.withUploads.delete(this.withUploads.values().next().value!);
     return result;
+  }
+
+  /**
+   * Uploads one attachment now and returns the reference an envelope names: for callers that
+   * receive the bytes before they know the whole document (the agency connector's multipart
+   * route). Unbound uploads are removed by the hub after LT_ATTACHMENT_UNBOUND_TTL_MINUTES.
+   */
+  uploadAttachment(source: AttachmentSource, opts: UploadOptions = {}): Promise<AttachmentRef & { id: string }> {
+    return uploadAttachment(attachmentChannelOf(this.connection), source, opts);
+  }
+
+  /**
+   * The verified bytes of attachment `name` of an envelope this agency received (or sent) earlier,
+   * e.g. one kept on disk after its inbox copy was acked: `message.attachment(name)` for later.
+   */
+  attachment(envelope: Envelope, name: string, opts?: DownloadOptions): Readable {
+    return openAttachment(this.connection, envelope, name, opts);
   }
 
   /**

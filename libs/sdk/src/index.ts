@@ -20,3 +20,4 @@ export { downloadAttachment, attachmentRefOf, type DownloadOptions } from './att
 export * from './inbox-consumer';
 export { NAK_MIN_DELAY_MS } from './client/inbox-feed';
 export * from './dossiers';
+export { verifyWebhook, generateWebhookSecret, signWebhook, WEBHOOK_TOLERANCE_SEC, type VerifyWebhookOptions, type VerifiedWebhook, type WebhookSeenIds, type WebhookHeaders, type WebhookInvalidReason } from './webhooks';

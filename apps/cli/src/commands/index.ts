@@ -8,8 +8,10 @@ import { registerTokenCommands } from './token';
 import { registerAuditCommands } from './audit';
 import { registerDossierCommands } from './dossier';
 import { registerHubCommands } from './hub';
+import { registerEdxmlCommands } from './edxml';
+import { registerConnectorCommands } from './connector';
 
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands, registerEdxmlCommands, registerConnectorCommands];

@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@lt/messaging';
 import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   AUDIT_RPC,
   type BundleHeader,
@@ -17,6 +17,8 @@ import { CurrentCaller } from '../auth/auth.guard';
 import { Roles, type Caller } from '../auth/roles';
 import { assertEntryConcerns } from './agency-scope';
 import { callAudit, optionalInt, requiredInt } from './audit-rpc';
+import { ApiAuthenticatedRpcErrors, ApiErrors } from '../http/api-docs';
+import { BundleHeaderDto, CheckpointDto, ConsistencyProofDto, ExportEntriesDto, InclusionProofDto, VerifyReportDto, VerifyRequestDto } from './audit.dto';
 
 /**
  * The tamper-evident log: checkpoints and proofs (auditors, and agencies checking their receipts:
@@ -24,7 +26,7 @@ import { callAudit, optionalInt, requiredInt } from './audit-rpc';
  * (auditors). Thin: each route is one RPC.
  */
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiAuthenticatedRpcErrors()
 @Controller('v1/audit')
 export class AuditController {
   constructor(
@@ -35,6 +37,8 @@ export class AuditController {
   @Get('checkpoint')
   @Roles('auditor', 'agency')
   @ApiOperation({ summary: 'Latest signed checkpoint (C2SP signed note) and the log verifier key (vkey)' })
+  @ApiOkResponse({ type: CheckpointDto })
+  @ApiErrors(404)
   checkpoint(): Promise<CheckpointResponse> {
     return callAudit(this.rpc, this.topo, AUDIT_RPC.checkpoint, {});
   }
@@ -45,7 +49,10 @@ export class AuditController {
     summary:
       'Inclusion proof of entry seq in the tree of treeSize (default: the latest signed checkpoint; an entry not yet covered answers 409 NOT_YET_CHECKPOINTED with when to retry). Agency tokens: only entries naming the agency',
   })
-  @ApiQuery({ name: 'treeSize', required: false })
+  @ApiParam({ name: 'seq', schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'treeSize', required: false, schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: InclusionProofDto })
+  @ApiErrors(404, 409)
   async proof(@Param('seq') seq: string, @CurrentCaller() caller: Caller, @Query('treeSize') treeSize?: string): Promise<InclusionProofResponse> {
     const proof = await callAudit<InclusionProofResponse>(this.rpc, this.topo, AUDIT_RPC.inclusionProof, {
       seq: requiredInt(seq, 'seq'),
@@ -58,8 +65,10 @@ export class AuditController {
   @Get('consistency')
   @Roles('auditor', 'agency')
   @ApiOperation({ summary: 'Consistency proof: the tree of size `to` extends the tree of size `from`' })
-  @ApiQuery({ name: 'from', required: true })
-  @ApiQuery({ name: 'to', required: true })
+  @ApiQuery({ name: 'from', required: true, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'to', required: true, schema: { type: 'integer', minimum: 0 } })
+  @ApiOkResponse({ type: ConsistencyProofDto })
+  @ApiErrors(404, 409)
   consistency(@Query('from') from?: string, @Query('to') to?: string): Promise<ConsistencyProofResponse> {
     return callAudit(this.rpc, this.topo, AUDIT_RPC.consistencyProof, { from: requiredInt(from, 'from'), to: requiredInt(to, 'to') });
   }
@@ -67,10 +76,12 @@ export class AuditController {
   @Get('export')
   @Roles('auditor')
   @ApiOperation({ summary: 'Bundle header for a range (by seq or ISO time), widened to checkpoint boundaries; entries come from /v1/audit/entries' })
-  @ApiQuery({ name: 'fromSeq', required: false })
-  @ApiQuery({ name: 'toSeq', required: false })
-  @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'fromSeq', required: false, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'toSeq', required: false, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO time', schema: { type: 'string', format: 'date-time' } })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO time', schema: { type: 'string', format: 'date-time' } })
+  @ApiOkResponse({ type: BundleHeaderDto })
+  @ApiErrors(404, 409)
   exportBegin(@Query() q: Record<string, string | undefined>): Promise<BundleHeader> {
     return callAudit(
       this.rpc,
@@ -84,9 +95,10 @@ export class AuditController {
   @Get('entries')
   @Roles('auditor')
   @ApiOperation({ summary: 'A page of entries [fromSeq, toSeq) with their stored leaf hashes' })
-  @ApiQuery({ name: 'fromSeq', required: true })
-  @ApiQuery({ name: 'toSeq', required: true })
-  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'fromSeq', required: true, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'toSeq', required: true, schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: ExportEntriesDto })
   entries(@Query() q: Record<string, string | undefined>): Promise<ExportEntriesResponse> {
     return callAudit(
       this.rpc,
@@ -100,6 +112,8 @@ export class AuditController {
   @Post('verify')
   @Roles('auditor')
   @ApiOperation({ summary: 'Server-side verification of the stored log (optionally a seq range); names the first bad position' })
+  @ApiBody({ type: VerifyRequestDto, required: false })
+  @ApiCreatedResponse({ type: VerifyReportDto, description: 'ok, or the first problem found' })
   verify(@Body() body: { fromSeq?: number; toSeq?: number } | undefined): Promise<VerifyReport> {
     return callAudit(this.rpc, this.topo, AUDIT_RPC.verify, { fromSeq: body?.fromSeq, toSeq: body?.toSeq }, 600_000);
   }

@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@lt/messaging';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AUDIT_RPC, type AgencyReport, type Topology } from '@lt/contracts';
 import type { RpcClient } from '@lt/messaging';
 import { RPC } from '../infra/hub.tokens';
@@ -8,9 +8,12 @@ import { CurrentCaller } from '../auth/auth.guard';
 import { Roles, type Caller } from '../auth/roles';
 import { assertOwnReport } from './agency-scope';
 import { callAudit } from './audit-rpc';
+import { AGENCY_CODE_PARAM, ApiAuthenticatedRpcErrors, ApiErrors } from '../http/api-docs';
+import { AgencyReportDto, DirectionStatsDto } from './audit.dto';
 
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiAuthenticatedRpcErrors()
+@ApiExtraModels(DirectionStatsDto)
 @Controller('v1/reports')
 export class AgencyReportsController {
   constructor(
@@ -26,6 +29,9 @@ export class AgencyReportsController {
   })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Vietnam midnight) or ISO date-time; default 30 days before `to`' })
   @ApiQuery({ name: 'to', required: false, description: 'exclusive; default now' })
+  @ApiParam(AGENCY_CODE_PARAM)
+  @ApiOkResponse({ type: AgencyReportDto })
+  @ApiErrors(404, 422)
   agency(@Param('code') code: string, @CurrentCaller() caller: Caller, @Query('from') from?: string, @Query('to') to?: string): Promise<AgencyReport> {
     assertOwnReport(caller, code);
     return callAudit(this.rpc, this.topo, AUDIT_RPC.agencyReport, { code, from, to }, 30_000);

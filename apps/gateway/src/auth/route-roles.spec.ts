@@ -19,6 +19,9 @@ const POLICY: Record<string, RouteRole[] | 'public'> = {
   'GET /health': 'public',
   // public keys of the hub, for whoever verifies what it signed
   'GET /v1/hub/keys': 'public',
+  // JSON Schemas of the public wire format (envelope, flattened JWS), for client generators
+  'GET /v1/schemas/envelope.json': 'public',
+  'GET /v1/schemas/flattened-jws.json': 'public',
 
   // registry: every role reads, only admins write
   'POST /v1/agencies': ['admin'],
@@ -55,7 +58,7 @@ const POLICY: Record<string, RouteRole[] | 'public'> = {
 };
 
 /** Routes any caller may reach without a token. (/docs is Swagger, mounted outside the controllers.) */
-const PUBLIC_ROUTES = ['GET /health', 'GET /v1/hub/keys'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /v1/hub/keys', 'GET /v1/schemas/envelope.json', 'GET /v1/schemas/flattened-jws.json'];
 
 /** Write methods reachable by a non-admin, each with the reason it is safe. Everything else that writes is admin-only. */
 const NON_ADMIN_WRITES: Record<string, string> = {

@@ -1,11 +1,12 @@
 import { NATS_CONNECTION } from '@lt/messaging';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import type { NatsConnection } from '@lt/messaging';
 import { PG_POOL } from '../infra/hub.tokens';
 import { Public } from '../auth/roles';
+import { HealthDto } from './health.dto';
 
 interface Check {
   ok: boolean;
@@ -24,6 +25,8 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'NATS and PostgreSQL reachability (no auth). 200 when both answer, 503 otherwise.' })
+  @ApiOkResponse({ type: HealthDto, description: 'both answer' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'NATS or PostgreSQL does not answer (status degraded)' })
   async health(@Res() res: Response): Promise<void> {
     const [nats, postgres] = await Promise.all([this.check(() => this.nc.flush()), this.check(() => this.pool.query('SELECT 1'))]);
     const ok = nats.ok && postgres.ok;

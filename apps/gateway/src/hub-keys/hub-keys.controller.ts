@@ -1,8 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { PublishedHubKey } from '@lt/contracts';
 import { HUB_CONFIG, loadHubPublicKeys, type HubConfig } from '@lt/platform';
 import { Public } from '../auth/roles';
+import { ApiErrors } from '../http/api-docs';
+import { HubKeysDto } from './hub-keys.dto';
 
 export interface HubKeysResponse {
   keys: PublishedHubKey[];
@@ -22,6 +24,8 @@ export class HubKeysController {
   @Public()
   @Get('keys')
   @ApiOperation({ summary: 'Public hub keys (token, envelope, checkpoint), active and retired, with notBefore/notAfter (no auth)' })
+  @ApiOkResponse({ type: HubKeysDto })
+  @ApiErrors(500)
   keys(): HubKeysResponse {
     return { keys: loadHubPublicKeys(this.cfg.dataDir) };
   }

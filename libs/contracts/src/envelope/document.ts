@@ -44,6 +44,26 @@ export interface DocumentBody {
     paper?: 0 | 1;
     staffInfo?: { department?: string; staff?: string; mobile?: string; email?: string };
   };
+  /** edXML TraceHeaderList: one entry per hop (dates as elsewhere: ISO date or date-time) */
+  traceHeaders?: Array<{ organId: string; timestamp: string }>;
+  /** what an edXML package carries beyond the model, kept so an export gives it back */
+  edxml?: EdxmlPreserved;
+}
+
+/** An element the model does not know, as its source text, and the element path it sat under. */
+export interface EdxmlExtension {
+  parent: string;
+  xml: string;
+}
+
+export interface EdxmlPreserved {
+  /** the XML-DSig Signature element, exact source text */
+  signature?: string;
+  extensions?: EdxmlExtension[];
+  /** per attachment (same order as the envelope's attachments): edXML ContentId and Description */
+  attachments?: Array<{ contentId?: string; description?: string }>;
+  /** Bussiness sat in MessageHeader (as the national field list puts it) rather than in TraceHeaderList (as the public samples do): written back there */
+  businessIn?: 'MessageHeader';
 }
 
 export const DOCUMENT_LIMITS = {
@@ -53,4 +73,8 @@ export const DOCUMENT_LIMITS = {
   codeNotation: 30,
   toPlace: 150,
   attachmentName: 200,
+  traceHeaders: 100,
+  edxmlExtensions: 64,
+  /** characters of one preserved extension or of the signature */
+  edxmlRawChars: 64 * 1024,
 } as const;

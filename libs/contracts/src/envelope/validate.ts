@@ -16,6 +16,7 @@ import {
   checkUtcTimestamp,
   checkUuid,
   preview,
+  describeType,
   schemaError,
   type JsonObject,
 } from './validate-fields';
@@ -186,6 +187,8 @@ const DOCUMENT_FIELDS: ReadonlySet<string> = new Set([
   'steeringType',
   'responseFor',
   'business',
+  'traceHeaders',
+  'edxml',
 ]);
 const ORGAN_FIELDS: ReadonlySet<string> = new Set(['organId', 'organizationInCharge', 'organName', 'organAdd', 'email', 'telephone', 'fax', 'website']);
 const CODE_FIELDS: ReadonlySet<string> = new Set(['codeNumber', 'codeNotation']);
@@ -196,6 +199,12 @@ const OTHER_INFO_FIELDS: ReadonlySet<string> = new Set(['priority', 'sphereOfPro
 const RESPONSE_FOR_FIELDS: ReadonlySet<string> = new Set(['organId', 'code', 'promulgationDate', 'documentId']);
 const BUSINESS_FIELDS: ReadonlySet<string> = new Set(['businessDocType', 'originalId', 'businessDocReason', 'paper', 'staffInfo']);
 const STAFF_FIELDS: ReadonlySet<string> = new Set(['department', 'staff', 'mobile', 'email']);
+const TRACE_HEADER_FIELDS: ReadonlySet<string> = new Set(['organId', 'timestamp']);
+const EDXML_FIELDS: ReadonlySet<string> = new Set(['signature', 'extensions', 'attachments', 'businessIn']);
+const EDXML_EXTENSION_FIELDS: ReadonlySet<string> = new Set(['parent', 'xml']);
+const EDXML_ATTACHMENT_FIELDS: ReadonlySet<string> = new Set(['contentId', 'description']);
+// raw XML source keeps its line ends (CR included) so a signature comes back byte for byte
+const RAW_XML_FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 /** edXML MessageHeader as JSON (envelope/document.ts) with the QCVN 102 limits of DOCUMENT_LIMITS. */
 export function validateDocumentBody(value: unknown, path = 'body'): DocumentBody {
@@ -268,7 +277,52 @@ export function validateDocumentBody(value: unknown, path = 'body'): DocumentBod
     checkInteger(biz.paper, `${at}.paper`, { min: 0, max: 1 });
     if (biz.staffInfo !== undefined) validateStaffInfo(biz.staffInfo, `${at}.staffInfo`);
   }
+
+  const traces = checkArray(b.traceHeaders, `${path}.traceHeaders`, { max: DOCUMENT_LIMITS.traceHeaders });
+  if (traces) {
+    for (let i = 0; i < traces.length; i++) {
+      const at = `${path}.traceHeaders[${i}]`;
+      const t = checkObject(traces[i], at, TRACE_HEADER_FIELDS);
+      if (t.organId === undefined) throw schemaError(`${at}.organId`, 'is required', { reason: 'required' });
+      checkAgencyCode(t.organId, `${at}.organId`);
+      checkIsoDate(t.timestamp, `${at}.timestamp`, { required: true });
+    }
+  }
+  if (b.edxml !== undefined) validateEdxmlPreserved(b.edxml, `${path}.edxml`);
   return b as unknown as DocumentBody;
+}
+
+function validateEdxmlPreserved(value: unknown, at: string): void {
+  const e = checkObject(value, at, EDXML_FIELDS);
+  if (e.businessIn !== undefined && e.businessIn !== 'MessageHeader') throw schemaError(`${at}.businessIn`, `must be "MessageHeader" when set, got ${describeType(e.businessIn)}`);
+  checkRawXml(e.signature, `${at}.signature`);
+  const extensions = checkArray(e.extensions, `${at}.extensions`, { max: DOCUMENT_LIMITS.edxmlExtensions });
+  if (extensions) {
+    for (let i = 0; i < extensions.length; i++) {
+      const x = checkObject(extensions[i], `${at}.extensions[${i}]`, EDXML_EXTENSION_FIELDS);
+      checkText(x.parent, `${at}.extensions[${i}].parent`, { required: true, max: 500 });
+      if (x.xml === undefined) throw schemaError(`${at}.extensions[${i}].xml`, 'is required', { reason: 'required' });
+      checkRawXml(x.xml, `${at}.extensions[${i}].xml`);
+    }
+  }
+  const attachments = checkArray(e.attachments, `${at}.attachments`, { max: LIMITS.maxAttachments });
+  if (attachments) {
+    for (let i = 0; i < attachments.length; i++) {
+      const a = checkObject(attachments[i], `${at}.attachments[${i}]`, EDXML_ATTACHMENT_FIELDS);
+      checkText(a.contentId, `${at}.attachments[${i}].contentId`, { max: 500 });
+      checkText(a.description, `${at}.attachments[${i}].description`, { max: DOCUMENT_LIMITS.content });
+    }
+  }
+}
+
+function checkRawXml(value: unknown, field: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || value.trim() === '') throw schemaError(field, 'must be a non-empty string of XML');
+  if (value.length > DOCUMENT_LIMITS.edxmlRawChars) {
+    throw schemaError(field, `is ${value.length} characters; at most ${DOCUMENT_LIMITS.edxmlRawChars}`, { reason: 'too_long', max: DOCUMENT_LIMITS.edxmlRawChars });
+  }
+  const bad = RAW_XML_FORBIDDEN_CHAR.exec(value);
+  if (bad) throw schemaError(field, `contains control character at index ${bad.index}`, { reason: 'control_char', index: bad.index });
 }
 
 function validateOrgan(value: unknown, at: string): void {

@@ -7,6 +7,7 @@ const SECTION_TITLES: Record<ConfigSection, string> = {
   audit: 'Audit',
   dossier: 'Dossier',
   cli: 'CLI (`lienthong`)',
+  connector: 'Agency connector (`lienthong connector`)',
 };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

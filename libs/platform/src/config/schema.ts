@@ -19,10 +19,10 @@ import {
 } from './parsers';
 
 /** Heading a variable is documented under in docs/configuration.md. */
-export type ConfigSection = 'hub' | 'gateway' | 'router' | 'audit' | 'dossier' | 'cli';
+export type ConfigSection = 'hub' | 'gateway' | 'router' | 'audit' | 'dossier' | 'cli' | 'connector';
 
 /** Who reads a variable: a service, the CLI, or `npm start` (scripts/start.ts). */
-export type ConfigReader = 'gateway' | 'registry' | 'router' | 'audit' | 'dossier' | 'attachments' | 'cli' | 'npm start';
+export type ConfigReader = 'gateway' | 'registry' | 'router' | 'audit' | 'dossier' | 'attachments' | 'cli' | 'connector' | 'npm start';
 
 export interface ConfigVariable<T> {
   readonly section: ConfigSection;
@@ -451,6 +451,90 @@ export const CONFIG_SCHEMA = {
     meaning:
       'Bearer token of the CLI; `--token` takes precedence. Without one, on the hub machine, the CLI mints a short-lived admin token from the hub key in LT_DATA_DIR.',
     parser: optionalText('JWT'),
+  }),
+  // ── connector ──
+  LT_CONNECTOR_AGENCY: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    meaning: 'Agency the connector acts for (`lienthong connector --as` takes precedence); required.',
+    parser: optionalText('agency code'),
+  }),
+  LT_CONNECTOR_KEY_FILE: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    defaultDoc: '`<LT_DATA_DIR>/keys/agencies/<agency code>.json`',
+    meaning: "The agency's private signing key file ({keyId, alg, privateJwk, publicJwk}); `--key` takes precedence. It never leaves the connector: the hub never signs for an agency.",
+    parser: optionalText('path of a file'),
+  }),
+  LT_CONNECTOR_HOST: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '127.0.0.1',
+    meaning:
+      "Address the connector's HTTP API listens on. On a loopback address local callers are admitted; on any other it refuses to start unless LT_CONNECTOR_TOKEN_FILE or LT_CONNECTOR_TLS_DIR is set.",
+    parser: text,
+  }),
+  LT_CONNECTOR_PORT: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '8090',
+    meaning: "Port of the connector's HTTP API (`--port` takes precedence; 0 picks a free one).",
+    parser: integer(0, 65535),
+  }),
+  LT_CONNECTOR_TOKEN_FILE: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    meaning: "File holding the bearer token the agency's systems must present (`Authorization: Bearer <token>`, at least 32 characters). When set it is required on every address, loopback included.",
+    parser: optionalText('path of a file'),
+  }),
+  LT_CONNECTOR_TLS_DIR: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    meaning:
+      "Folder with `ca.pem`, `server-cert.pem` and `server-key.pem`: the connector serves HTTPS and admits only clients with a certificate issued by `ca.pem` (mutual TLS).",
+    parser: optionalText('path of a folder'),
+  }),
+  LT_CONNECTOR_STATE_DIR: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    defaultDoc: '`<LT_DATA_DIR>/connector/<agency code>`',
+    meaning: 'Folder where the connector keeps the messages it received (until acked, and 30 days after), what it sent, and its webhook secret. One connector process per folder.',
+    parser: optionalText('path of a folder'),
+  }),
+  LT_CONNECTOR_WEBHOOK_URL: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    meaning: 'Each new inbox message is POSTed here (Standard Webhooks signature headers), retried with backoff, parked after LT_CONNECTOR_WEBHOOK_MAX_ATTEMPTS (`--webhook` takes precedence).',
+    parser: optionalUrl('http', 'https'),
+  }),
+  LT_CONNECTOR_WEBHOOK_SECRET_FILE: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '',
+    defaultDoc: '`<state dir>/webhook-secret` (made at first start)',
+    meaning: 'File with the webhook signing secret (`whsec_` + base64) the receiver verifies with.',
+    parser: optionalText('path of a file'),
+  }),
+  LT_CONNECTOR_WEBHOOK_MAX_ATTEMPTS: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: '12',
+    meaning: 'Attempts to deliver one webhook (exponential backoff from 1 s up to 15 min between them) before it is parked; a parked message stays in `GET /v1/inbox`.',
+    parser: integer(1, 100),
+  }),
+  LT_CONNECTOR_MAX_PACKAGE_BYTES: variable({
+    section: 'connector',
+    readBy: ['connector'],
+    default: String(128 * 1024 ** 2),
+    defaultDoc: '`134217728` (128 MiB)',
+    meaning: 'Largest edXML package (inline base64 attachments included) or JSON document the connector accepts (PAYLOAD_TOO_LARGE); larger attachments go as multipart parts, each up to LT_ATTACHMENT_MAX_BYTES.',
+    parser: integer(1024, Number.MAX_SAFE_INTEGER),
   }),
 } as const;
 
