@@ -22,11 +22,6 @@ export interface PackageEntry {
   /** command name installed by npm (`bin`) */
   bin?: string;
   /**
-   * true: packing fails without it. Or the source of an entry still being written: left out
-   * (with a note) while that file is not in the repository, required once it is.
-   */
-  required: true | { onceSourceExists: string };
-  /**
    * npm packages that a dependency loads by name on this entry's behalf, which tracing our JS
    * cannot see (NestFactory.create loads @nestjs/platform-express; our code imports only its types)
    */
@@ -52,7 +47,7 @@ export const PACKAGES: PackageSpec[] = [
     name: '@lienthong/sdk',
     tarballStem: 'lienthong-sdk',
     description: 'LienThong agency SDK: send signed documents through the hub and read a verified inbox',
-    entries: [{ file: 'libs/sdk/src/index.js', required: true }],
+    entries: [{ file: 'libs/sdk/src/index.js' }],
     main: 'libs/sdk/src/index.js',
     types: 'libs/sdk/src/index.d.ts',
     readme: 'scripts/package-readmes/sdk.md',
@@ -62,11 +57,10 @@ export const PACKAGES: PackageSpec[] = [
     tarballStem: 'lienthong-connector',
     description: 'LienThong agency connector (lienthong-connector) and operator CLI (lienthong)',
     entries: [
-      { file: 'apps/cli/src/main.js', bin: 'lienthong', required: true },
+      { file: 'apps/cli/src/main.js', bin: 'lienthong' },
       {
         file: 'apps/connector/src/main.js',
         bin: 'lienthong-connector',
-        required: { onceSourceExists: 'apps/connector/src/main.ts' },
         loadsByName: ['@nestjs/platform-express'],
       },
     ],
@@ -92,7 +86,6 @@ export interface PackedPackage {
   files: number;
   dependencies: Record<string, string>;
   /** entries left out because their source is not in the repository yet */
-  skipped: string[];
 }
 
 interface RootManifest {
@@ -134,9 +127,7 @@ interface PackContext {
 async function packOne(spec: PackageSpec, cx: PackContext): Promise<PackedPackage> {
   const { root, buildDir, outDir, manifest, log } = cx;
   const present = spec.entries.filter((e) => existsSync(join(buildDir, e.file)));
-  const missing = spec.entries.filter((e) => !present.includes(e));
-  const isRequired = (e: PackageEntry) => e.required === true || existsSync(join(root, e.required.onceSourceExists));
-  const missingRequired = missing.filter(isRequired);
+  const missingRequired = spec.entries.filter((e) => !present.includes(e));
   if (missingRequired.length > 0) {
     throw new Error(
       `${spec.name}: entry ${missingRequired.map((e) => e.file).join(', ')} is not in ${buildDir}; run \`npm run build\` first (\`npm run pack\` does)`,
@@ -146,7 +137,6 @@ async function packOne(spec: PackageSpec, cx: PackContext): Promise<PackedPackag
   if (noShebang.length > 0) {
     throw new Error(`${spec.name}: ${noShebang.map((e) => e.file).join(', ')} is a bin but does not start with #!/usr/bin/env node (add it to the .ts source)`);
   }
-  for (const e of missing) log(`${spec.name}: ${e.file} left out: its source is not in the repository yet`);
 
   log(`${spec.name}: tracing ${present.map((e) => e.file).join(', ')}`);
   const traced = await traceBuiltFiles(
@@ -177,7 +167,7 @@ async function packOne(spec: PackageSpec, cx: PackContext): Promise<PackedPackag
     });
     if (npm.status !== 0 || !existsSync(tarball)) throw new Error(`${spec.name}: npm pack failed (${npm.status}): ${npm.stderr.trim() || npm.stdout.trim()}`);
     log(`${spec.name}: wrote ${relative(root, tarball)} (${Math.round(statSync(tarball).size / 1024)} kB)`);
-    return { name: spec.name, version: manifest.version, tarball, files: traced.files.length, dependencies, skipped: missing.map((e) => e.file) };
+    return { name: spec.name, version: manifest.version, tarball, files: traced.files.length, dependencies };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

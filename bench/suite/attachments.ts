@@ -87,7 +87,8 @@ export function peakRssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : -1;
 }
 
-async function writeRandomFile(path: string, bytes: number): Promise<string> {
+/** `bytes` random bytes written to `path`; their SHA-256 (hex). */
+export async function writeRandomFile(path: string, bytes: number): Promise<string> {
   const out = createWriteStream(path);
   const hash = createHash('sha256');
   for (let left = bytes; left > 0;) {

@@ -32,6 +32,16 @@ export interface BenchConfig {
   attMb: number;
   /** BENCH_ATT_BIG_MB: attachment size of the memory run (peak RSS per process); 0 skips it */
   attBigMb: number;
+  /** BENCH_CONNECTOR=0 skips the agency connector runs (bench/suite/connector.ts) */
+  connector: boolean;
+  /** BENCH_CONN_DOCS: documents per side and round of the connector-vs-SDK throughput run */
+  connDocs: number;
+  /** BENCH_CONN_INFLIGHT: requests (connector) and sendDocument calls (SDK) in flight */
+  connInFlight: number;
+  /** BENCH_CONN_ROUNDS: alternating SDK / connector rounds; the medians are compared */
+  connRounds: number;
+  /** BENCH_CONN_ATT_MB: attachment sent and downloaded through two connectors (peak RSS of each); 0 skips it */
+  connAttMb: number;
   /** BENCH_TIMEOUT_S: longest wait for one scenario to complete */
   scenarioTimeoutMs: number;
   /** BENCH_RESULTS: where the JSON goes (default bench/results/latest.json) */
@@ -82,6 +92,11 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     attachments: flag(env, 'BENCH_ATTACHMENTS', true),
     attMb: int(env, 'BENCH_ATT_MB', 100, 1, 8_192),
     attBigMb: int(env, 'BENCH_ATT_BIG_MB', quick ? 256 : 2_048, 0, 8_192),
+    connector: flag(env, 'BENCH_CONNECTOR', true),
+    connDocs: int(env, 'BENCH_CONN_DOCS', 3_000, 100, 1_000_000),
+    connInFlight: int(env, 'BENCH_CONN_INFLIGHT', 32, 1, 1_024),
+    connRounds: int(env, 'BENCH_CONN_ROUNDS', quick ? 1 : 3, 1, 20),
+    connAttMb: int(env, 'BENCH_CONN_ATT_MB', quick ? 256 : 1_024, 0, 8_192),
     scenarioTimeoutMs: int(env, 'BENCH_TIMEOUT_S', quick ? 60 : 180, 5, 3_600) * 1000,
     resultsPath: env.BENCH_RESULTS || undefined,
   };

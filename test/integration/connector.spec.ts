@@ -1,5 +1,7 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { verifyWebhook } from '@lt/sdk';
 import { AttachmentsModule } from '../../apps/attachments/src';
 import { createHarness, NATS_URL, type Harness } from '../../apps/router/src/testing/harness';
 import { makeTestAgency, type TestAgency } from '../../libs/sdk/src/testing/fixtures';
+import { makeCertificates } from '../support/certificates';
 import { xmlLeaves } from '../support/xml-leaves';
 
 /**
@@ -528,6 +531,122 @@ describe('who may call', () => {
       expect((await call(url, 'GET', '/v1/inbox', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
       expect((await call(url, 'GET', '/v1/inbox', undefined, { authorization: `Bearer ${token}` })).status).toBe(200);
       expect((await call(url, 'GET', '/docs/openapi.json')).status).toBe(200);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
+describe('webhooks: an endpoint that fails', () => {
+  it('answering 500: retried, then parked; the message stays pending; requeued, it is delivered once', async () => {
+    receiver.failWith = 500;
+    const sent = await call(
+      ca.url,
+      'POST',
+      '/v1/outbox',
+      JSON.stringify({ to: [B], body: { code: { codeNumber: '10', codeNotation: 'UBND-VP' }, subject: 'webhook hỏng' } }),
+      {
+        'content-type': 'application/json',
+      },
+    );
+    const id = sent.body.id as string;
+    const parked = await until('the webhook parked', async () => {
+      const r = await call<{ items: Array<{ id: string; attempts: number; lastError?: string }> }>(cb.url, 'GET', '/v1/webhooks/parked');
+      return r.body.items.find((i) => i.id === id);
+    });
+    expect(parked.attempts).toBe(12);
+    expect(parked.lastError).toMatch(/500/);
+    expect(await pendingItem(cb, (i) => i.id === id)).toBeDefined();
+    expect(receiver.received.some((w) => w.id === id)).toBe(false);
+    receiver.failWith = undefined;
+    const requeued = await call(cb.url, 'POST', '/v1/webhooks/requeue', JSON.stringify({ ids: [id] }), { 'content-type': 'application/json' });
+    expect(requeued.body).toEqual({ requeued: 1 });
+    await until('the requeued webhook', async () => (receiver.received.some((w) => w.id === id) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((w) => w.id === id)).toHaveLength(1);
+  });
+
+  it('after an ack, a parked webhook is never delivered', async () => {
+    receiver.failWith = 503;
+    const sent = await call(
+      ca.url,
+      'POST',
+      '/v1/outbox',
+      JSON.stringify({ to: [B], body: { code: { codeNumber: '11', codeNotation: 'UBND-VP' }, subject: 'đã nhận qua API' } }),
+      {
+        'content-type': 'application/json',
+      },
+    );
+    const id = sent.body.id as string;
+    await pendingItem(cb, (i) => i.id === id);
+    await call(cb.url, 'POST', `/v1/inbox/${id}/ack`);
+    receiver.failWith = undefined;
+    await call(cb.url, 'POST', '/v1/webhooks/requeue', JSON.stringify({}), { 'content-type': 'application/json' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.received.some((w) => w.id === id)).toBe(false);
+  });
+});
+
+describe('/docs', () => {
+  it('serves a valid OpenAPI document: every route with its request and response schemas', async () => {
+    const doc = (
+      await call<{
+        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }>; requestBody?: unknown }>>;
+      }>(ca.url, 'GET', '/docs/openapi.json')
+    ).body;
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(routes.map((r) => r.route).sort()).toEqual(
+      [
+        'GET /health',
+        'GET /v1/inbox',
+        'GET /v1/inbox/{id}',
+        'GET /v1/inbox/{id}/attachments/{name}',
+        'GET /v1/webhooks/parked',
+        'POST /v1/documents/{id}/recall',
+        'POST /v1/documents/{id}/status',
+        'POST /v1/inbox/{id}/ack',
+        'POST /v1/outbox',
+        'POST /v1/statuses',
+        'POST /v1/webhooks/requeue',
+      ].sort(),
+    );
+    for (const { route, op } of routes) {
+      const ok = Object.entries(op.responses).find(([status]) => status.startsWith('2'));
+      expect([route, ok && Object.values(ok[1].content ?? {}).some((c) => c.schema !== undefined)]).toEqual([route, true]);
+    }
+    for (const route of ['POST /v1/outbox', 'POST /v1/documents/{id}/status', 'POST /v1/statuses'])
+      expect([route, routes.find((r) => r.route === route)!.op.requestBody]).toEqual([route, expect.anything()]);
+  });
+});
+
+describe('mutual TLS', () => {
+  it('with LT_CONNECTOR_TLS_DIR only clients with a certificate from its CA get through', async () => {
+    const tlsDir = join(dir, 'tls');
+    const otherDir = join(dir, 'tls-other');
+    makeCertificates(tlsDir, { client: true });
+    makeCertificates(otherDir, { client: true });
+    const c = await start(A, { host: '127.0.0.1', tlsDir, stateDir: join(dir, 'connector', 'mtls') });
+    try {
+      expect(c.url).toMatch(/^https:/);
+      const get = (client?: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpsRequest(`${c.url}/v1/inbox`, {
+            ca: readFileSync(join(tlsDir, 'ca.pem')),
+            ...(client ? { cert: readFileSync(join(client, 'client-cert.pem')), key: readFileSync(join(client, 'client-key.pem')) } : {}),
+          });
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await get(tlsDir)).toBe(200);
+      await expect(get()).rejects.toThrow();
+      await expect(get(otherDir)).rejects.toThrow();
     } finally {
       await c.stop();
     }

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { topology } from '@lt/contracts';
 import { connectHub } from '@lt/messaging';
 import { checkExternalNats, startHubNats, type HubNats } from '../../scripts/lib/hub-nats';
 import { MissingPrerequisite } from '../../scripts/lib/infra';
+import { makeCertificates } from '../support/certificates';
 import { freePort } from '../support/hub-harness';
 
 /**
@@ -85,13 +85,3 @@ describe('the hub NATS server of npm start', () => {
   });
 });
 
-/** A CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
-function makeCertificates(tlsDir: string): void {
-  mkdirSync(tlsDir, { recursive: true });
-  const at = (f: string) => join(tlsDir, f);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=LienThong test CA', '-keyout', at('ca-key.pem'), '-out', at('ca.pem'));
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', at('server-key.pem'), '-out', at('server.csr'));
-  writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca-key.pem'), '-CAcreateserial', '-days', '1', '-extfile', at('server.ext'), '-out', at('server-cert.pem'));
-}

@@ -11,4 +11,6 @@ export interface ConnectorDeps {
   /** where request bodies' attachments are spooled before upload (inside the state folder) */
   spoolDir: string;
   maxPackageBytes: number;
+  /** set when a webhook URL is configured: wakes the dispatcher after parked deliveries are put back */
+  webhooks?: { notify(): void };
 }

@@ -90,7 +90,15 @@ export async function runConnector(o: RunConnectorOptions): Promise<RunningConne
       if (parked.length) o.log.warn({ parked: parked.length }, 'webhooks parked after their retries ran out; still listed by GET /v1/inbox');
     }
 
-    const deps: ConnectorDeps = { agencyCode, client, store, log: o.log, spoolDir: join(stateDir, 'spool'), maxPackageBytes: s.maxPackageBytes };
+    const deps: ConnectorDeps = {
+      agencyCode,
+      client,
+      store,
+      log: o.log,
+      spoolDir: join(stateDir, 'spool'),
+      maxPackageBytes: s.maxPackageBytes,
+      ...(dispatcher ? { webhooks: dispatcher } : {}),
+    };
     pump.start();
 
     const app: NestExpressApplication = await createConnectorApp(deps, policy, o.log, s.tlsDir ? { tlsDir: s.tlsDir } : undefined);

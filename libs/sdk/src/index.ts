@@ -21,3 +21,5 @@ export * from './inbox-consumer';
 export { NAK_MIN_DELAY_MS } from './client/inbox-feed';
 export * from './dossiers';
 export { verifyWebhook, generateWebhookSecret, signWebhook, WEBHOOK_TOLERANCE_SEC, type VerifyWebhookOptions, type VerifiedWebhook, type WebhookSeenIds, type WebhookHeaders, type WebhookInvalidReason } from './webhooks';
+// what SDK users need from the hub's contracts without depending on them: the error type and the document model
+export { LtError, isErrorCode, type ErrorCode, type DocumentBody, type StatusBody, type StatusCode, type Envelope, type AttachmentRef, type RecipientSelector } from '@lt/contracts';

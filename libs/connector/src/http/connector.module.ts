@@ -8,6 +8,7 @@ import { HealthController } from './health.controller';
 import { InboxController } from './inbox.controller';
 import { OutboxController } from './outbox.controller';
 import { StatusController } from './status.controller';
+import { WebhooksController } from './webhooks.controller';
 import { CONNECTOR_DEPS } from './tokens';
 
 /** The connector's HTTP API over its use cases; errors leave as {error: {code, message, details}}. */
@@ -16,7 +17,7 @@ export class ConnectorHttpModule {
   static forRoot(deps: ConnectorDeps, policy: CallerPolicy): DynamicModule {
     return {
       module: ConnectorHttpModule,
-      controllers: [OutboxController, InboxController, StatusController, HealthController],
+      controllers: [OutboxController, InboxController, StatusController, WebhooksController, HealthController],
       providers: [
         { provide: CONNECTOR_DEPS, useValue: deps },
         { provide: CALLER_POLICY, useValue: policy },
