@@ -9,7 +9,8 @@
  *
  * Knobs: BENCH_DOCS, BENCH_RATE, BENCH_SECONDS, BENCH_BROADCASTS, BENCH_SENDERS, BENCH_WINDOW,
  * BENCH_PG_ROWS, BENCH_AUDIT=0, BENCH_INBOX_CONSUMERS=0, BENCH_ATTACHMENTS=0, BENCH_ATT_MB,
- * BENCH_ATT_BIG_MB (0 skips the big run), BENCH_TIMEOUT_S, BENCH_RESULTS;
+ * BENCH_ATT_BIG_MB (0 skips the big run), BENCH_CONNECTOR=0, BENCH_CONN_DOCS, BENCH_CONN_INFLIGHT,
+ * BENCH_CONN_ROUNDS, BENCH_CONN_ATT_MB (0 skips the big run), BENCH_TIMEOUT_S, BENCH_RESULTS;
  * NATS_URL / DATABASE_URL as for npm start; LT_ROUTER_* / LT_AUDIT_* reach the services.
  * Progress goes to stderr, the summary to stdout, everything to bench/results/latest.json.
  */
@@ -23,7 +24,8 @@ import pino from 'pino';
 import { attachmentServiceEnv, attachmentStreams, runAttachmentsBench, type AttachmentsResults } from './suite/attachments';
 import { PUBLISH_TIMEOUT_MS, rawJetStream, rawPostgres } from './suite/baselines';
 import { loadBenchConfig, type BenchConfig } from './suite/config';
-import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './suite/directory';
+import { runConnectorBench, type ConnectorResults } from './suite/connector';
+import { benchDirectory, createInboxConsumers, importDirectory, registerSenders, type Sender } from './suite/directory';
 import { BenchHub, repoRoot } from './suite/hub';
 import { InboxWatcher } from './suite/inbox-watch';
 import { findProcesses, natsServerPort, processArgs, type TrackedProcess } from './suite/procstat';
@@ -83,6 +85,36 @@ async function attachmentRuns(hub: BenchHub, cfg: BenchConfig): Promise<Attachme
     bigMb: cfg.attBigMb,
     startService: async () => {
       const svc = await hub.start('attachments', attachmentServiceEnv(cfg.attBigMb));
+      return { pid: svc.child.pid!, stop: () => hub.stop('attachments') };
+    },
+    log: say,
+  });
+}
+
+/**
+ * Issue 13, last (after the attachment runs): the built connector as processes of their own, the
+ * SDK client of the same sender in this process. Senders 1 and 2 send and receive; sender 3 is
+ * the throughput recipient, whose inbox no connector reads.
+ */
+async function connectorRuns(hub: BenchHub, cfg: BenchConfig, senders: Sender[], sdk: LienThongClient): Promise<ConnectorResults> {
+  for (const stream of attachmentStreams(hub.ns)) hub.trackStream(stream);
+  return runConnectorBench({
+    natsUrl: hub.natsUrl,
+    ns: hub.ns,
+    topo: hub.topo,
+    dataDir: hub.dataDir,
+    workDir: mkdtempSync(join(hub.dataDir, 'connector-')),
+    sender: senders[1]!,
+    sdk,
+    receiver: senders[2]!,
+    recipient: senders[3]!.code,
+    nc: hub.nc,
+    docs: cfg.connDocs,
+    inFlight: cfg.connInFlight,
+    rounds: cfg.connRounds,
+    attMb: cfg.connAttMb,
+    startAttachments: async () => {
+      const svc = await hub.start('attachments', attachmentServiceEnv(cfg.connAttMb));
       return { pid: svc.child.pid!, stop: () => hub.stop('attachments') };
     },
     log: say,
@@ -218,6 +250,7 @@ async function main(): Promise<number> {
     const bcast = await broadcast(ctx);
     const ol = await openLoop(ctx, 3);
     const attachments = cfg.attachments ? await attachmentRuns(hub, cfg) : null;
+    const connector = cfg.connector ? await connectorRuns(hub, cfg, senders, clients[1]!) : null;
 
     const [pgVersion] = (await hub.ds.query('SHOW server_version')) as Array<{ server_version: string }>;
     const machine: MachineInfo = {
@@ -240,6 +273,7 @@ async function main(): Promise<number> {
       baselines: { jetstream: jsBaseline, postgres: pgBaseline },
       scenarios: { hubOnly, sdk, broadcast: bcast, openLoop: ol },
       attachments,
+      connector,
     };
     const ratios = ratiosOf(partial);
     const results: BenchResults = {
@@ -260,7 +294,7 @@ async function main(): Promise<number> {
       payload: { meanBytes: prepared.meanBytes, signPerSecOneThread: prepared.signPerSec },
       ...partial,
       ratios,
-      targets: targetsOf({ scenarios: partial.scenarios, ratios, attachments }),
+      targets: targetsOf({ scenarios: partial.scenarios, ratios, attachments, connector }),
       warnings,
     };
     writeResults(resultsPath, results);

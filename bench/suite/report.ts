@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { attachmentTargets, renderAttachments, type AttachmentsResults } from './attachments';
 import type { JetStreamBaseline, PostgresBaseline } from './baselines';
+import { connectorTargets, renderConnector, type ConnectorResults } from './connector';
 import type { ProcessUsage } from './procstat';
 import type { BenchConfig } from './config';
 import type { BroadcastResult, Measured, OpenLoopResult, ThroughputResult } from './scenarios';
@@ -60,13 +61,15 @@ export interface BenchResults {
   };
   /** issue 12: attachment bytes through the hub against the raw object store; null with BENCH_ATTACHMENTS=0 */
   attachments: AttachmentsResults | null;
+  /** issue 13: the agency connector over HTTP against the SDK, a big attachment through two connectors; null with BENCH_CONNECTOR=0 */
+  connector: ConnectorResults | null;
   ratios: Record<string, number | null>;
   targets: Array<{ name: string; target: string; value: number; unit: string; met: boolean }>;
   /** things that went wrong without failing the run (e.g. unhandled rejections inside the NATS client) */
   warnings: string[];
 }
 
-export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios' | 'attachments'>): Record<string, number | null> {
+export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios' | 'attachments' | 'connector'>): Record<string, number | null> {
   const js = r.baselines.jetstream;
   const pg = r.baselines.postgres;
   const { hubOnly, sdk, broadcast } = r.scenarios;
@@ -80,10 +83,11 @@ export function ratiosOf(r: Pick<BenchResults, 'baselines' | 'scenarios' | 'atta
     broadcastCopiesVsJetStreamPublish: ratio(broadcast.result.copiesPerSec, js.publishPerSec),
     broadcastCopiesVsJetStreamConsume: ratio(broadcast.result.copiesPerSec, js.consumePerSec),
     ...(r.attachments ? { attachmentsHubVsRawObjectStore: r.attachments.throughput.ratio } : {}),
+    ...(r.connector ? { connectorVsSdk: r.connector.throughput.ratio } : {}),
   };
 }
 
-export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios' | 'attachments'>): BenchResults['targets'] {
+export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios' | 'attachments' | 'connector'>): BenchResults['targets'] {
   const hubShare = r.ratios.hubOnlyVsJetStreamPublish ?? 0;
   const p99 = r.scenarios.openLoop.result.latency.p99;
   return [
@@ -103,6 +107,7 @@ export function targetsOf(r: Pick<BenchResults, 'scenarios' | 'ratios' | 'attach
     },
     { name: `p99 latency at ${r.scenarios.openLoop.result.rate} docs/s (due time -> stored in the inbox stream)`, target: '< 50 ms', value: p99, unit: 'ms', met: p99 < 50 },
     ...(r.attachments ? attachmentTargets(r.attachments) : []),
+    ...(r.connector ? connectorTargets(r.connector) : []),
   ];
 }
 
@@ -265,6 +270,10 @@ export function renderSummary(r: BenchResults, resultsPath: string): string {
   out.push('');
   if (r.attachments) {
     out.push(...renderAttachments(r.attachments));
+    out.push('');
+  }
+  if (r.connector) {
+    out.push(...renderConnector(r.connector));
     out.push('');
   }
   out.push('Targets');

@@ -132,6 +132,27 @@ describe('edXML document package', () => {
     expect(again.attachments.map(({ path: _path, ...a }) => a)).toEqual(first.attachments.map(({ path: _path, ...a }) => a));
   });
 
+  it('writes Bussiness back where the package had it: TraceHeaderList (the samples) or MessageHeader (the field list)', async () => {
+    const inTrace = fullDocumentXml();
+    const bizStart = inTrace.indexOf('<edXML:Bussiness>');
+    const bizEnd = inTrace.indexOf('</edXML:Bussiness>') + '</edXML:Bussiness>'.length;
+    const biz = inTrace.slice(bizStart, bizEnd);
+    // last of the known fields, as in the national field list (unknown elements are written after them)
+    const inHeader = (inTrace.slice(0, bizStart) + inTrace.slice(bizEnd)).replace(UNKNOWN_IN_HEADER, `${biz}${UNKNOWN_IN_HEADER}`);
+    expect(inHeader.indexOf('<edXML:Bussiness>')).toBeLessThan(inHeader.indexOf('</edXML:MessageHeader>'));
+    const fromHeader = await readDocument(inHeader, dir);
+    const fromTrace = await readDocument(inTrace, dir);
+    expect(fromHeader.body.edxml?.businessIn).toBe('MessageHeader');
+    expect(fromTrace.body.edxml?.businessIn).toBeUndefined();
+    expect(fromHeader.body.business).toEqual(fromTrace.body.business);
+    const outHeader = await writeBack(fromHeader);
+    const outTrace = await writeBack(fromTrace);
+    const within = (xml: string, parent: string) => xml.slice(xml.indexOf(`<edXML:${parent}>`), xml.indexOf(`</edXML:${parent}>`)).includes('<edXML:Bussiness>');
+    expect([within(outHeader, 'MessageHeader'), within(outHeader, 'TraceHeaderList')]).toEqual([true, false]);
+    expect([within(outTrace, 'MessageHeader'), within(outTrace, 'TraceHeaderList')]).toEqual([false, true]);
+    expect((await readDocument(outHeader, dir)).body).toEqual(fromHeader.body);
+  });
+
   it('exposes the edXML DocumentId a revoke, update or replacement acts on; the caller sets originalId', async () => {
     const replace = await readDocument(fullDocumentXml({ docType: 3 }));
     expect(replace.original).toEqual({ businessDocType: 3, documentId: '000.00.01.H41,2026/11/01,12/QĐ-UBND' });
