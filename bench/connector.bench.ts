@@ -56,7 +56,9 @@ async function main(): Promise<number> {
     await importDirectory(hub, dir);
     // [broadcaster, sender, receiver, recipient]: the first is registerSenders' own choice
     const [, sender, receiver, recipient] = await registerSenders(hub, dir, 4);
-    say(`services ready: ${services.join(', ')}; ${dir.agencies.length} agencies; sender ${sender!.code}, receiver ${receiver!.code}, recipient ${recipient!.code}`);
+    say(
+      `services ready: ${services.join(', ')}; ${dir.agencies.length} agencies; sender ${sender!.code}, receiver ${receiver!.code}, recipient ${recipient!.code}`,
+    );
     agencyNc = await hub.connect('lienthong-bench-agencies');
     client = await connect({
       nc: agencyNc,
@@ -97,7 +99,10 @@ async function main(): Promise<number> {
     for (const t of connectorTargets(results)) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.target}\n`);
     const out = process.env.BENCH_RESULTS ?? join(repoRoot(), 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'connector.json'), `${JSON.stringify({ at: new Date().toISOString(), settings: { docs: cfg.connDocs, inFlight: cfg.connInFlight, rounds: cfg.connRounds, attMb: cfg.connAttMb }, ...results }, null, 2)}\n`);
+    writeFileSync(
+      join(out, 'connector.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), settings: { docs: cfg.connDocs, inFlight: cfg.connInFlight, rounds: cfg.connRounds, attMb: cfg.connAttMb }, ...results }, null, 2)}\n`,
+    );
     return 0;
   } catch (err) {
     say(`FAILED: ${(err as Error).stack ?? String(err)}`);

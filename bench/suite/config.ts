@@ -75,7 +75,7 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 
 export function loadBenchConfig(env: Env = process.env): BenchConfig {
   const quick = flag(env, 'BENCH_QUICK', false);
-  return {
+  const cfg: BenchConfig = {
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     quick,
@@ -100,4 +100,8 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     scenarioTimeoutMs: int(env, 'BENCH_TIMEOUT_S', quick ? 60 : 180, 5, 3_600) * 1000,
     resultsPath: env.BENCH_RESULTS || undefined,
   };
+  // the connector runs take senders 1-3 (sender, receiver, recipient) of npm run bench
+  if (cfg.connector && cfg.senders < 4)
+    throw new BenchConfigError('BENCH_SENDERS', `must be at least 4 for the connector runs (got ${cfg.senders}); or set BENCH_CONNECTOR=0`);
+  return cfg;
 }

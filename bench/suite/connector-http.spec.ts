@@ -3,7 +3,10 @@ import busboy from 'busboy';
 import { inFlight, multipartFraming } from './connector-http';
 
 /** What busboy (the connector's own multipart parser) makes of head + file + tail. */
-async function parse(contentType: string, body: Buffer): Promise<{ fields: Record<string, string>; files: Array<{ field: string; name: string; type: string; bytes: Buffer }> }> {
+async function parse(
+  contentType: string,
+  body: Buffer,
+): Promise<{ fields: Record<string, string>; files: Array<{ field: string; name: string; type: string; bytes: Buffer }> }> {
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     const files: Array<{ field: string; name: string; type: string; bytes: Buffer }> = [];
@@ -25,7 +28,13 @@ describe('multipartFraming', () => {
 
   it('frames a document part and one file part that busboy parses back byte for byte', async () => {
     const file = Buffer.from('a\r\n--not-a-boundary\r\nb\u0000\u00ff', 'latin1');
-    const f = multipartFraming({ documentJson: doc, fileField: 'attachment', fileName: 'ban-do.bin', fileType: 'application/octet-stream', fileSize: file.length });
+    const f = multipartFraming({
+      documentJson: doc,
+      fileField: 'attachment',
+      fileName: 'ban-do.bin',
+      fileType: 'application/octet-stream',
+      fileSize: file.length,
+    });
     const body = Buffer.concat([f.head, file, f.tail]);
     expect(f.contentLength).toBe(body.length);
     const parsed = await parse(f.contentType, body);

@@ -121,8 +121,16 @@ export interface ConnectorProcess {
  * its own (LT_CONNECTOR_KEY_FILE), its state to `stateDir`; BENCH_CONNECTOR_NODE_ARGS (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`) reach its node.
  */
-export async function startConnector(o: { natsUrl: string; ns: string; dataDir: string; agency: Sender; stateDir: string; keyFile: string }): Promise<ConnectorProcess> {
-  const script = join(BUILD_ROOT, 'apps', 'connector', 'src', 'main.js');
+export async function startConnector(o: {
+  natsUrl: string;
+  ns: string;
+  dataDir: string;
+  agency: Sender;
+  stateDir: string;
+  keyFile: string;
+}): Promise<ConnectorProcess> {
+  // BENCH_CONNECTOR_SCRIPT: another build of the connector to compare (same environment, same "connector listening" log line)
+  const script = process.env.BENCH_CONNECTOR_SCRIPT || join(BUILD_ROOT, 'apps', 'connector', 'src', 'main.js');
   writeKeyFile(o.keyFile, o.agency.key);
   const nodeArgs = (process.env.BENCH_CONNECTOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const env: Record<string, string | undefined> = {
@@ -143,9 +151,13 @@ export async function startConnector(o: { natsUrl: string; ns: string; dataDir: 
   const tail: string[] = [];
   let exit: string | undefined;
   let stopping = false;
+  // no connector may outlive the bench (Ctrl-C, a failure elsewhere)
+  const killNow = () => child.kill('SIGKILL');
+  process.once('exit', killNow);
   const exited = new Promise<void>((r) =>
     child.once('exit', (code, signal) => {
       exit = `exited (${code ?? signal})`;
+      process.removeListener('exit', killNow);
       r();
     }),
   );
@@ -345,7 +357,13 @@ async function attachmentRun(o: ConnectorBenchOptions): Promise<ConnectorAttachm
     const inbox = new ConnectorHttpClient(receiving.url, 1);
     try {
       const documentJson = JSON.stringify({ to: [o.receiver.code], body: documentBody(`connector ${o.attMb} MB`) });
-      const framing = multipartFraming({ documentJson, fileField: 'attachment', fileName: ATTACHMENT_NAME, fileType: 'application/octet-stream', fileSize: size });
+      const framing = multipartFraming({
+        documentJson,
+        fileField: 'attachment',
+        fileName: ATTACHMENT_NAME,
+        fileType: 'application/octet-stream',
+        fileSize: size,
+      });
       o.log(`connector: ${o.attMb} MB multipart POST /v1/outbox to ${o.sender.code}'s connector`);
       let t = performance.now();
       const posted = await out.postMultipartFile('/v1/outbox', framing, file);
@@ -372,8 +390,11 @@ async function attachmentRun(o: ConnectorBenchOptions): Promise<ConnectorAttachm
       receiving.assertAlive();
       expectStatus('GET attachment', got, 200);
       if (got.size !== size || got.sha256 !== sha256)
-        throw new Error(`the downloaded attachment differs from the file sent: ${got.size} bytes, SHA-256 ${got.sha256}; sent ${size} bytes, SHA-256 ${sha256}`);
-      if (got.headers['x-content-sha256'] !== sha256) throw new Error(`X-Content-SHA256 ${String(got.headers['x-content-sha256'])} is not the file's ${sha256}`);
+        throw new Error(
+          `the downloaded attachment differs from the file sent: ${got.size} bytes, SHA-256 ${got.sha256}; sent ${size} bytes, SHA-256 ${sha256}`,
+        );
+      if (got.headers['x-content-sha256'] !== sha256)
+        throw new Error(`X-Content-SHA256 ${String(got.headers['x-content-sha256'])} is not the file's ${sha256}`);
       expectStatus(`POST /v1/inbox/${id}/ack`, await inbox.send('POST', `/v1/inbox/${id}/ack`), 200);
       const peak = { sendingConnector: peakRssMb(sending.pid), receivingConnector: peakRssMb(receiving.pid) };
       return {
@@ -437,7 +458,16 @@ export function renderConnector(r: ConnectorResults): string[] {
   const out = [
     `Agency connector (issue 13): ${fmtInt(t.docs)} documents per side per round, ${t.inFlight} in flight, same sender, recipient and document shape; docs/s until the last is accepted by the hub`,
     table([
-      ['round', 'SDK sendDocument docs/s', 'connector POST /v1/outbox docs/s', 'connector / SDK', 'CPU ms/doc: connector', 'bench (HTTP client)', 'bench (SDK)', 'connector CPU / run-queue wait'],
+      [
+        'round',
+        'SDK sendDocument docs/s',
+        'connector POST /v1/outbox docs/s',
+        'connector / SDK',
+        'CPU ms/doc: connector',
+        'bench (HTTP client)',
+        'bench (SDK)',
+        'connector CPU / run-queue wait',
+      ],
       ...t.rounds.map((x, i) => [
         String(i + 1),
         fmtInt(x.sdkDocsPerSec),

