@@ -7,6 +7,7 @@ import { PinoNestLogger, type Logger } from '@lt/platform';
 import type { ConnectorDeps } from '../deps';
 import type { CallerPolicy } from '../settings';
 import { ConnectorHttpModule } from './connector.module';
+import { jsonOutboxFastPath } from './json-outbox.fast-path';
 
 export interface HttpsFiles {
   /** folder with ca.pem, server-cert.pem, server-key.pem */
@@ -33,6 +34,8 @@ export async function createConnectorApp(deps: ConnectorDeps, policy: CallerPoli
     logger: new PinoNestLogger(log),
     ...(httpsOptions ? { httpsOptions } : {}),
   });
+  app.set('etag', false);
+  app.use('/v1/outbox', jsonOutboxFastPath(deps, policy));
   const doc = connectorOpenApi(app, deps.agencyCode);
   SwaggerModule.setup('docs', app, () => doc, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
