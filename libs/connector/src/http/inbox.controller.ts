@@ -79,7 +79,7 @@ export class InboxController {
   @ApiResponse({ status: 200, type: AckResultDto })
   @ApiResponse({ status: 404, type: ErrorResponseDto })
   @ApiResponse({ status: 503, type: ErrorResponseDto, description: 'the hub did not take the 01: ack again' })
-  ack(@Param('id') id: string, @Req() _req: Request): Promise<AckResult> {
+  ack(@Param('id') id: string): Promise<AckResult> {
     return ackMessage(this.deps, messageId(id));
   }
 }

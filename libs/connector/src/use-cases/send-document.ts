@@ -87,7 +87,11 @@ export async function recallDocument(deps: ConnectorDeps, documentId: string, re
  * request wait one to two fsyncs and capped the connector far below the SDK (bench/README.md).
  */
 function remember(deps: ConnectorDeps, record: SentRecord): void {
-  deps.store.recordSent(record).catch((err: unknown) => deps.log.warn({ id: record.id, err: (err as Error).message }, 'sent record not kept: a recall or status by DocumentId will not find it'));
+  deps.store
+    .recordSent(record)
+    .catch((err: unknown) =>
+      deps.log.warn({ id: record.id, err: (err as Error).message }, 'sent record not kept: a recall or status by DocumentId will not find it'),
+    );
 }
 
 export function sentRecordOf(r: SendResult<DocumentBody>): SentRecord {
