@@ -10,8 +10,9 @@ import { registerDossierCommands } from './dossier';
 import { registerHubCommands } from './hub';
 import { registerEdxmlCommands } from './edxml';
 import { registerConnectorCommands } from './connector';
+import { registerMigrateCommands } from './migrate';
 
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands, registerEdxmlCommands, registerConnectorCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands, registerEdxmlCommands, registerConnectorCommands, registerMigrateCommands];

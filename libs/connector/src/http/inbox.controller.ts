@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
-import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { LtError, toLtError } from '@lt/contracts';
 import type { ConnectorDeps } from '../deps';
 import { ackMessage, type AckResult } from '../use-cases/ack-message';
