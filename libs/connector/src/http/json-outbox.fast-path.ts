@@ -16,18 +16,42 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * multipart bodies included), and the OpenAPI description is the controller's.
  */
 export function jsonOutboxFastPath(deps: ConnectorDeps, policy: CallerPolicy) {
+  const turn = new SameTurn();
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (req.method !== 'POST' || !JSON_TYPE.test(req.headers['content-type'] ?? '')) return next();
-    void handle(deps, policy, req, res);
+    void handle(deps, policy, turn, req, res);
   };
 }
 
-async function handle(deps: ConnectorDeps, policy: CallerPolicy, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Runs the sends of the requests whose bodies completed in the same event-loop turn together, in
+ * one callback: their NATS publishes then leave in one socket write (the client flushes once per
+ * microtask turn), as they do for an SDK caller sending many documents at once.
+ */
+class SameTurn {
+  private queue: Array<() => void> = [];
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.drain());
+      this.queue.push(() => fn().then(resolve, reject));
+    });
+  }
+
+  private drain(): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const f of q) f();
+  }
+}
+
+async function handle(deps: ConnectorDeps, policy: CallerPolicy, turn: SameTurn, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let status: number;
   let body: string;
   try {
     admitCaller(policy, req);
-    const accepted = await sendDocument(deps, parseOutboxDocument(await readJsonBody(req, deps.maxPackageBytes)));
+    const doc = parseOutboxDocument(await readJsonBody(req, deps.maxPackageBytes));
+    const accepted = await turn.run(() => sendDocument(deps, doc));
     status = 202;
     body = JSON.stringify(accepted);
   } catch (err) {
