@@ -41,6 +41,15 @@ describe('loadConfig', () => {
   });
 });
 
+describe('NATS_URL: one server or the servers of a cluster', () => {
+  it('takes several URLs separated by commas, and refuses the list when one of them is wrong, naming the variable', () => {
+    const cluster = 'nats://nats-1:4222,nats://nats-2:4222, tls://nats-3:4222';
+    expect(loadConfig({ NATS_URL: cluster }).natsUrl).toBe(cluster);
+    expect(() => loadConfig({ NATS_URL: 'nats://nats-1:4222,http://nats-2:4222' })).toThrow(/NATS_URL/);
+    expect(() => loadConfig({ NATS_URL: 'nats://nats-1:4222,' })).toThrow(/NATS_URL/);
+  });
+});
+
 describe('CONFIG_SCHEMA', () => {
   it.each(Object.keys(CONFIG_SCHEMA) as ConfigName[])('the default of %s passes its own validation', (name) => {
     expect(() => readVariable({}, name)).not.toThrow();

@@ -34,6 +34,18 @@ export function optionalText(accepts = 'text'): Parser<string | undefined> {
   return { accepts, parse: (raw) => (raw === '' ? undefined : raw) };
 }
 
+/** One URL or several separated by commas (the servers of a cluster: the client tries each), all of the given schemes. */
+export function urlList(...schemes: string[]): Parser<string> {
+  const one = url(...schemes);
+  return {
+    accepts: `${schemes.join(', ')} URL, or several separated by commas`,
+    parse(raw, name) {
+      for (const part of raw.split(',')) one.parse(part.trim(), name);
+      return raw;
+    },
+  };
+}
+
 export function url(...schemes: string[]): Parser<string> {
   return {
     accepts: `${schemes.join(', ')} URL`,

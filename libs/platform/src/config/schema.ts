@@ -15,6 +15,7 @@ import {
   optionalUrl,
   text,
   url,
+  urlList,
   type Parser,
 } from './parsers';
 
@@ -56,7 +57,7 @@ export const CONFIG_SCHEMA = {
     default: 'nats://127.0.0.1:4222',
     meaning:
       'NATS server with JetStream: subjects, streams and the agency bucket of the hub. Unset, `npm start` runs its own server (`LT_NATS_PORT`) and the CLI finds it through `<data>/nats/client.json`.',
-    parser: url('nats', 'tls', 'ws', 'wss'),
+    parser: urlList('nats', 'tls', 'ws', 'wss'),
   }),
   LT_NATS_SEED_FILE: variable({
     section: 'hub',
