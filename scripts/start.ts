@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   if (published.missingLocally.length) say(describeMissingHubKeys(published.missingLocally));
 
   const services = SERVICES.filter((name) => existsSync(join(ROOT, 'dist', 'apps', name, 'src', 'main.js')));
+  const metricsPorts = serviceMetricsPorts();
   const supervisor = new Supervisor(
     services.map((name) => ({
       name,
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       env: {
         ...(NO_DATABASE.has(name) ? {} : { DATABASE_URL: serviceDatabaseUrl(cfg.databaseUrl, name as ServiceDbRole, dbSecrets.roles[name as ServiceDbRole]) }),
         ...(nats.seeds ? { LT_NATS_SEED_FILE: nats.seeds.servicePath(name as ServiceRole) } : {}),
+        LT_METRICS_PORT: String(metricsPorts.get(name)),
       },
     })),
     { NATS_URL: cfg.natsUrl, LT_DATA_DIR: dataDir, LT_NAMESPACE: cfg.ns },
@@ -106,10 +108,21 @@ async function main(): Promise<void> {
   const base = `http://${cfg.gatewayHost}:${cfg.gatewayPort}`;
   say('');
   say(`gateway   ${base}   (health: ${base}/health, API docs: ${base}/docs)`);
+  const metricsHost = readVariable(process.env, 'LT_METRICS_HOST');
+  say(`metrics   ${services.map((name) => `${name} http://${metricsHost}:${metricsPorts.get(name)}/metrics`).join(', ')}   (and /health/live, /health/ready)`);
   say(`admin token:   npm run cli -- token issue --role admin`);
   say(`try:           npm run cli -- agency tree`);
   say(`               npm run cli -- send --as 000.00.00.H41 --to 000.00.30.H41 --subject "Thử nghiệm"`);
   say('Ctrl-C stops everything this command started.');
+}
+
+/**
+ * One metrics port per service, in the SERVICES order: from LT_METRICS_PORT when set, else from
+ * 9101 (clear of the gateway's 8080 and the hub NATS server's 4322).
+ */
+function serviceMetricsPorts(): Map<string, number> {
+  const base = readVariable(process.env, 'LT_METRICS_PORT') || 9101;
+  return new Map(SERVICES.map((name, i) => [name, base + i]));
 }
 
 /** NATS_URL when given (refused if anonymous, unless a throwaway setup), else the hub's own server. */

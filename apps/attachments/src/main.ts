@@ -1,6 +1,7 @@
 import { topology } from '@lt/contracts';
 import { loadAttachmentSettings } from '@lt/attachments';
 import { bootHubContext, connectHub } from '@lt/messaging';
+import { startObservability } from '@lt/observability';
 import { createLogger, loadConfig, runService } from '@lt/platform';
 import { AttachmentsModule } from './attachments.module';
 
@@ -12,6 +13,8 @@ void runService(log, async () => {
   const settings = loadAttachmentSettings();
   const topo = topology(cfg.ns);
   const nc = await connectHub(cfg, 'lienthong-attachments');
+  // before boot: a metrics port in use fails the start before anything is consumed
+  await startObservability({ service: 'attachments', log, nc });
   const app = await bootHubContext(AttachmentsModule.forRoot({ nc, log, topology: topo, settings }), log);
   return async () => {
     await app.close();

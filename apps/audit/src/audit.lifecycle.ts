@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LOGGER, type Logger } from '@lt/platform';
 import { openCheckpoints } from '@lt/audit-log';
+import { setTamperAlarm, trackAuditLog } from './audit-metrics';
 import { AUDIT_OPTIONS, LOG_KEYS, RECEIPT_SENDER } from './audit.tokens';
 import type { LogKeys } from './checkpoint/log-keys';
 import { checkpointTimerTickMs, type AuditOptions } from './config';
@@ -23,6 +24,7 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly timers: NodeJS.Timeout[] = [];
   private standbyTimer?: NodeJS.Timeout;
   private stopped = false;
+  private untrackMetrics?: () => void;
 
   constructor(
     private readonly writer: LogWriter,
@@ -38,6 +40,19 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
+    const writer = this.writer;
+    this.untrackMetrics = trackAuditLog({
+      origin: this.keys.origin,
+      get isWriter() {
+        return writer.isWriter;
+      },
+      get size() {
+        return writer.size;
+      },
+      get lastCheckpointAtMs() {
+        return writer.lastCheckpointAtMs;
+      },
+    });
     this.writer.onCheckpoint = (cp) => {
       this.checkpoints.remember(cp);
       this.receipts?.schedule(cp);
@@ -73,6 +88,7 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.untrackMetrics?.();
     if (this.standbyTimer) clearTimeout(this.standbyTimer);
     await this.becomeStandby();
     await this.receipts?.stop();
@@ -121,6 +137,7 @@ export class AuditLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   private async periodicVerify(): Promise<void> {
     try {
       const r = await this.verifyLog.execute({});
+      setTamperAlarm(!r.ok);
       if (r.ok) this.log.info({ entries: r.entriesChecked, checkpoints: r.checkpointsChecked, ms: r.durationMs }, 'audit log verified');
       else this.log.error({ problem: r.firstProblem }, `AUDIT LOG TAMPERING DETECTED at seq ${r.firstProblem?.seq}: ${r.firstProblem?.message}`);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
 import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { startObservability } from '@lt/observability';
 import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, runService, loadStreamLimits } from '@lt/platform';
 import { AuditModule } from './audit.module';
 import { LOG_KEYS } from './audit.tokens';
@@ -26,6 +27,8 @@ void runService(log, async () => {
   const receiptKey = loadOrCreateHubKey(cfg.dataDir, 'envelope');
   const earlierCheckpointKeys = loadHubPublicKeys(cfg.dataDir, 'checkpoint').filter((k) => k.status === 'retired');
   const module = AuditModule.forRoot({ nc, ds, topology: topo, log, checkpointKey, receiptKey, earlierCheckpointKeys, options });
+  // before boot: a metrics port in use fails the start before anything is consumed
+  await startObservability({ service: 'audit', log, nc, ds });
   const app = await bootHubService(module, { nc, log, topology: topo, service: 'audit' });
   const vkey = app.get<LogKeys>(LOG_KEYS).vkey;
   log.info({ origin: options.origin, vkey, writer: app.get(LogWriter).isWriter, receipts: options.receipts }, 'audit log ready');

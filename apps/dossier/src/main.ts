@@ -1,6 +1,7 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
 import { bootHubService, CallerVerifier, connectHub } from '@lt/messaging';
+import { startObservability } from '@lt/observability';
 import { createLogger, loadConfig, loadDossierSettings, loadOrCreateHubKey, runService } from '@lt/platform';
 import { DossierModule } from './dossier.module';
 
@@ -18,6 +19,8 @@ void runService(log, async () => {
   const topo = topology(cfg.ns);
   const nc = await connectHub(cfg, 'lienthong-dossier');
   const ds = await openDataSource(cfg.databaseUrl);
+  // before boot: a metrics port in use fails the start before anything is consumed
+  await startObservability({ service: 'dossier', log, nc, ds });
   const app = await bootHubService(
     DossierModule.forRoot({
       nc,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createLogger, loadConfig } from '@lt/platform';
+import { startObservability } from '@lt/observability';
 import { createGatewayApp } from './app';
 
 async function main(): Promise<void> {
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const app = await createGatewayApp();
   await app.listen(cfg.gatewayPort, cfg.gatewayHost);
   log.info({ url: `http://${cfg.gatewayHost}:${cfg.gatewayPort}` }, 'gateway listening');
+  await startObservability({ service: 'gateway', log });
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 import { topology } from '@lt/contracts';
 import { openDataSource } from '@lt/database';
 import { bootHubService, CallerVerifier, connectHub, ensureTopology } from '@lt/messaging';
+import { startObservability } from '@lt/observability';
 import { createLogger, loadConfig, runService, loadStreamLimits } from '@lt/platform';
 import { RegistryModule } from './registry.module';
 import { newReplicaId } from './use-cases/import-agencies/import-agencies.use-case';
@@ -19,6 +20,8 @@ void runService(log, async () => {
   // writes are refused until a token key is there (npm start makes it before the services start)
   const callers = CallerVerifier.fromDataDir(config.dataDir);
   if (!callers.hasKeys) log.warn({ dataDir: config.dataDir }, 'no hub token key in the data folder yet: writes are refused until there is one');
+  // before boot: a metrics port in use fails the start before anything is consumed
+  await startObservability({ service: 'registry', instance: replicaId, log, nc, ds });
   const app = await bootHubService(RegistryModule.forRoot({ ds, nc, topology: topo, log, replicaId, callers }), { nc, log, topology: topo, service: 'registry', replicaId });
   return async () => {
     await app.close();

@@ -2,6 +2,7 @@ import { topology } from '@lt/contracts';
 import { HubSigner } from '@lt/crypto';
 import { openDataSource } from '@lt/database';
 import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
+import { startObservability } from '@lt/observability';
 import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, loadStreamLimits, runService } from '@lt/platform';
 import { loadRouterConfig } from './config';
 import { RouterModule } from './router.module';
@@ -17,6 +18,8 @@ void runService(log, async () => {
   const ds = await openDataSource(cfg.databaseUrl, { extra: { max: 4, application_name: 'lienthong-router' } });
   // idempotent: the router can boot before (or without) npm start's setup step
   await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
+  // before boot: a metrics port in use fails the start before anything is consumed
+  await startObservability({ service: 'router', log, nc, ds });
   const router = RouterModule.forRoot({
     nc,
     ds,

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerCon
 import { nanos } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { addReadinessCheck, trackConsumerBacklog } from '@lt/observability';
 
 export type { JsMsg };
 
@@ -64,6 +65,10 @@ export class DurableConsumerRunner {
   private iter?: { close(): Promise<void | Error>; stop?: () => void };
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle?: () => void;
+  /** removes this consumer from the metrics and the readiness checks */
+  private untrack: Array<() => void> = [];
+  /** a pull is open (false while the loop waits to resume after an interruption) */
+  private pulling = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -75,6 +80,17 @@ export class DurableConsumerRunner {
   async start(): Promise<void> {
     await ensureDurableConsumer(this.nc, this.o);
     void this.loop();
+    const { stream, durable } = this.o;
+    this.untrack.push(
+      trackConsumerBacklog(stream, durable, async () => {
+        const info = await (await jetstreamManager(this.nc)).consumers.info(stream, durable);
+        return { pending: info.num_pending, ackPending: info.num_ack_pending };
+      }),
+      addReadinessCheck(`consumer ${stream}/${durable}`, () => {
+        if (!this.pulling) throw new Error(`consumer ${durable} on ${stream} is not pulling (interrupted; resuming)`);
+        return true;
+      }),
+    );
   }
 
   private async loop(): Promise<void> {
@@ -85,6 +101,7 @@ export class DurableConsumerRunner {
         const max = Math.max(64, (this.o.maxBatch ?? 256) * 2);
         const messages = await consumer.consume({ max_messages: max, expires: 5_000 });
         this.iter = messages;
+        this.pulling = true;
         if (this.stopped) {
           // stop() ran while the pull was being opened: close it instead of leaving it running
           await messages.close();
@@ -95,6 +112,7 @@ export class DurableConsumerRunner {
           void this.pump();
         }
       } catch (err) {
+        this.pulling = false;
         if (this.stopped) break;
         this.log.warn({ err: (err as Error).message, stream: this.o.stream, durable: this.o.durable }, 'consumer interrupted; resuming');
         await new Promise((r) => setTimeout(r, 1_000));
@@ -131,6 +149,7 @@ export class DurableConsumerRunner {
   /** Stops pulling and waits for the batch in hand to settle. Unsettled queued messages come back after ack wait. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const untrack of this.untrack.splice(0)) untrack();
     await this.iter?.close();
     this.queue = [];
     await this.idle;

@@ -2,6 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { Topology } from '@lt/contracts';
 import { DurableConsumerRunner, type BatchHandler, type NatsConnection } from '@lt/messaging';
 import type { Logger } from '@lt/platform';
+import { trackDeadLetterDepth } from './dead-letter-metric';
 
 export interface SubmissionConsumerOptions {
   maxBatch: number;
@@ -21,6 +22,7 @@ const SERVER_MAX_DELIVER = 100_000;
  */
 export class SubmissionConsumer {
   private runner?: DurableConsumerRunner;
+  private untrackDeadLetters?: () => void;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -55,11 +57,13 @@ export class SubmissionConsumer {
       this.log,
     );
     await this.runner.start();
+    this.untrackDeadLetters = trackDeadLetterDepth(this.nc, this.topo);
     await this.waitUntilPulling();
   }
 
   /** Stops pulling and waits for the batch in hand to be handed over. */
   async stop(): Promise<void> {
+    this.untrackDeadLetters?.();
     await this.runner?.stop();
   }
 

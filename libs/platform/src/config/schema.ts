@@ -233,6 +233,22 @@ export const CONFIG_SCHEMA = {
   }),
 
   // ── gateway ──
+  LT_METRICS_PORT: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'attachments', 'npm start'],
+    default: '0',
+    defaultDoc: '`0` (off); `npm start` gives each service its own from 9101',
+    meaning:
+      "Port of this service process's Prometheus metrics (`GET /metrics`) and its liveness and readiness (`/health/live`, `/health/ready`); 0 serves none. Two instances on one machine need two ports.",
+    parser: integer(0, 65535),
+  }),
+  LT_METRICS_HOST: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'attachments'],
+    default: '127.0.0.1',
+    meaning: 'Address the metrics port listens on (0.0.0.0 for a Prometheus server on another machine).',
+    parser: text,
+  }),
   GATEWAY_PORT: variable({
     section: 'gateway',
     readBy: ['gateway', 'cli', 'npm start'],

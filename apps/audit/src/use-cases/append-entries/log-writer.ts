@@ -5,6 +5,7 @@ import type { EntryDraft, PreparedDraft } from '../../domain/entry';
 import type { CheckpointRow } from '../../domain/stored-entry';
 import type { LogKeys } from '../../checkpoint/log-keys';
 import type { AppendTransaction, WriterLock, WriterSession } from '../../ports';
+import { setTamperAlarm } from '../../audit-metrics';
 
 export interface WriterOptions {
   checkpointEvery: number;
@@ -35,7 +36,7 @@ export class LogWriter {
   private session?: WriterSession;
   private frontier: TreeFrontier = EMPTY_FRONTIER;
   private lastCheckpointSize = 0;
-  private lastCheckpointAtMs = 0;
+  private lastCheckpointAt = 0;
   private readonly jobs: Job[] = [];
   private draining = false;
   private readonly knownMonths = new Set<string>();
@@ -60,6 +61,11 @@ export class LogWriter {
     return this.frontier.size;
   }
 
+  /** when the newest checkpoint was signed (epoch ms; at acquire when there is none yet) */
+  get lastCheckpointAtMs(): number {
+    return this.lastCheckpointAt;
+  }
+
   /** Takes the writer lock if free (non-blocking) and loads the tree's right edge. */
   async tryAcquire(): Promise<boolean> {
     if (this.session) return true;
@@ -70,8 +76,10 @@ export class LogWriter {
       this.frontier = await readFrontier(size, session.hashes);
       const cp = await session.latestCheckpoint();
       this.lastCheckpointSize = cp?.treeSize ?? 0;
-      this.lastCheckpointAtMs = cp ? Date.parse(cp.createdAt) : this.clock.now().getTime();
+      this.lastCheckpointAt = cp ? Date.parse(cp.createdAt) : this.clock.now().getTime();
       if (cp && cp.treeSize === size && !frontierRoot(this.frontier).equals(cp.rootHash)) {
+        // raises the alarm only: clearing it is for the full verification
+        setTamperAlarm(true);
         // the stored hashes no longer produce the signed root: somebody changed them
         this.log.error({ treeSize: size }, 'stored hashes disagree with the latest signed checkpoint; run audit verify');
       }
@@ -241,7 +249,7 @@ export class LogWriter {
   private async checkpointTx(session: WriterSession, force: boolean): Promise<CheckpointRow | null> {
     const since = this.frontier.size - this.lastCheckpointSize;
     const due = isCheckpointDue(
-      { entriesSinceCheckpoint: since, msSinceCheckpoint: this.clock.now().getTime() - this.lastCheckpointAtMs },
+      { entriesSinceCheckpoint: since, msSinceCheckpoint: this.clock.now().getTime() - this.lastCheckpointAt },
       { maxEntries: this.opts.checkpointEvery, maxIntervalMs: this.opts.checkpointIntervalMs },
     );
     if (since <= 0 || (!force && !due)) return null;
@@ -259,7 +267,7 @@ export class LogWriter {
 
   private checkpointCommitted(cp: CheckpointRow): void {
     this.lastCheckpointSize = cp.treeSize;
-    this.lastCheckpointAtMs = Date.parse(cp.createdAt);
+    this.lastCheckpointAt = Date.parse(cp.createdAt);
     try {
       this.onCheckpoint?.(cp);
     } catch (err) {

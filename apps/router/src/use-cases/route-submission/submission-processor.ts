@@ -16,6 +16,7 @@ import {
   type RoutingRegister,
   type SignatureVerifier,
 } from '../../ports';
+import { recordRoutingOutcomes } from './routing-metrics';
 import { applyEnvelopeRegister, applyNumberRegister, envelopeRecordsOf, numberCandidatesOf } from './outcome';
 import { checkSubmissionRate, decideRouting, prepareSubmission, ROUTING_CONTEXT, type RoutingContext } from './route-submission';
 
@@ -271,6 +272,7 @@ export class SubmissionProcessor {
     const pending: Promise<unknown>[] = [];
     outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt)));
     await Promise.all(pending);
+    const writtenAtMs = Date.now();
     await this.crash.afterPublish?.(items.map((i) => i.m));
 
     // 4. plain acks, unconfirmed: what they acknowledge is already stored, and an ack lost in a
@@ -280,6 +282,7 @@ export class SubmissionProcessor {
     for (const it of live) it.m.ack();
     for (const [it, err] of failed) await this.settleFailure(it, err);
     this.count(outcomes);
+    recordRoutingOutcomes(outcomes, writtenAtMs);
     this.logOutcomes(outcomes);
   }
 

@@ -1,0 +1,5 @@
+export { loadMetricsSettings, startObservability, type MetricsSettings, type Observability, type ObservabilityOptions } from './observability';
+export { MetricsServer, type MetricsServerOptions } from './metrics-server';
+export { processCounter, processGauge, processHistogram, processRegistry } from './process-metrics';
+export { addReadinessCheck, checkReadiness, databaseCheck, natsConnectionCheck, type ReadinessCheck, type ReadinessResult } from './readiness';
+export { trackConsumerBacklog, type ConsumerBacklog } from './consumer-lag';
