@@ -27,7 +27,14 @@ describe('router metrics against real NATS and PostgreSQL', () => {
     h = await createHarness();
     for (const code of [H41, G12]) agencies.set(code, testAgency({ code }));
     await h.putAgencies([...agencies.values()].map((a) => a.entry));
-    obs = await startObservability({ service: 'router', instance: 'metrics-test', log: h.log, nc: h.nc, ds: h.db.ds, env: { LT_METRICS_PORT: String(await freePort()) } });
+    obs = await startObservability({
+      service: 'router',
+      instance: 'metrics-test',
+      log: h.log,
+      nc: h.nc,
+      ds: h.db.ds,
+      env: { LT_METRICS_PORT: String(await freePort()) },
+    });
     await h.startRouter();
   }, 60_000);
 
@@ -46,7 +53,10 @@ describe('router metrics against real NATS and PostgreSQL', () => {
     await h.submit(H41, sign(H41, unknown), unknown.id);
     await h.waitFor('both decided', async () => {
       const text = await scrape();
-      return sample(text, 'lt_router_submissions_total', '{outcome="routed",reason=""}') === 1 && sample(text, 'lt_router_submissions_total', '{outcome="refused",reason="UNKNOWN_RECIPIENT"}') === 1;
+      return (
+        sample(text, 'lt_router_submissions_total', '{outcome="routed",reason=""}') === 1 &&
+        sample(text, 'lt_router_submissions_total', '{outcome="refused",reason="UNKNOWN_RECIPIENT"}') === 1
+      );
     });
 
     const text = await scrape();
@@ -65,7 +75,11 @@ describe('router metrics against real NATS and PostgreSQL', () => {
     const ready = await fetch(`${obs.url}/health/ready`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
-    expect(body.checks).toMatchObject({ nats: { ok: true }, database: { ok: true }, [`consumer ${h.topo.streams.submit}/${h.topo.consumers.router}`]: { ok: true } });
+    expect(body.checks).toMatchObject({
+      nats: { ok: true },
+      database: { ok: true },
+      [`consumer ${h.topo.streams.submit}/${h.topo.consumers.router}`]: { ok: true },
+    });
   });
 });
 

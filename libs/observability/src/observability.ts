@@ -66,7 +66,8 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     server = await MetricsServer.listen({ registry, host: settings.host, port: settings.port, checks });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'may not be opened by this user' : `cannot be opened (${(err as Error).message})`;
+    const why =
+      code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'may not be opened by this user' : `cannot be opened (${(err as Error).message})`;
     throw new ConfigError('LT_METRICS_PORT', `port ${settings.port} on ${settings.host} ${why}: give each service process its own port, or 0 for none`);
   }
   o.log.info({ url: server.url }, 'metrics and health served');
