@@ -86,8 +86,8 @@ export async function runConnector(o: RunConnectorOptions): Promise<RunningConne
       dispatcher.start();
       const d = dispatcher;
       cleanups.push(() => d.stop());
-      const parked = await store.listParked({ limit: 1000 });
-      if (parked.length) o.log.warn({ parked: parked.length }, 'webhooks parked after their retries ran out; still listed by GET /v1/inbox');
+      const parked = await store.countParked();
+      if (parked) o.log.warn({ parked }, 'webhooks parked after their retries ran out; still listed by GET /v1/inbox');
     }
 
     const deps: ConnectorDeps = {

@@ -136,5 +136,5 @@ export class HealthDto {
   @ApiProperty({ enum: ['ok', 'degraded'] }) status!: string;
   @ApiProperty({ pattern: CODE_PATTERN }) agency!: string;
   @ApiProperty({ description: 'connected to the hub' }) hub!: boolean;
-  @ApiProperty({ description: 'webhooks whose retries ran out (counted up to 1000)' }) parked!: number;
+  @ApiProperty({ description: 'webhooks whose retries ran out, of messages not acked yet' }) parked!: number;
 }

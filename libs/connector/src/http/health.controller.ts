@@ -14,7 +14,7 @@ export class HealthController {
   @ApiResponse({ status: 200, type: HealthDto })
   async health(): Promise<HealthDto> {
     const hub = !this.deps.client.nc.isClosed();
-    const parked = (await this.deps.store.listParked({ limit: 1000 })).length;
+    const parked = await this.deps.store.countParked();
     return { status: hub ? 'ok' : 'degraded', agency: this.deps.agencyCode, hub, parked };
   }
 }

@@ -110,6 +110,8 @@ export interface ConnectorStore {
   updateWebhook(id: string, progress: WebhookProgress): Promise<void>;
   /** Parked entries (retries ran out), for operators: `lienthong connector` lists them at start. */
   listParked(opts?: ListOptions): Promise<InboundEntry[]>;
+  /** How many not-acked entries have a parked webhook (from memory: for /health and the start-up warning). */
+  countParked(): Promise<number>;
   /** Puts parked webhooks back to pending, due now (all, or the ids given); returns how many. */
   requeueParked(ids?: string[]): Promise<number>;
 }

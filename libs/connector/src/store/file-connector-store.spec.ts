@@ -203,6 +203,8 @@ describe('FileConnectorStore', () => {
     await store.markAcked('p3');
     expect((await store.listParked()).map((e) => e.id)).toEqual(['p1', 'p2']);
     expect((await store.listParked({ after: 'p1' })).map((e) => e.id)).toEqual(['p2']);
+    // the acked one is not counted, as it is not listed
+    expect(await store.countParked()).toBe(2);
     expect((await store.listPending()).map((e) => e.id)).toEqual(['p1', 'p2']);
     expect(await store.dueWebhooks(clock.now(), 10)).toEqual([]);
 
@@ -212,6 +214,7 @@ describe('FileConnectorStore', () => {
     await store.close();
     const again = await openStore({ clock });
     expect((await again.listParked()).map((e) => e.id)).toEqual(['p1']);
+    expect(await again.countParked()).toBe(1);
     expect(await again.requeueParked()).toBe(1);
     expect((await again.dueWebhooks(clock.now(), 10)).map((e) => e.id)).toEqual(['p1', 'p2']);
   });

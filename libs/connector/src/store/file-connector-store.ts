@@ -352,6 +352,13 @@ export class FileConnectorStore implements ConnectorStore {
     return this.readEntries(parked.slice(0, limit));
   }
 
+  async countParked(): Promise<number> {
+    this.assertOpen();
+    let n = 0;
+    for (const slot of this.parked) if (!slot.ackedAt) n++;
+    return n;
+  }
+
   async requeueParked(ids?: string[]): Promise<number> {
     this.assertWritable();
     const targets =
