@@ -10,13 +10,14 @@
  * agencies' side (signing, publishing, reading inboxes) runs in a worker thread so it does not
  * share the router's event loop (it still shares the 2 cores, as agency systems would not).
  * Env: BENCH_DOCS (throughput run, default 20000), BENCH_RATE (default 500/s), BENCH_SECONDS
- * (latency run, default 10, after 1 s of uncounted warm-up), BENCH_VERIFY (inline,pool: modes to measure), BENCH_MAX_BATCH (router maxBatch, default 512).
+ * (latency run, default 10, after 1 s of uncounted warm-up), BENCH_VERIFY (inline,pool: modes to measure), BENCH_MAX_BATCH (router maxBatch, default 512),
+ * BENCH_TRACEPARENT=1 (each submission carries a W3C traceparent header, as the SDK writes one).
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
+import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import pino from 'pino';
 import { codeToSubjectTokens, HEADERS, topology, uuidv7, type AgencyKvEntry, type DocumentBody, type Topology } from '@lt/contracts';
 import { importPrivateKey, signEnvelope } from '@lt/crypto';
@@ -34,6 +35,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const VERIFY_MODES = (process.env.BENCH_VERIFY ?? 'inline,pool').split(',') as Array<'inline' | 'pool'>;
 const MAX_BATCH = process.env.BENCH_MAX_BATCH ? Number(process.env.BENCH_MAX_BATCH) : undefined;
+const TRACEPARENT = process.env.BENCH_TRACEPARENT === '1';
 const AGENCIES = 20;
 /** 20 agencies publishing BENCH_DOCS at full speed are far above any agency's rate: keep the limiter on, never refusing */
 const NO_RATE_LIMIT = { submitRatePerSecond: 1_000_000, submitBurst: 10_000_000 };
@@ -101,6 +103,14 @@ async function workerMain(): Promise<void> {
     await iter.close();
   };
 
+  /** the message id, and a fresh traceparent per submission under BENCH_TRACEPARENT=1 */
+  const publishOptions = (msgID: string) => {
+    if (!TRACEPARENT) return { msgID };
+    const h = natsHeaders();
+    h.set('traceparent', `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`);
+    return { msgID, headers: h };
+  };
+
   parentPort!.on('message', async (msg: WorkerCmd) => {
     try {
       if (msg.cmd === 'prepare') {
@@ -124,7 +134,7 @@ async function workerMain(): Promise<void> {
         );
         // an agency population publishing as fast as the server acknowledges, 1,000 in flight
         for (let i = 0; i < docs.length; i += 1000) {
-          await Promise.all(docs.slice(i, i + 1000).map((d) => js.publish(subjectFor(msg.route, d.from), d.bytes, { msgID: d.id })));
+          await Promise.all(docs.slice(i, i + 1000).map((d) => js.publish(subjectFor(msg.route, d.from), d.bytes, publishOptions(d.id))));
         }
         await reading;
         parentPort!.postMessage({ ok: true, elapsedMs: performance.now() - start, received } satisfies WorkerResult);
@@ -155,7 +165,7 @@ async function workerMain(): Promise<void> {
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const d = docs[i]!;
         due.set(d.id, i < warm ? -1 : at);
-        inflight.push(js.publish(subjectFor(msg.route, d.from), d.bytes, { msgID: d.id }));
+        inflight.push(js.publish(subjectFor(msg.route, d.from), d.bytes, publishOptions(d.id)));
       }
       await Promise.all(inflight);
       await reading;

@@ -15,9 +15,9 @@
  * Progress goes to stderr, the summary to stdout, everything to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect, type LienThongClient } from '@lt/sdk';
 import type { NatsConnection } from '@lt/messaging';
 import pino from 'pino';
@@ -31,6 +31,7 @@ import { InboxWatcher } from './suite/inbox-watch';
 import { findProcesses, natsServerPort, processArgs, type TrackedProcess } from './suite/procstat';
 import { say } from './suite/progress';
 import { combineBaselines, renderSummary, ratiosOf, targetsOf, writeResults, type BenchResults, type MachineInfo } from './suite/report';
+import { renderClusterSummary, runClusterBench } from './suite/cluster';
 import { broadcast, hubOnlyThroughput, openLoop, prepareDocuments, sdkThroughput, warmUp, type BenchContext } from './suite/scenarios';
 
 function gitInfo(root: string): BenchResults['git'] {
@@ -309,7 +310,48 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
+/**
+ * `--cluster`: only the hub-only case and raw JetStream, at R1 on one server and at R3 on a
+ * three-node cluster (bench/suite/cluster.ts); results in bench/results/cluster-latest.json.
+ */
+async function clusterMain(): Promise<number> {
+  // 100 communes in the broadcast district unless BENCH_COMMUNES says otherwise: every agency has an
+  // inbox consumer, and 1,243 three-replica consumers are more than a 2-core machine sets up quickly
+  const cfg = loadBenchConfig({ BENCH_COMMUNES: '100', ...process.env });
+  const resultsPath = cfg.resultsPath ?? join(repoRoot(), 'bench', 'results', 'cluster-latest.json');
+  const stopping = { hooks: [] as Array<() => void> };
+  const killAll = () => {
+    for (const h of [...stopping.hooks].reverse()) h();
+  };
+  process.once('exit', killAll);
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping`);
+    killAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.on('unhandledRejection', (err) => say(`warning: unhandled rejection: ${(err as Error)?.stack?.split('\n')[0] ?? String(err)}`));
+  try {
+    const results = await runClusterBench(cfg, stopping);
+    const machine = {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: totalmem() / 1024 ** 3,
+      node: process.version,
+      loadavgEnd: loadavg(),
+    };
+    mkdirSync(dirname(resultsPath), { recursive: true });
+    writeFileSync(resultsPath, `${JSON.stringify({ ...results, machine, git: gitInfo(repoRoot()) }, null, 2)}\n`);
+    process.stdout.write(renderClusterSummary(results, resultsPath));
+    return 0;
+  } catch (err) {
+    say(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+(process.argv.slice(2).includes('--cluster') ? clusterMain() : main()).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err);

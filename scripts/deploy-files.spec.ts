@@ -33,6 +33,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   profiles?: string[];
+  restart?: string;
   healthcheck?: { test: string[] };
 }
 // compose's x- anchors use YAML merge keys (<<)
@@ -130,8 +131,25 @@ describe('deploy/compose.yaml', () => {
     expect(services.connector.environment?.LT_CONNECTOR_AGENCY).toBeTruthy();
   });
 
-  it('runs two routers', () => {
-    expect(services.router.deploy?.replicas).toBe(2);
+  it('creates the streams at three replicas once, as the operator, before the services (`lienthong hub init`)', () => {
+    const init = services['hub-init'];
+    expect(init.command).toEqual(['cli', 'hub', 'init', '--wait', '120']);
+    expect(init.restart).toBe('no');
+    expect(init.environment?.LT_STREAM_REPLICAS).toBe('3');
+    expect(init.environment?.LT_NATS_SEED_FILE).toBe('/run/lienthong/nats-seeds/service-operator.nk');
+    expect(init.volumes).toContain('lt-data:/var/lib/lienthong');
+    for (const n of NATS_NODES) expect(init.depends_on?.[n]).toEqual({ condition: 'service_started' });
+    for (const name of HUB_SERVICES.filter((n) => !AGENCY_SIDE.has(n))) {
+      expect({ name, depends: services[name].depends_on?.['hub-init'] }).toEqual({ name, depends: { condition: 'service_completed_successfully' } });
+      // the same count, so a service's own check of the streams passes
+      expect({ name, replicas: services[name].environment?.LT_STREAM_REPLICAS }).toEqual({ name, replicas: '3' });
+      expect({ name, metrics: services[name].environment?.LT_METRICS_PORT }).toEqual({ name, metrics: '9464' });
+    }
+  });
+
+  it('runs two instances of the router, dossier, registry and audit (the audit one a standby), one of the attachments service', () => {
+    for (const name of ['router', 'dossier', 'registry', 'audit']) expect({ name, replicas: services[name].deploy?.replicas }).toEqual({ name, replicas: 2 });
+    expect(services.attachments.deploy?.replicas ?? 1).toBe(1);
   });
 
   it('starts every hub service only after migrate completed successfully and PostgreSQL is healthy', () => {
@@ -143,8 +161,11 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
-  it('checks the health of the gateway over /health', () => {
-    expect(services.gateway.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/health');
+  it('checks each hub service by its own readiness on its metrics port', () => {
+    for (const name of HUB_SERVICES.filter((n) => !AGENCY_SIDE.has(n))) {
+      const s = services[name];
+      expect({ name, test: s.healthcheck?.test.join(' ') }).toEqual({ name, test: expect.stringContaining(`http://127.0.0.1:${s.environment?.LT_METRICS_PORT}/health/ready`) });
+    }
     expect(services.gateway.environment?.GATEWAY_HOST).toBe('0.0.0.0');
   });
 });
@@ -207,6 +228,7 @@ describe('deploy/Dockerfile', () => {
 describe('deploy/systemd', () => {
   const unit = unitDirectives('deploy/systemd/lienthong@.service');
   const migrate = unitDirectives('deploy/systemd/lienthong-migrate.service');
+  const hubInit = unitDirectives('deploy/systemd/lienthong-hub-init.service');
   const INSTALL = '/opt/lienthong';
 
   it('runs each service through the entrypoint of the repository layout, as lienthong, with its env file', () => {
@@ -216,11 +238,11 @@ describe('deploy/systemd', () => {
     expect(unit.get('User')).toEqual(['lienthong']);
     expect(unit.get('EnvironmentFile')).toEqual(['/etc/lienthong/%i.env']);
     expect(unit.get('Restart')).toEqual(['on-failure']);
-    expect(unit.get('Requires')).toEqual(['lienthong-migrate.service']);
+    expect(unit.get('Requires')).toEqual(['lienthong-migrate.service lienthong-hub-init.service']);
   });
 
   it('is hardened: no new privileges, read-only system but the data folder', () => {
-    for (const u of [unit, migrate]) {
+    for (const u of [unit, migrate, hubInit]) {
       expect(u.get('NoNewPrivileges')).toEqual(['yes']);
       expect(u.get('ProtectSystem')).toEqual(['strict']);
       const dataDir = u
@@ -239,9 +261,16 @@ describe('deploy/systemd', () => {
     for (const name of HUB_SERVICES.filter((n) => !AGENCY_SIDE.has(n))) expect(before).toContain(`lienthong@${name}.service`);
   });
 
+  it('sets up streams, buckets and hub keys once (`lienthong hub init`), before every hub service', () => {
+    expect(hubInit.get('Type')).toEqual(['oneshot']);
+    expect(hubInit.get('ExecStart')).toEqual([`${INSTALL}/deploy/docker-entrypoint.sh cli hub init --wait 120`]);
+    const before = (hubInit.get('Before') ?? []).join(' ').split(/\s+/);
+    for (const name of HUB_SERVICES.filter((n) => !AGENCY_SIDE.has(n))) expect(before).toContain(`lienthong@${name}.service`);
+  });
+
   it('ships an example env file naming the variables a service needs', () => {
     const example = read('deploy/systemd/lienthong.env.example');
-    for (const v of ['NATS_URL=', 'LT_NATS_SEED_FILE=', 'LT_NAMESPACE=']) expect(example).toContain(v);
+    for (const v of ['NATS_URL=', 'LT_NATS_SEED_FILE=', 'LT_NAMESPACE=', 'LT_STREAM_REPLICAS=3', 'LT_METRICS_PORT=']) expect(example).toContain(v);
     const natsUrl = /^NATS_URL=(.+)$/m.exec(example)![1];
     expect(() => loadConfig({ NATS_URL: natsUrl })).not.toThrow();
   });
@@ -262,7 +291,7 @@ describe(hasCompose ? 'docker compose config -q (docker compose installed)' : 'd
         .filter(([, s]) => s.build)
         .map(([n]) => n)
         .sort();
-      expect(built).toEqual([...HUB_SERVICES, 'migrate'].sort());
+      expect(built).toEqual([...HUB_SERVICES, 'migrate', 'hub-init'].sort());
     }
   });
 });

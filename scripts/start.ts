@@ -7,16 +7,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { topology } from '@lt/contracts';
-import { connectHub, describeMissingHubKeys, ensureTopology, openAgencyKv, publishHubKeys, RpcClient, type SeedStore, type ServiceRole } from '@lt/messaging';
+import { connectHub, RpcClient, setUpHub, type SeedStore, type ServiceRole } from '@lt/messaging';
 import { ensureDatabase, migrate, provisionServiceRoles, serviceDatabaseUrl, SERVICE_DB_ROLES, type ServiceDbRole } from '@lt/database';
 import {
   loadConfig,
   ConfigError,
-  ensureHubKeys,
   hubKeyPaths,
-  loadHubPublicKeys,
   loadOrCreateDatabaseSecrets,
-  loadStreamLimits,
+  loadStreamSettings,
   readVariable,
 } from '@lt/platform';
 import { LtError } from '@lt/contracts';
@@ -72,13 +70,8 @@ async function main(): Promise<void> {
   // streams and buckets are the operator's to create; each service then connects as its own user
   const nc = await connectHub({ ...cfg, natsSeedFile: nats.seeds?.servicePath('operator') }, 'lienthong-start');
   const topo = topology(cfg.ns);
-  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => say(note) });
-  say(`streams ${Object.values(topo.streams).join(', ')} and bucket ${topo.kvAgencies} ready`);
-  const hubKeys = ensureHubKeys(dataDir);
+  const { hubKeys } = await setUpHub(nc, topo, dataDir, loadStreamSettings(), say);
   say(`hub keys: token ${hubKeys.token.keyId}, envelope ${hubKeys.envelope.keyId}, checkpoint ${hubKeys.checkpoint.keyId} (${hubKeyPaths.dir(dataDir)})`);
-  // a wiped data folder gets new key ids, published beside the old ones (docs/hub-keys.md)
-  const published = await publishHubKeys(await openAgencyKv(nc, topo), loadHubPublicKeys(dataDir));
-  if (published.missingLocally.length) say(describeMissingHubKeys(published.missingLocally));
 
   const services = SERVICES.filter((name) => existsSync(join(ROOT, 'dist', 'apps', name, 'src', 'main.js')));
   const metricsPorts = serviceMetricsPorts();

@@ -69,6 +69,8 @@ export async function rawJetStream(
   payloads: readonly Payload[],
   window: number,
   processes: readonly TrackedProcess[],
+  /** replicas of the raw stream (the cluster bench: the hub's own count) */
+  replicas = 1,
 ): Promise<JetStreamBaseline> {
   const jsm = await jetstreamManager(hub.nc, { timeout: ADMIN_TIMEOUT_MS });
   const stream = `${hub.topo.ns.toUpperCase()}_RAW`;
@@ -82,6 +84,7 @@ export async function rawJetStream(
     storage: StorageType.File,
     duplicate_window: nanos(20 * 60_000),
     max_msg_size: 2 * 1024 * 1024,
+    ...(replicas > 1 ? { num_replicas: replicas } : {}),
   });
   const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
   const n = payloads.length;

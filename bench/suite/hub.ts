@@ -72,7 +72,14 @@ export class BenchHub {
   /** set when a service died during the run */
   failure?: Error;
 
-  constructor(private readonly opts: { natsUrl?: string; databaseUrl?: string }) {}
+  constructor(
+    private readonly opts: {
+      natsUrl?: string;
+      databaseUrl?: string;
+      /** replicas of every stream and bucket (`npm run bench -- --cluster` at R3); unset: the servers' default, 1 */
+      replicas?: number;
+    },
+  ) {}
 
   /** Finds (or starts, like npm start) NATS and PostgreSQL, creates the database and the topology. */
   async setup(): Promise<void> {
@@ -94,7 +101,7 @@ export class BenchHub {
     this.ds = await openDataSource(this.dbUrl, { extra: { max: 4, application_name: 'lienthong-bench' } });
     this.nc = await connectNats(this.natsUrl, 'lienthong-bench-admin', { noAsyncTraces: true });
     // file storage, as in production (ensureTopology's default)
-    await ensureTopology(this.nc, this.topo);
+    await ensureTopology(this.nc, this.topo, this.opts.replicas ? { replicas: this.opts.replicas } : {});
     ensureHubKeys(this.dataDir);
   }
 
@@ -122,6 +129,8 @@ export class BenchHub {
       LT_ROUTER_SUBMIT_RATE: process.env.LT_ROUTER_SUBMIT_RATE || '1000000',
       LT_ROUTER_SUBMIT_BURST: process.env.LT_ROUTER_SUBMIT_BURST || '10000000',
       LT_ROUTER_BROADCAST_MAX_PROVINCE: process.env.LT_ROUTER_BROADCAST_MAX_PROVINCE || '5000',
+      // the services' own ensureTopology must keep the streams at the bench's replica count
+      ...(this.opts.replicas ? { LT_STREAM_REPLICAS: String(this.opts.replicas) } : {}),
     };
   }
 

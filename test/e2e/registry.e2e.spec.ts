@@ -20,10 +20,16 @@ describe('registry over HTTP (gateway + registry processes, real NATS and Postgr
   });
   afterAll(() => hub.teardown());
 
-  it('answers /health without a token', async () => {
+  it('answers /health without a token: NATS, PostgreSQL and each service by its processes', async () => {
     const r = await hub.http<{ status: string; nats: { ok: boolean }; postgres: { ok: boolean } }>('GET', '/health', { token: null });
-    expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'ok', nats: { ok: true }, postgres: { ok: true } });
+    // only the registry and the gateway run here: the other services have no process, hence degraded
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({
+      status: 'degraded',
+      nats: { ok: true },
+      postgres: { ok: true },
+      services: { registry: { live: true, ready: true }, gateway: { live: true, ready: true }, router: { live: false, ready: false, instances: [] } },
+    });
   });
 
   it('imports the demo directory all-or-nothing, mirrors it into KV, and a re-import changes nothing', async () => {

@@ -10,6 +10,7 @@ import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import pino from 'pino';
 import { createRegistryService, type RegistryService } from '../../apps/registry/src/registry.service';
 import { GatewayFixture } from '../support/gateway-fixture';
+import { HUB_SERVICES, startObservability, type Observability } from '@lt/observability';
 
 /**
  * The gateway's published contract on a running gateway (real NATS and PostgreSQL): the OpenAPI
@@ -26,11 +27,15 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 let f: GatewayFixture;
 let registry: RegistryService;
 let doc: Json;
+// one stand-in process per hub service answers the status request: /health is 200 with every service listed
+const standIns: Observability[] = [];
 
 beforeAll(async () => {
   f = await GatewayFixture.create({ name: 'gateway-openapi-test' });
   registry = createRegistryService({ ds: f.db.ds, nc: f.nc, ns: f.topo.ns, log: pino({ level: 'silent' }), dataDir: f.dataDir });
   await registry.start();
+  for (const service of HUB_SERVICES) standIns.push(await startObservability({ service, log: pino({ level: 'silent' }), nc: f.nc, ns: f.topo.ns, env: {} }));
+  await f.nc.flush();
   await f.startGateway();
   const res = await fetch(`${f.base}/docs/openapi.json`);
   expect(res.status).toBe(200);
@@ -38,6 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const s of standIns) await s.stop();
   await registry?.stop();
   await f?.close();
 });
@@ -258,9 +264,11 @@ describe('GET /docs/openapi.json', () => {
     expect(keys.status).toBe(200);
     expect(componentValidator('HubKeys')(keys.body)).toEqual([]);
 
-    const health = await f.get('/health', null);
+    const health = await f.get<Json>('/health', null);
     expect(health.status).toBe(200);
+    expect(health.body.services.router.instances).toHaveLength(1);
     expect(componentValidator('Health')(health.body)).toEqual([]);
+    expect(componentValidator('Health')({ ...health.body, services: { router: health.body.services.router } })).not.toEqual([]);
 
     const errorResponse = componentValidator('ErrorResponse');
     const noToken = await f.get('/v1/agencies', null);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Readable } from 'node:stream';
@@ -21,9 +21,13 @@ import {
   inboxDurableName,
   openAgencyKv,
   outcomeConsumerNames,
+  readInboxBacklogs,
   renderNatsConfig,
+  restoreStream,
   serviceConnectionOptions,
+  snapshotStream,
 } from '@lt/messaging';
+import { collectServiceStatus, hubDurables, serviceStatusSubject, startObservability } from '@lt/observability';
 
 /**
  * Transport-level authorisation on a nats-server of our own (Debian's 2.9.10), configured by
@@ -62,6 +66,8 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
     router: createUserNkey(),
     registry: createUserNkey(),
     attachments: createUserNkey(),
+    dossier: createUserNkey(),
+    audit: createUserNkey(),
   };
   const serverLog: string[] = [];
   let server: ChildProcess | undefined;
@@ -99,6 +105,8 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
           { user: 'router', role: 'router', nkey: keys.router.publicKey },
           { user: 'registry', role: 'registry', nkey: keys.registry.publicKey },
           { user: 'attachments', role: 'attachments', nkey: keys.attachments.publicKey },
+          { user: 'dossier', role: 'dossier', nkey: keys.dossier.publicKey },
+          { user: 'audit', role: 'audit', nkey: keys.audit.publicKey },
         ],
         listen: '127.0.0.1',
         port: -1,
@@ -439,6 +447,89 @@ describe('NATS transport permissions (nats-server 2.9.10)', () => {
       await expectRefused(jsm.streams.delete(topo.streams.submit), 'publish', `$JS.API.STREAM.DELETE.${topo.streams.submit}`);
       const refused = new Promise<unknown>((resolve) => router.subscribe(topo.submitWildcard, { callback: (err) => resolve(err) }));
       expect(violation(await refused)).toEqual({ operation: 'subscription', subject: topo.submitWildcard });
+    });
+
+    it('every service answers the status request, the operator and the gateway ask it, an agency can neither ask nor listen', async () => {
+      const status = serviceStatusSubject(topo.ns);
+      const router = await connectHub({ natsUrl: url, natsSeedFile: seedFile('router-status', keys.router.seed) }, 'router', { reconnect: false });
+      const registry = await connectHub({ natsUrl: url, natsSeedFile: seedFile('registry-status', keys.registry.seed) }, 'registry', { reconnect: false });
+      const gw = await connectHub({ natsUrl: url, natsSeedFile: seedFile('gateway-status', keys.gateway.seed) }, 'gateway', { reconnect: false });
+      opened.push(router, registry, gw);
+      const log = pino({ level: 'silent' });
+      const answering = [
+        await startObservability({ service: 'router', instance: 'r', log, nc: router, ns: topo.ns, env: {} }),
+        await startObservability({ service: 'registry', instance: 'g', log, nc: registry, ns: topo.ns, env: {} }),
+        // the gateway answers too (allow_responses on its own subscription)
+        await startObservability({ service: 'gateway', instance: 'w', log, nc: gw, ns: topo.ns, env: {} }),
+      ];
+      try {
+        await Promise.all([router.flush(), registry.flush(), gw.flush()]);
+        for (const asker of [gw, svc]) {
+          const answers = await collectServiceStatus(asker, topo.ns, 1_000);
+          expect(answers.map((s) => `${s.service} ${s.ready.ready}`)).toEqual(['gateway true', 'registry true', 'router true']);
+        }
+        await expectRefused(a.request(status, '', { timeout: 3_000 }), 'publish', status);
+        const refused = new Promise<unknown>((resolve) => a.subscribe(status, { callback: (err) => resolve(err) }));
+        expect(violation(await refused)).toEqual({ operation: 'subscription', subject: status });
+        // a service may answer but not ask
+        await expectRefused(router.request(status, '', { timeout: 3_000 }), 'publish', status);
+      } finally {
+        for (const o of answering) await o.stop();
+      }
+    });
+
+    it("every service may read the hub's queue figures (its durables' lag, the dead-letter depth) that its metrics report; an agency may not", async () => {
+      for (const { stream, consumer } of hubDurables(topo)) {
+        await jsmSvc.consumers.add(stream, { durable_name: consumer, ack_policy: AckPolicy.Explicit }).catch(() => undefined);
+      }
+      for (const role of ['gateway', 'dossier', 'registry', 'attachments', 'router', 'audit'] as const) {
+        const nc = await connectHub({ natsUrl: url, natsSeedFile: seedFile(`${role}-queues`, keys[role].seed) }, role, { reconnect: false });
+        opened.push(nc);
+        const jsm = await jetstreamManager(nc);
+        for (const { stream, consumer } of hubDurables(topo)) {
+          expect({ role, consumer, name: (await jsm.consumers.info(stream, consumer)).name }).toEqual({ role, consumer, name: consumer });
+        }
+        expect((await jsm.streams.info(topo.streams.deadLetter)).config.name).toBe(topo.streams.deadLetter);
+      }
+      const { stream, consumer } = hubDurables(topo)[0]!;
+      await expectRefused((await jetstreamManager(a)).consumers.info(stream, consumer), 'publish', `$JS.API.CONSUMER.INFO.${stream}.${consumer}`);
+    });
+
+    it("the router may list the inbox stream's consumers (the agencies' backlog), and no other stream's", async () => {
+      const router = await connectHub({ natsUrl: url, natsSeedFile: seedFile('router-backlog', keys.router.seed) }, 'router', { reconnect: false });
+      opened.push(router);
+      const backlogs = await readInboxBacklogs(router, topo);
+      // A's durable exists (created by A above)
+      expect(backlogs.consumers).toBeGreaterThanOrEqual(1);
+      const jsm = await jetstreamManager(router);
+      await expectRefused(jsm.consumers.list(topo.streams.submit).next(), 'publish', `$JS.API.CONSUMER.LIST.${topo.streams.submit}`);
+    });
+
+    it('the operator may snapshot and restore a stream (`lienthong backup`, `restore`); an agency may not ask for a snapshot', async () => {
+      const name = `${topo.ns.toUpperCase()}_SNAPTEST`;
+      await jsmSvc.streams.add({ name, subjects: [`${topo.ns}.snaptest.>`], storage: StorageType.File });
+      try {
+        const js = jetstream(svc);
+        for (let i = 0; i < 3; i++) await js.publish(`${topo.ns}.snaptest.x`, new Uint8Array([i]));
+        const chunks: Uint8Array[] = [];
+        const meta = await snapshotStream(svc, name, (c) => void chunks.push(c));
+        await jsmSvc.streams.delete(name);
+        const state = await restoreStream(
+          svc,
+          meta,
+          (async function* () {
+            yield* chunks;
+          })(),
+        );
+        expect(state.messages).toBe(3);
+        await expectRefused(
+          snapshotStream(a, name, () => undefined),
+          'publish',
+          `$JS.API.STREAM.SNAPSHOT.${name}`,
+        );
+      } finally {
+        await jsmSvc.streams.delete(name).catch(() => undefined);
+      }
     });
   });
 

@@ -7,7 +7,7 @@ import { topology, type Topology } from '@lt/contracts';
 import { importPrivateKey, issueToken, type TokenRole } from '@lt/crypto';
 import { createTestDatabase, type TestDatabase } from '@lt/database';
 import { connectNats, destroyTopology, ensureTopology, type NatsConnection } from '@lt/messaging';
-import { ensureHubKeys, loadOrCreateHubKey, type KeyFile } from '@lt/platform';
+import { ensureHubKeys, loadOrCreateHubKey, type KeyFile, type Logger } from '@lt/platform';
 import { runCli, type CliRun } from '../../apps/cli/src/testing/run-cli';
 import { createGatewayApp } from '../../apps/gateway/src/app';
 import { httpJson, type HttpReply } from './http';
@@ -78,9 +78,9 @@ export class GatewayFixture {
     return b;
   }
 
-  /** Starts one more gateway replica with the current environment; resolves with its base URL. */
-  async startGateway(): Promise<string> {
-    const app = await createGatewayApp({ logger: false });
+  /** Starts one more gateway replica with the current environment; resolves with its base URL. `log` gets its request lines. */
+  async startGateway(opts: { log?: Logger } = {}): Promise<string> {
+    const app = await createGatewayApp({ logger: false, ...(opts.log ? { log: opts.log } : {}) });
     await app.listen(0, '127.0.0.1');
     this.gateways.push(app);
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;

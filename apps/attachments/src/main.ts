@@ -14,9 +14,11 @@ void runService(log, async () => {
   const topo = topology(cfg.ns);
   const nc = await connectHub(cfg, 'lienthong-attachments');
   // before boot: a metrics port in use fails the start before anything is consumed
-  await startObservability({ service: 'attachments', log, nc });
+  const obs = await startObservability({ service: 'attachments', log, nc, ns: topo.ns });
   const app = await bootHubContext(AttachmentsModule.forRoot({ nc, log, topology: topo, settings }), log);
   return async () => {
+    // first: the instance leaves `lienthong status` and its last spans are exported
+    await obs.stop();
     await app.close();
     await nc.drain().catch(() => undefined);
   };

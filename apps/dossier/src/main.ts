@@ -20,7 +20,7 @@ void runService(log, async () => {
   const nc = await connectHub(cfg, 'lienthong-dossier');
   const ds = await openDataSource(cfg.databaseUrl);
   // before boot: a metrics port in use fails the start before anything is consumed
-  await startObservability({ service: 'dossier', log, nc, ds });
+  const obs = await startObservability({ service: 'dossier', log, nc, ns: topo.ns, ds });
   const app = await bootHubService(
     DossierModule.forRoot({
       nc,
@@ -37,6 +37,8 @@ void runService(log, async () => {
     { nc, log, topology: topo, service: 'dossier' },
   );
   return async () => {
+    // first: the instance leaves `lienthong status` and its last spans are exported
+    await obs.stop();
     await app.close();
     await nc.drain().catch(() => undefined);
     await ds.destroy().catch(() => undefined);

@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { AuthGuard } from './auth/auth.guard';
 import { ErrorFilter } from './http/error.filter';
 import { HealthController } from './health/health.controller';
+import { ServiceStatusProbe } from './health/service-status.probe';
 import { AgenciesController } from './registry/agencies.controller';
 import { GATEWAY_FEATURE_CONTROLLERS } from './features';
 import { HUB_KEYS_CONTROLLERS } from './hub-keys';
@@ -16,6 +17,7 @@ import { SCHEMA_CONTROLLERS } from './schemas';
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
+    ServiceStatusProbe,
   ],
 })
 export class GatewayModule {}

@@ -3,7 +3,7 @@ import { HubSigner } from '@lt/crypto';
 import { openDataSource } from '@lt/database';
 import { bootHubService, connectHub, ensureTopology } from '@lt/messaging';
 import { startObservability } from '@lt/observability';
-import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, loadStreamLimits, runService } from '@lt/platform';
+import { createLogger, loadConfig, loadHubPublicKeys, loadOrCreateHubKey, loadStreamSettings, runService } from '@lt/platform';
 import { loadRouterConfig } from './config';
 import { RouterModule } from './router.module';
 
@@ -17,9 +17,9 @@ void runService(log, async () => {
   const nc = await connectHub(cfg, 'lienthong-router');
   const ds = await openDataSource(cfg.databaseUrl, { extra: { max: 4, application_name: 'lienthong-router' } });
   // idempotent: the router can boot before (or without) npm start's setup step
-  await ensureTopology(nc, topo, { limits: loadStreamLimits(), onNote: (note) => log.warn(note) });
+  await ensureTopology(nc, topo, { ...loadStreamSettings(), onNote: (note) => log.warn(note) });
   // before boot: a metrics port in use fails the start before anything is consumed
-  await startObservability({ service: 'router', log, nc, ds });
+  const obs = await startObservability({ service: 'router', log, nc, ns: topo.ns, ds });
   const router = RouterModule.forRoot({
     nc,
     ds,
@@ -35,6 +35,8 @@ void runService(log, async () => {
   const app = await bootHubService(router, { nc, log, topology: topo, service: 'router' });
   if (denyPolicy) log.info({ rules: denyPolicy.size }, 'routing deny rules loaded');
   return async () => {
+    // first: the instance leaves `lienthong status` and its last spans are exported
+    await obs.stop();
     await app.close();
     await nc.drain();
     await ds.destroy();

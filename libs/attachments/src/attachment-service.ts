@@ -19,7 +19,7 @@ import {
   type AttachmentSubjects,
   type Topology,
 } from '@lt/contracts';
-import type { NatsConnection } from '@lt/messaging';
+import { ensureReplicas, replicaError, type NatsConnection } from '@lt/messaging';
 import type { Clock, Logger } from '@lt/platform';
 import type { AttachmentSettings } from './settings';
 import { UploadPipe } from './upload-pipe';
@@ -101,9 +101,20 @@ export class AttachmentService {
     const subjects = attachmentSubjects(topo);
     const js = jetstream(nc, { timeout: 30_000 });
     const st = storage === 'memory' ? StorageType.Memory : StorageType.File;
-    const obj = await new Objm(js).create(subjects.bucket, { storage: st });
-    const index = await new Kvm(js).create(subjects.index, { history: 1, storage: st });
-    return new AttachmentService(obj, index, await jetstreamManager(nc), topo, settings, clock, log);
+    const replicas = settings.replicas ?? 1;
+    const jsm = await jetstreamManager(nc);
+    let obj: ObjectStore;
+    let index: KV;
+    try {
+      obj = await new Objm(js).create(subjects.bucket, { storage: st, replicas });
+      index = await new Kvm(js).create(subjects.index, { history: 1, storage: st, replicas });
+    } catch (err) {
+      throw replicaError(err, `OBJ_${subjects.bucket}`, replicas) ?? err;
+    }
+    // the client library opens an existing bucket as it is: scale it to the configured count
+    await ensureReplicas(jsm, `OBJ_${subjects.bucket}`, settings.replicas);
+    await ensureReplicas(jsm, `KV_${subjects.index}`, settings.replicas);
+    return new AttachmentService(obj, index, jsm, topo, settings, clock, log);
   }
 
   // ---------------------------------------------------------------- upload

@@ -11,6 +11,8 @@ export interface AttachmentSettings {
   /** a bound attachment is kept this long after its envelope was routed: the inbox max age */
   retentionMs: number;
   sweepIntervalMs: number;
+  /** replicas of the object store and its index on the NATS cluster (LT_STREAM_REPLICAS); absent: 1 for new buckets, existing ones keep theirs */
+  replicas?: number;
 }
 
 export function loadAttachmentSettings(env: Env = process.env): AttachmentSettings {
@@ -20,5 +22,6 @@ export function loadAttachmentSettings(env: Env = process.env): AttachmentSettin
     unboundTtlMs: readVariable(env, 'LT_ATTACHMENT_UNBOUND_TTL_MINUTES') * 60_000,
     retentionMs: readVariable(env, 'LT_INBOX_MAX_AGE_DAYS') * 86_400_000,
     sweepIntervalMs: readVariable(env, 'LT_ATTACHMENT_SWEEP_SECONDS') * 1000,
+    replicas: Number(readVariable(env, 'LT_STREAM_REPLICAS')),
   };
 }

@@ -68,6 +68,10 @@ export const ERROR_CODES = {
   UNKNOWN_DOSSIER: 404,
   // audit: the entry exists but no signed checkpoint covers it yet (details say when to retry)
   NOT_YET_CHECKPOINTED: 409,
+  // operations: `lienthong restore` onto a hub that already has streams, tables or other key files
+  RESTORE_TARGET_NOT_EMPTY: 409,
+  // operations: a backup folder whose manifest or files do not match (changed, missing, unreadable)
+  BACKUP_CORRUPT: 422,
   // auth
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,

@@ -1,6 +1,7 @@
 import { inboxCopyMsgId, type Envelope, type InboxCopyHeaders, type Topology } from '@lt/contracts';
 import { sha256Hex, type HubSigner } from '@lt/crypto';
 import type { JetStreamPublisher, PubAck } from './publisher';
+import type { TraceContext } from './trace-context';
 
 /**
  * What a hub-signed copy's headers say beyond the envelope itself. `routedAt` defaults to the
@@ -29,8 +30,8 @@ export class HubInboxWriter {
     return this.signer.kid;
   }
 
-  /** Resolves when JetStream stored every copy. */
-  deliver(envelope: Envelope, facts: HubCopyFacts = {}): Promise<PubAck[]> {
+  /** Resolves when JetStream stored every copy. `trace`: the trace the copies continue (a refusal: its submission's). */
+  deliver(envelope: Envelope, facts: HubCopyFacts = {}, trace?: TraceContext): Promise<PubAck[]> {
     const { bytes } = this.signer.sign(envelope);
     const recipients = envelope.to.filter((t): t is string => typeof t === 'string');
     const headers: InboxCopyHeaders = {
@@ -53,7 +54,7 @@ export class HubInboxWriter {
     return Promise.all(
       recipients.map((to) => {
         headers.to = to;
-        return this.publisher.publishInboxCopy(this.topo.inboxSubject(to), bytes, inboxCopyMsgId(envelope.id, to), headers);
+        return this.publisher.publishInboxCopy(this.topo.inboxSubject(to), bytes, inboxCopyMsgId(envelope.id, to), headers, trace);
       }),
     );
   }

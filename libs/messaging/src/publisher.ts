@@ -2,6 +2,7 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { setInboxCopyHeaders, type EventType, type HubEventOf, type InboxCopyHeaders, type Topology } from '@lt/contracts';
+import { hasTrace, injectTraceContext, type TraceContext } from './trace-context';
 
 export type { PubAck };
 
@@ -21,13 +22,15 @@ export class JetStreamPublisher {
     this.js = jetstream(nc, { timeout: 10_000 });
   }
 
-  publish(subject: string, data: Uint8Array | string, msgId: string, hdrs?: Record<string, string>): Promise<PubAck> {
+  /** `trace`: the context whose trace the message continues (traceparent header), if any. */
+  publish(subject: string, data: Uint8Array | string, msgId: string, hdrs?: Record<string, string>, trace?: TraceContext): Promise<PubAck> {
     const payload = typeof data === 'string' ? enc.encode(data) : data;
     let h;
     if (hdrs) {
       h = natsHeaders();
       for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
     }
+    if (hasTrace(trace)) injectTraceContext(trace, (h ??= natsHeaders()));
     return this.js.publish(subject, payload, { msgID: msgId, ...(h ? { headers: h } : {}) });
   }
 
@@ -35,13 +38,14 @@ export class JetStreamPublisher {
    * One inbox copy with its headers written straight into the message headers (the router's hot
    * path: no intermediate record). `headers` is read before this returns, so a caller may reuse it.
    */
-  publishInboxCopy(subject: string, data: Uint8Array, msgId: string, headers: InboxCopyHeaders): Promise<PubAck> {
+  publishInboxCopy(subject: string, data: Uint8Array, msgId: string, headers: InboxCopyHeaders, trace?: TraceContext): Promise<PubAck> {
     const h = natsHeaders();
     setInboxCopyHeaders(h, headers);
+    if (trace) injectTraceContext(trace, h);
     return this.js.publish(subject, data, { msgID: msgId, headers: h });
   }
 
-  publishEvent<T extends EventType>(event: HubEventOf<T>): Promise<PubAck> {
-    return this.publish(this.topo.eventSubject(event.type), JSON.stringify(event), event.id);
+  publishEvent<T extends EventType>(event: HubEventOf<T>, trace?: TraceContext): Promise<PubAck> {
+    return this.publish(this.topo.eventSubject(event.type), JSON.stringify(event), event.id, undefined, trace);
   }
 }

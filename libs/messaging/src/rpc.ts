@@ -3,6 +3,8 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { context as otelContext } from '@opentelemetry/api';
+import { hasTrace, injectTraceContext, type TraceContext } from './trace-context';
 
 /**
  * The request-reply wire format between the gateway/CLI and the services: one JSON reply per
@@ -59,15 +61,21 @@ export class RpcClient extends ClientProxy {
     return new RpcClient(this.nc, this.defaultTimeoutMs, { ...this.headers, ...extra });
   }
 
-  private requestHeaders(): ReturnType<typeof natsHeaders> | undefined {
+  private requestHeaders(trace: TraceContext): ReturnType<typeof natsHeaders> | undefined {
     const entries = Object.entries(this.headers);
-    if (entries.length === 0) return undefined;
+    const traced = hasTrace(trace);
+    if (entries.length === 0 && !traced) return undefined;
     const h = natsHeaders();
     for (const [k, v] of entries) h.set(k, v);
+    if (traced) injectTraceContext(trace, h);
     return h;
   }
 
-  async call<T>(subject: string, payload?: unknown, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+  /**
+   * `trace`: the trace the request continues; by default the active context's (the gateway binds
+   * each HTTP request's), so a service's server span is the caller's child.
+   */
+  async call<T>(subject: string, payload?: unknown, timeoutMs = this.defaultTimeoutMs, trace: TraceContext = otelContext.active()): Promise<T> {
     let body: Uint8Array;
     try {
       body = enc.encode(payload === undefined ? '' : JSON.stringify(payload));
@@ -75,7 +83,7 @@ export class RpcClient extends ClientProxy {
       // a local problem (cyclic or absurdly deep value): retrying cannot help, so never UNAVAILABLE
       throw new LtError('BAD_REQUEST', `request for ${subject} cannot be encoded as JSON: ${(err as Error).message}`, { subject });
     }
-    const headers = this.requestHeaders();
+    const headers = this.requestHeaders(trace);
     let data: Uint8Array;
     try {
       const m = await this.nc.request(subject, body, { timeout: timeoutMs, ...(headers ? { headers } : {}) });

@@ -4,8 +4,14 @@ import { dirname, join } from 'node:path';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { ConfigError, readVariable, type Logger } from '@lt/platform';
 import { MetricsServer } from './metrics-server';
+import { startTracing } from './tracing';
+import { trackReadiness } from './readiness-metric';
 import { processGauge, processRegistry } from './process-metrics';
-import { databaseCheck, natsConnectionCheck, type ReadinessCheck } from './readiness';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { checkReadiness, databaseCheck, natsConnectionCheck, type ReadinessCheck } from './readiness';
+import { advertisedMetricsUrl, StatusResponder, type ServiceStatus } from './service-status';
+import { trackHubQueues } from './hub-queues';
+import { topology } from '@lt/contracts';
 
 export interface MetricsSettings {
   /** 0: no metrics server */
@@ -26,8 +32,10 @@ export interface ObservabilityOptions {
   env?: NodeJS.ProcessEnv;
   /** checks of this process's readiness, next to those its parts add (addReadinessCheck) */
   checks?: Record<string, ReadinessCheck>;
-  /** the service's NATS connection: ready while it is open */
-  nc?: { isClosed(): boolean };
+  /** the service's NATS connection: ready while it is open; answers the status request when it can subscribe and `ns` is given */
+  nc?: { isClosed(): boolean } & Partial<Pick<NatsConnection, 'subscribe'>>;
+  /** the namespace whose status request (`<ns>.status`) this process answers */
+  ns?: string;
   /** the service's database: ready while it answers */
   ds?: { query(sql: string): Promise<unknown> };
   /** the registry to serve (default: this process's) */
@@ -37,20 +45,79 @@ export interface ObservabilityOptions {
 export interface Observability {
   /** where the server listens; undefined when LT_METRICS_PORT is 0 */
   url?: string;
+  /** the URL it tells others in its status answer (a wildcard listen address becomes the host name) */
+  metricsUrl?: string;
   registry: Registry;
+  /** this process's answer to the status request */
+  describe(): Promise<ServiceStatus>;
   stop(): Promise<void>;
 }
 
 const defaultsCollected = new WeakSet<Registry>();
+/** a status answer waits at most this long for a readiness check (callers wait about 1 s for all answers) */
+const STATUS_CHECK_TIMEOUT_MS = 500;
 
 /**
  * The service's metrics and health endpoints, when LT_METRICS_PORT is set: process metrics
- * (CPU, memory, event loop), `lt_service_info` and whatever the service's code counts.
+ * (CPU, memory, event loop), `lt_service_info` and whatever the service's code counts. With a
+ * NATS connection and a namespace, the process also answers the status request (`<ns>.status`),
+ * whether or not it serves metrics.
  */
 export async function startObservability(o: ObservabilityOptions): Promise<Observability> {
   const settings = loadMetricsSettings(o.env ?? process.env);
+  // trace spans, exported when LT_OTLP_ENDPOINT is set (one place for every service)
+  const tracing = await startTracing({ service: o.service, log: o.log, ...(o.env ? { env: o.env } : {}) });
   const registry = o.registry ?? processRegistry();
-  if (settings.port === 0) return { registry, stop: async () => undefined };
+  const instance = o.instance ?? `${hostname()}:${process.pid}`;
+  const checks = { ...(o.nc ? { nats: natsConnectionCheck(o.nc) } : {}), ...(o.ds ? { database: databaseCheck(o.ds) } : {}), ...o.checks };
+  const server = settings.port === 0 ? undefined : await listen(o, settings, registry, instance, checks);
+  const metricsUrl = server ? advertisedMetricsUrl(server.url) : undefined;
+  const startedAt = new Date();
+  const describe = async (): Promise<ServiceStatus> => ({
+    service: o.service,
+    instance,
+    version: packageVersion(),
+    startedAt: startedAt.toISOString(),
+    uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    pid: process.pid,
+    host: hostname(),
+    metricsUrl: metricsUrl ?? null,
+    // names only: collecting the values would read JetStream
+    metrics: server
+      ? registry
+          .getMetricsAsArray()
+          .map((m) => m.name)
+          .filter((n) => n.startsWith('lt_'))
+          .sort()
+      : [],
+    live: true,
+    ready: await checkReadiness(checks, STATUS_CHECK_TIMEOUT_MS),
+  });
+  const nc = o.nc;
+  const responder = o.ns && nc?.subscribe ? StatusResponder.start({ nc: { subscribe: nc.subscribe.bind(nc) }, ns: o.ns, log: o.log, describe }) : undefined;
+  // every service's URL shows the hub's queues (consumer lag, dead letters), not only its own
+  const untrackQueues = server && o.ns && isConnection(nc) ? trackHubQueues(nc, topology(o.ns)) : undefined;
+  return {
+    url: server?.url,
+    metricsUrl,
+    registry,
+    describe,
+    stop: async () => {
+      responder?.stop();
+      untrackQueues?.();
+      await server?.stop();
+      await tracing.stop();
+    },
+  };
+}
+
+async function listen(
+  o: ObservabilityOptions,
+  settings: MetricsSettings,
+  registry: Registry,
+  instance: string,
+  checks: Record<string, ReadinessCheck>,
+): Promise<MetricsServer> {
   if (!defaultsCollected.has(registry)) {
     collectDefaultMetrics({ register: registry });
     defaultsCollected.add(registry);
@@ -59,10 +126,10 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     registry === processRegistry()
       ? processGauge({ name: 'lt_service_info', help: 'This service process (always 1)', labelNames: ['service', 'instance', 'version'] })
       : undefined;
-  info?.set({ service: o.service, instance: o.instance ?? `${hostname()}:${process.pid}`, version: packageVersion() }, 1);
+  info?.set({ service: o.service, instance, version: packageVersion() }, 1);
+  if (registry === processRegistry()) trackReadiness(checks);
   let server: MetricsServer;
   try {
-    const checks = { ...(o.nc ? { nats: natsConnectionCheck(o.nc) } : {}), ...(o.ds ? { database: databaseCheck(o.ds) } : {}), ...o.checks };
     server = await MetricsServer.listen({ registry, host: settings.host, port: settings.port, checks });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -71,7 +138,7 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     throw new ConfigError('LT_METRICS_PORT', `port ${settings.port} on ${settings.host} ${why}: give each service process its own port, or 0 for none`);
   }
   o.log.info({ url: server.url }, 'metrics and health served');
-  return { url: server.url, registry, stop: () => server.stop() };
+  return server;
 }
 
 let version: string | undefined;
@@ -87,4 +154,9 @@ function packageVersion(): string {
     }
     if (dirname(dir) === dir) return (version = 'unknown');
   }
+}
+
+/** a whole NATS connection (not a test's stand-in that only reports whether it is closed) */
+function isConnection(nc: ObservabilityOptions['nc']): nc is NatsConnection {
+  return typeof (nc as Partial<NatsConnection> | undefined)?.request === 'function';
 }

@@ -13,6 +13,8 @@ import {
   type RecallBody,
   type StatusBody,
 } from '@lt/contracts';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { connectNats, destroyTopology, ensureTopology, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { LienThongClient, connect } from './client';
 import { buildEnvelope, sealEnvelope } from './envelope-builder';
@@ -459,5 +461,31 @@ describe('refusals', () => {
     await expect(a.recall('0190f0e2-7c4b-7d2a-8a3e-5f6a7b8c9d0e')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     // nothing reached the submit stream
     expect(await lastSeq()).toBe(before);
+  });
+});
+
+describe('trace context', () => {
+  it('writes a W3C traceparent on each submission: a fresh sampled one without a trace, the application span context under one', async () => {
+    const seen: string[] = [];
+    // a plain subscription sees what the SDK publishes on its submit subject, headers included
+    const sub = admin.subscribe(topo.submitSubject(A), { callback: (_err, m) => void seen.push(m.headers?.get('traceparent') ?? '') });
+    await admin.flush();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    try {
+      await a.sendDocument({ to: [B], body: doc('không có trace') });
+      const app = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+      const appContext = trace.setSpanContext(ROOT_CONTEXT, { ...app, traceFlags: TraceFlags.SAMPLED, isRemote: false });
+      await context.with(appContext, () => a.sendDocument({ to: [B], body: doc('trong trace của ứng dụng') }));
+      await admin.flush();
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      // no tracer registered: the SDK's span is the application's context itself, passed on
+      expect(seen[1]).toBe(`00-${app.traceId}-${app.spanId}-01`);
+      await takeAndAck(b, 2);
+      await takeAndAck(a, 2); // their 01
+    } finally {
+      sub.unsubscribe();
+      context.disable();
+    }
   });
 });

@@ -79,7 +79,8 @@ describe('csv import: hostile files (registry + gateway processes)', () => {
 
   it('still answers /health, and no service crashed', async () => {
     const r = await hub.http<{ status: string }>('GET', '/health', { token: null });
-    expect([r.status, r.body.status]).toEqual([200, 'ok']);
+    // only the registry and the gateway run here: /health is degraded by the services that do not
+    expect(r.body).toMatchObject({ nats: { ok: true }, postgres: { ok: true }, services: { registry: { live: true, ready: true }, gateway: { live: true, ready: true } } });
     expect(hub.deadServices()).toEqual([]);
   });
 

@@ -11,8 +11,9 @@ import { registerHubCommands } from './hub';
 import { registerEdxmlCommands } from './edxml';
 import { registerConnectorCommands } from './connector';
 import { registerMigrateCommands } from './migrate';
+import { registerBackupCommands } from './backup';
 
 export type CommandGroup = (program: Command, ctx: () => CliContext) => void;
 
 /** Each area registers its verbs here. */
-export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands, registerEdxmlCommands, registerConnectorCommands, registerMigrateCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [registerAgencyCommands, registerKeyCommands, registerTokenCommands, registerAuditCommands, registerDossierCommands, registerNatsCommands, registerMessagingCommands, registerHubCommands, registerEdxmlCommands, registerConnectorCommands, registerMigrateCommands, registerBackupCommands];

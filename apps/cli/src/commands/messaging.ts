@@ -20,6 +20,7 @@ import { keyPaths } from '@lt/platform';
 import { connect, type ConnectOptions, type InboxMessage, type LienThongClient, type SendResult, type TransferProgress } from '@lt/sdk';
 import type { CliContext } from '../context';
 import { terminalSafe } from '../terminal-text';
+import { runHubStatus } from './status';
 
 /**
  * Agency operator verbs over the SDK (NATS, not the gateway): send, inbox, status, recall.
@@ -135,29 +136,43 @@ export function registerMessagingCommands(program: Command, ctx: () => CliContex
       );
     });
 
+  // one verb, two uses: with --as an agency sends a document status; without, the hub's own status
+  const DOCUMENT_STATUS_OPTIONS = ['as', 'doc', 'from', 'code'] as const;
   program
     .command('status')
-    .description('send a status about a received document back to its sender')
-    .requiredOption('--as <code>', 'agency reporting the status')
-    .requiredOption('--doc <id>', 'envelope id of the document')
-    .requiredOption('--from <code>', 'its sender (who gets the status)')
-    .requiredOption('--code <code>', '01 arrived, 02 refused, 03 registered, 04 assigned, 05 in progress, 06 done, 15/16 recall agreed/refused')
+    .description("send a status about a received document back to its sender (--as ...); without --as: the hub's services, streams and consumers")
+    .option('--as <code>', 'agency reporting the status')
+    .option('--doc <id>', 'envelope id of the document')
+    .option('--from <code>', 'its sender (who gets the status)')
+    .option('--code <code>', '01 arrived, 02 refused, 03 registered, 04 assigned, 05 in progress, 06 done, 15/16 recall agreed/refused')
     .option('--description <text>', 'free text (at most 500 characters)')
     .option('--reason-code <code>', 'machine-readable reason, required with 02 (e.g. VALIDATION_FAILED)')
     .option('--key <file>', 'private key file (default: the demo key of --as)')
+    .option('--timeout <ms>', "hub status: how long to wait for the services' answers", '1000')
     .addHelpText(
       'after',
-      '\nThis sends a status. To follow the statuses of a document you sent, read your inbox\n(`lienthong inbox --as <you>`: statuses arrive there) or ask the audit log (`lienthong trace <id>`).',
+      '\nWith --as, --doc, --from and --code this sends a status. To follow the statuses of a document you sent, read your inbox\n(`lienthong inbox --as <you>`: statuses arrive there) or ask the audit log (`lienthong trace <id>`).\n\n' +
+        'Without them (operators, on the hub machine): every service process, live and ready, with its version, uptime and\n' +
+        'metrics URL, the streams, the consumers and the dead letters; exits 1 when a service is missing or not ready.',
     )
-    .action(async (o: AgencyOptions & { doc: string; from: string; code: string; description?: string; reasonCode?: string }) => {
+    .action(async (o: Partial<AgencyOptions> & { doc?: string; from?: string; code?: string; description?: string; reasonCode?: string; timeout: string }) => {
       const c = ctx();
-      const code = statusCodeOption(o.code);
+      const given = DOCUMENT_STATUS_OPTIONS.filter((k) => o[k] !== undefined);
+      if (given.length === 0) return runHubStatus(c, o.timeout);
+      const lacking = DOCUMENT_STATUS_OPTIONS.filter((k) => o[k] === undefined);
+      if (lacking.length) {
+        throw new LtError('VALIDATION_FAILED', `a document status needs ${lacking.map((k) => `--${k}`).join(', ')} too (without --as, --doc, --from and --code: the hub's status)`, {
+          field: lacking[0]!,
+        });
+      }
+      const [as, doc, from] = [o.as!, o.doc!, o.from!];
+      const code = statusCodeOption(o.code!);
       if (o.reasonCode !== undefined && !isErrorCode(o.reasonCode)) {
         throw new LtError('VALIDATION_FAILED', `--reason-code ${JSON.stringify(o.reasonCode)} is not a known error code`, { field: 'reasonCode' });
       }
-      await withClient(c, o, { ensureInbox: false }, async (lt) => {
-        const r = await lt.sendStatus({ id: o.doc, from: parseAgencyCode(o.from) }, code, { description: o.description, reasonCode: o.reasonCode });
-        c.print(sendResultJson(r), () => `status ${code} for ${o.doc} sent to ${o.from} as ${r.id}`);
+      await withClient(c, { as, key: o.key }, { ensureInbox: false }, async (lt) => {
+        const r = await lt.sendStatus({ id: doc, from: parseAgencyCode(from) }, code, { description: o.description, reasonCode: o.reasonCode });
+        c.print(sendResultJson(r), () => `status ${code} for ${doc} sent to ${from} as ${r.id}`);
       });
     });
 

@@ -11,7 +11,7 @@ import {
   type Topology,
 } from '@lt/contracts';
 import type { HubSigner } from '@lt/crypto';
-import { HubInboxWriter, type JetStreamPublisher } from '@lt/messaging';
+import { HubInboxWriter, type JetStreamPublisher, type TraceContext } from '@lt/messaging';
 import type { Outcome, Refuse, SubmissionFacts } from '../domain/decision';
 import { submissionDerivedId } from '../domain/derived-id';
 import { refusalEnvelope } from './refusal-envelope';
@@ -43,15 +43,15 @@ export class JetStreamDelivery {
     this.hubInbox = new HubInboxWriter(publisher, topo, signer);
   }
 
-  publish(o: Outcome, data: Uint8Array, routedAt: Date): Promise<unknown>[] {
+  publish(o: Outcome, data: Uint8Array, routedAt: Date, trace?: TraceContext): Promise<unknown>[] {
     switch (o.type) {
       case 'deliver':
-        return this.deliver(o, data, routedAt);
+        return this.deliver(o, data, routedAt, trace);
       case 'refuse':
-        return this.refuse(o, routedAt);
+        return this.refuse(o, routedAt, trace);
       case 'replay':
         return [
-          this.event('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], {
+          this.event('msg.replayed', o.facts, routedAt, o.envelopeId, [o.sender], trace, {
             envelopeId: o.envelopeId,
             from: o.sender,
             ...(o.kind ? { kind: o.kind } : {}),
@@ -63,7 +63,7 @@ export class JetStreamDelivery {
     }
   }
 
-  private deliver(o: Extract<Outcome, { type: 'deliver' }>, data: Uint8Array, routedAt: Date): Promise<unknown>[] {
+  private deliver(o: Extract<Outcome, { type: 'deliver' }>, data: Uint8Array, routedAt: Date, trace: TraceContext | undefined): Promise<unknown>[] {
     const env = o.envelope;
     // one header set for all copies: only the recipient differs (written out before each publish returns)
     const headers: InboxCopyHeaders = {
@@ -87,12 +87,12 @@ export class JetStreamDelivery {
     const pending: Promise<unknown>[] = o.copies.map((c) => {
       headers.to = c.recipient;
       headers.forwardedFrom = c.forwardedFrom;
-      return this.publisher.publishInboxCopy(this.topo.inboxSubject(c.recipient), data, inboxCopyMsgId(o.envelopeId, c.recipient), headers);
+      return this.publisher.publishInboxCopy(this.topo.inboxSubject(c.recipient), data, inboxCopyMsgId(o.envelopeId, c.recipient), headers, trace);
     });
     if (o.firstEnvelopeWithNumber && o.documentNumber) {
       const n = o.documentNumber;
       pending.push(
-        this.event('msg.flagged', o.facts, routedAt, o.envelopeId, [o.sender], {
+        this.event('msg.flagged', o.facts, routedAt, o.envelopeId, [o.sender], trace, {
           flag: 'duplicate-number',
           envelopeId: o.envelopeId,
           from: o.sender,
@@ -108,11 +108,11 @@ export class JetStreamDelivery {
     return pending;
   }
 
-  private refuse(o: Refuse, routedAt: Date): Promise<unknown>[] {
+  private refuse(o: Refuse, routedAt: Date, trace: TraceContext | undefined): Promise<unknown>[] {
     const bounced = o.bounceTo !== null;
     const agencies = [o.bounceTo ?? o.facts.subjectAgency].filter((c): c is string => !!c);
     const pending: Promise<unknown>[] = [
-      this.event('msg.rejected', o.facts, routedAt, o.envelopeId, agencies, {
+      this.event('msg.rejected', o.facts, routedAt, o.envelopeId, agencies, trace, {
         reasonCode: o.reasonCode,
         reason: o.reason,
         ...(o.from ? { from: o.from } : {}),
@@ -123,21 +123,21 @@ export class JetStreamDelivery {
         submitSeq: o.facts.seq,
       }),
     ];
-    if (o.bounceTo) pending.push(this.bounce(o, o.bounceTo, routedAt));
+    if (o.bounceTo) pending.push(this.bounce(o, o.bounceTo, routedAt, trace));
     return pending;
   }
 
   /** Status 02, hub-signed, into the authenticated sender's own inbox. */
-  private bounce(o: Refuse, sender: string, routedAt: Date): Promise<unknown> {
+  private bounce(o: Refuse, sender: string, routedAt: Date, trace: TraceContext | undefined): Promise<unknown> {
     const id = submissionDerivedId('refusal', o.facts);
     // an id that could not be read still gets a stable reference, derived from the submission
     const responseFor = o.envelopeId ?? submissionDerivedId('unreadable-envelope', o.facts);
     const refusal = refusalEnvelope({ id, hubAgency: this.hubAgency, sender, responseFor, reasonCode: o.reasonCode, reason: o.reason, at: routedAt });
-    return this.hubInbox.deliver(refusal, { submitSeq: o.facts.seq, responseFor, statusCode: refusal.body.statusCode });
+    return this.hubInbox.deliver(refusal, { submitSeq: o.facts.seq, responseFor, statusCode: refusal.body.statusCode }, trace);
   }
 
   /** A poison submission: its bytes to the dead-letter subject, and an event saying why. */
-  deadLetter(facts: SubmissionFacts, data: Uint8Array, reason: string, deliveries: number, at: Date): Promise<unknown>[] {
+  deadLetter(facts: SubmissionFacts, data: Uint8Array, reason: string, deliveries: number, at: Date, trace?: TraceContext): Promise<unknown>[] {
     const subject = this.topo.deadLetterSubject('submit');
     const h = {
       [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
@@ -147,8 +147,8 @@ export class JetStreamDelivery {
       [DEAD_LETTER_HEADERS.digest]: facts.digest,
     };
     return [
-      this.publisher.publish(subject, data, `submit:${facts.seq}:${facts.digest.slice(0, 16)}`, h),
-      this.event('msg.deadlettered', facts, at, undefined, facts.subjectAgency ? [facts.subjectAgency] : [], {
+      this.publisher.publish(subject, data, `submit:${facts.seq}:${facts.digest.slice(0, 16)}`, h, trace),
+      this.event('msg.deadlettered', facts, at, undefined, facts.subjectAgency ? [facts.subjectAgency] : [], trace, {
         reason,
         subject: facts.subject,
         deliveries,
@@ -165,6 +165,7 @@ export class JetStreamDelivery {
     at: Date,
     messageId: string | undefined,
     agencies: string[],
+    trace: TraceContext | undefined,
     data: HubEventMap[T],
   ): Promise<unknown> {
     const event: HubEventOf<T> = {
@@ -176,6 +177,6 @@ export class JetStreamDelivery {
       agencies,
       data,
     };
-    return this.publisher.publishEvent(event);
+    return this.publisher.publishEvent(event, trace);
   }
 }

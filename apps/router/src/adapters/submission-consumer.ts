@@ -1,8 +1,9 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Topology } from '@lt/contracts';
 import { DurableConsumerRunner, type BatchHandler, type NatsConnection } from '@lt/messaging';
+import { trackDeadLetterDepth } from '@lt/observability';
 import type { Logger } from '@lt/platform';
-import { trackDeadLetterDepth } from './dead-letter-metric';
+import { InboxBacklogMetric } from './inbox-backlog-metric';
 
 export interface SubmissionConsumerOptions {
   maxBatch: number;
@@ -23,6 +24,7 @@ const SERVER_MAX_DELIVER = 100_000;
 export class SubmissionConsumer {
   private runner?: DurableConsumerRunner;
   private untrackDeadLetters?: () => void;
+  private inboxBacklog?: InboxBacklogMetric;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -58,12 +60,15 @@ export class SubmissionConsumer {
     );
     await this.runner.start();
     this.untrackDeadLetters = trackDeadLetterDepth(this.nc, this.topo);
+    this.inboxBacklog = new InboxBacklogMetric(this.nc, this.topo, this.log);
+    this.inboxBacklog.start();
     await this.waitUntilPulling();
   }
 
   /** Stops pulling and waits for the batch in hand to be handed over. */
   async stop(): Promise<void> {
     this.untrackDeadLetters?.();
+    await this.inboxBacklog?.stop();
     await this.runner?.stop();
   }
 

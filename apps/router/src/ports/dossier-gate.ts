@@ -1,4 +1,5 @@
 import type { ApplyDossierRequest, ApplyDossierResult } from '@lt/contracts';
+import type { TraceContext } from '@lt/messaging';
 
 /**
  * The dossier service owns the one-stop-shop lifecycle: the router asks it, after every other
@@ -7,7 +8,8 @@ import type { ApplyDossierRequest, ApplyDossierResult } from '@lt/contracts';
  * service being down (UNAVAILABLE, TIMEOUT) is an outage, and the submission waits for it.
  */
 export interface DossierGate {
-  apply(req: ApplyDossierRequest): Promise<ApplyDossierResult>;
+  /** `trace`: the submission's routing span, which the dossier service's span continues */
+  apply(req: ApplyDossierRequest, trace?: TraceContext): Promise<ApplyDossierResult>;
 }
 
 export const DOSSIER_GATE = Symbol('DOSSIER_GATE');

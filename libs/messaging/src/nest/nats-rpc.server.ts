@@ -3,7 +3,9 @@ import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandl
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
+import { context as otelContext } from '@opentelemetry/api';
 import { decodeRpcRequest, isSafeReplySubject, respondRpc } from '../rpc';
+import { endSpan, SpanKind, startSpan, traceContextOf, type TraceContext } from '../trace-context';
 
 /** `@MessagePattern('agency.import', { [PER_REPLICA]: true })`: served on `<subject>.<replicaId>` by this replica alone. */
 export const PER_REPLICA = 'perReplica';
@@ -19,10 +21,15 @@ export interface NatsRpcServerOptions {
   replicaId?: string;
 }
 
-/** The RPC context handed to @MessagePattern handlers (`@Ctx()`): the subject and the request's headers. */
-export class NatsRpcContext extends BaseRpcContext<[string, MsgHdrs?]> {
+/** The RPC context handed to @MessagePattern handlers (`@Ctx()`): the subject, the request's headers and its trace. */
+export class NatsRpcContext extends BaseRpcContext<[string, MsgHdrs?, TraceContext?]> {
   getSubject(): string {
     return this.args[0];
+  }
+
+  /** The context of this request's server span (child of the caller's trace): what a handler's own publishes continue. */
+  getTrace(): TraceContext {
+    return this.args[2] ?? otelContext.active();
   }
 
   /** A request header (exact name), undefined when absent or empty. */
@@ -91,14 +98,22 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       this.o.log.warn({ subject, reply: msg.reply }, 'rpc request with a non-inbox reply subject dropped');
       return;
     }
-    void (async () => {
+    // the caller's trace (traceparent header) continues in a server span; bound as the active
+    // context for handlers in a process with a context manager
+    const { span, ctx } = startSpan(`rpc ${subject}`, SpanKind.SERVER, traceContextOf(msg.headers), () => ({
+      'rpc.system': 'nats',
+      'messaging.destination.name': subject,
+    }));
+    void otelContext.with(ctx, async () => {
       try {
-        const out = await handler(decodeRpcRequest(msg), new NatsRpcContext([subject, msg.headers]));
+        const out = await handler(decodeRpcRequest(msg), new NatsRpcContext([subject, msg.headers, ctx]));
         respondRpc(msg, { result: await lastValueFrom(this.transformToObservable(out), { defaultValue: undefined }) });
+        endSpan(span);
       } catch (e) {
         if (toLtError(e).code === 'INTERNAL') this.o.log.error({ err: e, subject }, 'rpc handler failed');
         respondRpc(msg, { error: e });
+        endSpan(span, e);
       }
-    })();
+    });
   }
 }

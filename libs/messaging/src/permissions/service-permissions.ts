@@ -1,4 +1,6 @@
 import { attachmentSubjects, type Topology } from '@lt/contracts';
+import { serviceStatusSubject } from '@lt/observability';
+import { hubDurables } from '@lt/observability';
 import type { UserPermissions } from './agency-permissions';
 
 /**
@@ -48,6 +50,8 @@ function durable(stream: string, name: string): string[] {
 function ownBucket(stream: string, subjects: string): string[] {
   return [
     `$JS.API.STREAM.CREATE.${stream}`,
+    // scaling its replicas to LT_STREAM_REPLICAS
+    `$JS.API.STREAM.UPDATE.${stream}`,
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.PURGE.${stream}`,
     `$JS.API.STREAM.MSG.GET.${stream}`,
@@ -61,27 +65,38 @@ function ownBucket(stream: string, subjects: string): string[] {
   ];
 }
 
-/** `ensureTopology` on a hub already set up: stream and bucket info, nothing that changes them. */
+/**
+ * `ensureTopology` on a hub already set up: stream and bucket info, nothing that changes them;
+ * and the info of the hub's durable consumers, whose lag every service reports (trackHubQueues).
+ */
 function topologyCheck(topo: Topology): string[] {
   return [
     '$JS.API.INFO',
     ...Object.values(topo.streams).map((s) => `$JS.API.STREAM.INFO.${s}`),
     `$JS.API.STREAM.INFO.KV_${topo.kvAgencies}`,
     `$JS.API.STREAM.INFO.KV_${topo.kvTokenRevocations}`,
+    ...hubDurables(topo).map(({ stream, consumer }) => `$JS.API.CONSUMER.INFO.${stream}.${consumer}`),
   ];
 }
 
 export function servicePermissions(topo: Topology, role: ServiceRole): UserPermissions {
   const rpc = (service: string, method = '>') => `${topo.ns}.rpc.${service}.${method}`;
   const replies = '_INBOX.>';
-  const publish = (allow: string[]): UserPermissions => ({ publish: { allow: [...topologyCheck(topo), ...allow] }, subscribe: { allow: [replies] } });
+  // every service process answers the status request (`lienthong status`, the gateway's /health)
+  const status = serviceStatusSubject(topo.ns);
+  const publish = (allow: string[]): UserPermissions => ({
+    publish: { allow: [...topologyCheck(topo), ...allow] },
+    subscribe: { allow: [replies, status] },
+    allowResponses: true,
+  });
   // answering a request is allowed only on the reply subject of that request, not on `_INBOX.>` at large
-  const serve = (p: UserPermissions, service: string): UserPermissions => ({ ...p, subscribe: { allow: [replies, rpc(service)] }, allowResponses: true });
+  const serve = (p: UserPermissions, service: string): UserPermissions => ({ ...p, subscribe: { allow: [replies, status, rpc(service)] }, allowResponses: true });
   const kv = kvRead(topo.kvAgencies);
   switch (role) {
     case 'operator':
       return {
-        publish: { allow: [`${topo.ns}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>'] },
+        // $JS.SNAPSHOT.>: answering snapshot chunks and sending restore chunks (`lienthong backup`, `restore`)
+        publish: { allow: [`${topo.ns}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', '$JS.SNAPSHOT.>'] },
         subscribe: { allow: [replies] },
       };
     case 'registry':
@@ -98,6 +113,8 @@ export function servicePermissions(topo: Topology, role: ServiceRole): UserPermi
         topo.deadLetterWildcard,
         rpc('dossier', 'apply'),
         attachmentSubjects(topo).bind,
+        // the agencies' inbox backlog (lt_inbox_backlog_messages): each consumer's info, one paged list
+        `$JS.API.CONSUMER.LIST.${topo.streams.inbox}`,
       ]);
     case 'audit':
       return serve(
@@ -108,7 +125,7 @@ export function servicePermissions(topo: Topology, role: ServiceRole): UserPermi
       // owns the object store and its index; answers agencies on `<ns>.att.>` and the router's bind
       const att = attachmentSubjects(topo);
       const p = publish([...ownBucket(`OBJ_${att.bucket}`, `$O.${att.bucket}.>`), ...ownBucket(`KV_${att.index}`, `$KV.${att.index}.>`)]);
-      return { ...p, subscribe: { allow: [replies, att.wildcard, att.bind] }, allowResponses: true };
+      return { ...p, subscribe: { allow: [replies, status, att.wildcard, att.bind] }, allowResponses: true };
     }
     case 'dossier':
       return serve(publish([...kv, topo.inboxWildcard, topo.eventWildcard]), 'dossier');
@@ -123,6 +140,8 @@ export function servicePermissions(topo: Topology, role: ServiceRole): UserPermi
         rpc('dossier', 'get'),
         rpc('dossier', 'list'),
         rpc('dossier', 'report'),
+        // its /health asks every service process for its status
+        status,
       ]);
     }
   }

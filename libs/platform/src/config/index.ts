@@ -5,7 +5,7 @@ export { envInt, type Parser } from './parsers';
 export { CONFIG_SCHEMA, readVariable, type ConfigName, type ConfigReader, type ConfigSection, type ConfigValue, type ConfigVariable } from './schema';
 export { HUB_CONFIG, loadConfig, type HubConfig } from './hub-config';
 export { loadRouterSettings, type BroadcastCaps, type RouterSettings, type VerifyMode } from './router-settings';
-export { loadStreamLimits, type StreamLimit, type StreamLimits } from './stream-limits';
+export { loadStreamLimits, loadStreamReplicas, loadStreamSettings, type StreamLimit, type StreamLimits } from './stream-limits';
 export { loadAuditSettings, type AuditSettings } from './audit-settings';
 export { loadDossierSettings, type DossierSettings } from './dossier-settings';
 export { loadCliSettings, type CliSettings } from './cli-settings';

@@ -39,8 +39,8 @@ export interface ConfigVariable<T> {
 const variable = <T>(v: ConfigVariable<T>): ConfigVariable<T> => v;
 
 const SERVICES: ConfigReader[] = ['gateway', 'registry', 'router', 'audit', 'dossier'];
-/** who creates and updates the streams (ensureTopology with loadStreamLimits) */
-const STREAM_SETUP: ConfigReader[] = ['registry', 'router', 'audit', 'npm start'];
+/** who creates and updates the streams (ensureTopology with loadStreamSettings; the CLI: `lienthong hub init`) */
+const STREAM_SETUP: ConfigReader[] = ['registry', 'router', 'audit', 'npm start', 'cli'];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /**
@@ -134,6 +134,14 @@ export const CONFIG_SCHEMA = {
     meaning:
       'Size limit of the inbox stream (MiB). When it is full the router delivers nothing more and keeps the submissions (retried with backoff) until copies age out; no copy is dropped to make room.',
     parser: integer(1, 16 * 1024 * 1024),
+  }),
+  LT_STREAM_REPLICAS: variable({
+    section: 'hub',
+    readBy: [...STREAM_SETUP, 'attachments'],
+    default: '1',
+    meaning:
+      'Replicas of every JetStream stream and bucket of the hub (submit, inbox, events, dead letters, the agency and token buckets, the attachment store). 3 on a three-node cluster (deploy/compose.yaml), so the loss of one NATS node loses nothing; 1 on a single server. An existing stream is scaled to this count at the next start.',
+    parser: oneOf(['1', '3', '5'] as const),
   }),
   LT_SUBMIT_MAX_MB: variable({
     section: 'hub',
@@ -248,6 +256,15 @@ export const CONFIG_SCHEMA = {
     default: '127.0.0.1',
     meaning: 'Address the metrics port listens on (0.0.0.0 for a Prometheus server on another machine).',
     parser: text,
+  }),
+  LT_OTLP_ENDPOINT: variable({
+    section: 'hub',
+    readBy: [...SERVICES, 'attachments'],
+    default: '',
+    defaultDoc: 'none: no spans are recorded (trace context still travels in the NATS headers)',
+    meaning:
+      'Base URL of an OpenTelemetry collector taking OTLP over HTTP (e.g. `http://otel-collector:4318`): set, the service records its spans and exports them to `<url>/v1/traces`, service name = the hub service.',
+    parser: optionalUrl('http', 'https'),
   }),
   GATEWAY_PORT: variable({
     section: 'gateway',

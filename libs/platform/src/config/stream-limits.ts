@@ -38,3 +38,13 @@ export function loadStreamLimits(env: Env = process.env): StreamLimits {
     deadLetter: { maxBytes: readVariable(env, 'LT_DLQ_MAX_MB') * MIB, maxAgeMs: readVariable(env, 'LT_DLQ_MAX_AGE_DAYS') * DAY_MS },
   };
 }
+
+/** Replicas of each stream and bucket on the NATS cluster: 1, 3 or 5 (LT_STREAM_REPLICAS). */
+export function loadStreamReplicas(env: Env = process.env): number {
+  return Number(readVariable(env, 'LT_STREAM_REPLICAS'));
+}
+
+/** Everything ensureTopology needs from the environment: `ensureTopology(nc, topo, { ...loadStreamSettings(), onNote })`. */
+export function loadStreamSettings(env: Env = process.env): { limits: StreamLimits; replicas: number } {
+  return { limits: loadStreamLimits(env), replicas: loadStreamReplicas(env) };
+}

@@ -1,5 +1,6 @@
 import type { PubAck } from '@nats-io/jetstream';
-import { streamLimitHit } from '@lt/messaging';
+import { context as otelContext } from '@opentelemetry/api';
+import { endSpan, ensureTrace, SpanKind, startSpan, streamLimitHit, traceHeaders } from '@lt/messaging';
 import {
   LtError,
   toLtError,
@@ -184,10 +185,21 @@ export class EnvelopeSender {
 
   private async publish<B>(envelope: Envelope<B>, bytes: Uint8Array): Promise<SendResult<B>> {
     const subject = this.submitSubject;
+    // a PRODUCER span under the application's active trace (its own tracer's, if it registered
+    // one); without any trace, a fresh traceparent all the same, so the hub's spans of this
+    // envelope share one trace id
+    const { span, ctx } = startSpan('submit', SpanKind.PRODUCER, otelContext.active(), () => ({
+      'messaging.system': 'nats',
+      'messaging.destination.name': subject,
+      'lt.envelope_id': envelope.id,
+    }));
+    const headers = traceHeaders(ensureTrace(ctx));
     let ack: PubAck;
     try {
-      ack = await this.conn.js.publish(subject, bytes, { msgID: envelope.id, expect: { streamName: this.conn.topo.streams.submit } });
+      ack = await this.conn.js.publish(subject, bytes, { msgID: envelope.id, expect: { streamName: this.conn.topo.streams.submit }, headers });
+      endSpan(span);
     } catch (err) {
+      endSpan(span, err);
       const message = (err as Error).message ?? String(err);
       const full = streamLimitHit(err);
       if (full) {

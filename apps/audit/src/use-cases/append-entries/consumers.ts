@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Topology } from '@lt/contracts';
-import { DurableConsumerRunner, type JsMsg } from '@lt/messaging';
+import { DurableConsumerRunner, startBatchSpans, type JsMsg } from '@lt/messaging';
 import type { Logger } from '@lt/platform';
 import { entryFromEvent, entryFromInboxCopy, isOwnReceipt, type StreamMessage } from '../../domain/entry';
 import type { LogWriter } from './log-writer';
@@ -83,6 +83,8 @@ export class LogConsumers {
   }
 
   private async handle(batch: JsMsg[], source: 'event' | 'inbox'): Promise<void> {
+    // one span per message, child of the trace it carries (the router's), ended at the commit
+    const spans = startBatchSpans(source === 'event' ? 'audit append event' : 'audit append inbox copy', batch);
     const drafts = [];
     const stream = source === 'event' ? this.topo.streams.events : this.topo.streams.inbox;
     for (const m of batch) {
@@ -101,8 +103,10 @@ export class LogConsumers {
         for (let i = 0; i < batch.length - 1; i++) batch[i].ack();
         const confirmed = await batch[batch.length - 1].ackAck().catch(() => false);
         if (!confirmed) this.log.warn({ source, size: batch.length }, 'batch ack not confirmed; its messages may be redelivered and absorbed');
+        spans.end();
       },
       (err) => {
+        spans.end(err);
         this.log.error({ err: (err as Error).message, source, size: batch.length }, 'append failed; batch will be redelivered');
         for (const m of batch) m.nak(this.opts.retryDelayMs ?? 2_000);
       },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LtError, toLtError } from '@lt/contracts';
 import { sha256Hex } from '@lt/crypto';
-import { streamLimitHit, type JsMsg } from '@lt/messaging';
+import { endSpan, SpanKind, startSpan, streamLimitHit, traceContextOf, type JsMsg, type Span, type TraceContext } from '@lt/messaging';
 import { CLOCK, LOGGER, type Clock, type Logger } from '@lt/platform';
 import type { AwaitingSignature, Deliver, Outcome, Refuse, RoutingDecision, Submission, SubmissionFacts } from '../../domain/decision';
 import {
@@ -77,6 +77,10 @@ interface Item {
   sub: Submission;
   /** refused for its agency's rate, decided once when the submission first arrives */
   overRate: Refuse | null;
+  /** the routing span, child of the sender's trace (non-recording when tracing is off), ended when settled */
+  span: Span;
+  /** what the submission's copies, events and dossier request carry on */
+  trace: TraceContext;
 }
 
 type Settled = { ok: true } | { ok: false; err: LtError | Error };
@@ -133,9 +137,15 @@ export class SubmissionProcessor {
    * registered and the one before it published: at most three batches are in hand.
    */
   readonly handle = async (batch: JsMsg[]): Promise<void> => {
-    const items = batch.map((m) => {
+    const items = batch.map((m): Item => {
       const sub = toSubmission(m);
-      return { m, sub, overRate: this.rateVerdict(m, sub) };
+      const { span, ctx } = startSpan('router route', SpanKind.CONSUMER, traceContextOf(m.headers), () => ({
+        'messaging.system': 'nats',
+        'messaging.destination.name': m.subject,
+        'lt.submit_seq': sub.seq,
+        'lt.delivery': m.info.deliveryCount,
+      }));
+      return { m, sub, overRate: this.rateVerdict(m, sub), span, trace: ctx };
     });
     let decided: Decided | Error;
     try {
@@ -266,11 +276,11 @@ export class SubmissionProcessor {
     this.stats.batches++;
     const { items, live, failed } = d;
     // 3. every publish of the batch in flight together
-    outcomes = await this.gateDossiers(outcomes);
+    outcomes = await this.gateDossiers(outcomes, live);
     if (outcomes.some(namesUploads)) outcomes = await this.bindAttachments(outcomes);
     const routedAt = this.clock.now();
     const pending: Promise<unknown>[] = [];
-    outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt)));
+    outcomes.forEach((o, i) => pending.push(...this.out.publish(o, live[i]!.sub.data, routedAt, live[i]!.trace)));
     await Promise.all(pending);
     const writtenAtMs = Date.now();
     await this.crash.afterPublish?.(items.map((i) => i.m));
@@ -281,6 +291,7 @@ export class SubmissionProcessor {
     // i.e. per submission at low rates.) stop() flushes the connection so none is left unsent.
     for (const it of live) it.m.ack();
     for (const [it, err] of failed) await this.settleFailure(it, err);
+    endRoutingSpans(live, outcomes);
     this.count(outcomes);
     recordRoutingOutcomes(outcomes, writtenAtMs);
     this.logOutcomes(outcomes);
@@ -291,18 +302,21 @@ export class SubmissionProcessor {
    * documents, so one request each is fine). A refusal becomes a bounced 02 with the service's
    * code; an outage throws, and the batch is retried later: nothing is delivered half-checked.
    */
-  private async gateDossiers(outcomes: Outcome[]): Promise<Outcome[]> {
+  private async gateDossiers(outcomes: Outcome[], live: Item[]): Promise<Outcome[]> {
     return Promise.all(
-      outcomes.map(async (o): Promise<Outcome> => {
+      outcomes.map(async (o, i): Promise<Outcome> => {
         if (o.type !== 'deliver' || o.envelope.kind !== 'dossier') return o;
         try {
-          const r = await this.dossiers.apply({
-            envelope: o.envelope as never,
-            envelopeId: o.envelopeId,
-            from: o.sender,
-            to: o.copies.map((c) => c.recipient),
-            receivedAt: new Date(o.facts.receivedAtMs).toISOString(),
-          });
+          const r = await this.dossiers.apply(
+            {
+              envelope: o.envelope as never,
+              envelopeId: o.envelopeId,
+              from: o.sender,
+              to: o.copies.map((c) => c.recipient),
+              receivedAt: new Date(o.facts.receivedAtMs).toISOString(),
+            },
+            live[i]!.trace,
+          );
           const forwarded = new Map(o.copies.map((c) => [c.recipient, c.forwardedFrom]));
           return {
             ...o,
@@ -357,6 +371,7 @@ export class SubmissionProcessor {
       // a full stream is logged once per batch (finish); per submission it would flood the log
       if (!full) this.log.warn({ err: err.message, submitSeq: it.sub.seq, deliveries, retryInMs: delay }, 'submission not routed; will be redelivered');
       safeNak(it.m, delay);
+      endSpan(it.span, err);
       return;
     }
     try {
@@ -368,7 +383,7 @@ export class SubmissionProcessor {
         subjectAgency: null,
       };
       const reason = `${err instanceof LtError ? `${err.code}: ` : ''}${err.message}`;
-      await Promise.all(this.out.deadLetter(facts, it.sub.data, reason, deliveries, this.clock.now()));
+      await Promise.all(this.out.deadLetter(facts, it.sub.data, reason, deliveries, this.clock.now(), it.trace));
       await it.m.ackAck();
       this.stats.deadLettered++;
       this.log.error({ submitSeq: it.sub.seq, deliveries, reason }, 'submission dead-lettered');
@@ -376,6 +391,7 @@ export class SubmissionProcessor {
       this.log.error({ err: (dlqErr as Error).message, submitSeq: it.sub.seq }, 'dead-lettering failed; will be redelivered');
       safeNak(it.m, this.opts.nakMaxMs);
     }
+    endSpan(it.span, err);
   }
 
   private count(outcomes: Outcome[]): void {
@@ -420,6 +436,21 @@ export class SubmissionProcessor {
 /** A delivery whose envelope names attachments uploaded to the hub (they carry an id). */
 function namesUploads(o: Outcome): boolean {
   return o.type === 'deliver' && o.envelope.attachments !== undefined && o.envelope.attachments.some((a) => a.id !== undefined);
+}
+
+/** Ends the routing spans of a published batch with what became of each submission. */
+function endRoutingSpans(live: Item[], outcomes: Outcome[]): void {
+  live.forEach((it, i) => {
+    const o = outcomes[i]!;
+    if (it.span.isRecording()) {
+      it.span.setAttributes({
+        'lt.outcome': o.type,
+        ...(o.envelopeId ? { 'lt.envelope_id': o.envelopeId } : {}),
+        ...(o.type === 'deliver' ? { 'lt.copies': o.copies.length } : o.type === 'refuse' ? { 'lt.reason_code': o.reasonCode } : {}),
+      });
+    }
+    it.span.end();
+  });
 }
 
 /** A nak on a dropped connection throws; the ack wait brings the message back anyway. */
