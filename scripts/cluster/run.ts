@@ -583,7 +583,7 @@ async function auditChecks(nc: NatsConnection, topo: Topology, dbUrl: string, ex
       let pending = 0;
       for (const [stream, durable] of [
         [topo.streams.events, topo.consumers.audit],
-        [topo.streams.inbox, 'audit-inbox'],
+        [topo.streams.inbox, topo.consumers.auditInbox],
         [topo.streams.submit, topo.consumers.router],
       ] as const) {
         const i = await jsm.consumers.info(stream, durable);

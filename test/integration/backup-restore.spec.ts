@@ -11,7 +11,7 @@ import { importPublicKey, signEnvelope } from '@lt/crypto';
 import { createTestDatabase, openDataSource, serviceRoleName, SERVICE_DB_ROLES, type TestDatabase } from '@lt/database';
 import { connectNats, ensureTopology, namespaceStreams, openAgencyKv, type NatsConnection } from '@lt/messaging';
 import { createLogger, ensureHubKeys, loadHubKey, loadHubPublicKeys, loadOrCreateDatabaseSecrets, rotateHubKey } from '@lt/platform';
-import { createAuditService, AUDIT_INBOX_CONSUMER, type AuditService } from '../../apps/audit/src';
+import { createAuditService, type AuditService } from '../../apps/audit/src';
 import { createRouterService, type RouterService } from '../../apps/router/src';
 import { documentEnvelope, testAgency, type TestAgency } from '../../apps/router/src/testing/fixtures';
 import { runRestore } from '../../apps/cli/src/backup/backup';
@@ -284,7 +284,7 @@ describe('lienthong backup and restore', () => {
     await waitFor('the restored submit stream drained', async () => (await jsm.streams.info(topo.streams.submit)).state.messages === 0);
     const audited = async () => {
       for (const [stream, durable] of [
-        [topo.streams.inbox, AUDIT_INBOX_CONSUMER],
+        [topo.streams.inbox, topo.consumers.auditInbox],
         [topo.streams.events, topo.consumers.audit],
       ] as const) {
         const i = await jsm.consumers.info(stream, durable);

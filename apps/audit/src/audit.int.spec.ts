@@ -25,7 +25,6 @@ import { createLogger, newEd25519KeyFile, type KeyFile } from '@lt/platform';
 import { AgencyDirectory, verifyInbound } from '@lt/sdk';
 import { verifyBundleFile, verifyConsistencyProof, verifyInclusionProof, verifyReceipt } from '@lt/audit-log';
 import { createAuditService, type AuditService } from './index';
-import { AUDIT_INBOX_CONSUMER } from './use-cases/append-entries/consumers';
 import { fakeJws, hubEvent, inboxHeaders, type CopySpec } from './testing/fixtures';
 
 const A = '000.00.00.H41';
@@ -200,13 +199,13 @@ describe('audit service (real PostgreSQL and NATS)', () => {
     await svc.stop();
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.delete(topo.streams.events, topo.consumers.audit);
-    await jsm.consumers.delete(topo.streams.inbox, AUDIT_INBOX_CONSUMER);
+    await jsm.consumers.delete(topo.streams.inbox, topo.consumers.auditInbox);
     svc = newService();
     await svc.start();
     // wait until the new consumers have delivered everything again
     await waitFor('redelivery', async () => {
       const e = await jsm.consumers.info(topo.streams.events, topo.consumers.audit);
-      const i = await jsm.consumers.info(topo.streams.inbox, AUDIT_INBOX_CONSUMER);
+      const i = await jsm.consumers.info(topo.streams.inbox, topo.consumers.auditInbox);
       return e.num_pending === 0 && e.num_ack_pending === 0 && i.num_pending === 0 && i.num_ack_pending === 0;
     });
     expect(await entryCount()).toBe(total);

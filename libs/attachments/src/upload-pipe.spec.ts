@@ -31,7 +31,7 @@ describe('UploadPipe', () => {
 
 describe('loadAttachmentSettings', () => {
   it('defaults to 2 GiB, 100 per envelope, 24 h unbound, the inbox max age', () => {
-    expect(loadAttachmentSettings({})).toEqual({ maxBytes: 2 * 1024 ** 3, maxPerEnvelope: 100, unboundTtlMs: 86_400_000, retentionMs: 30 * 86_400_000, sweepIntervalMs: 300_000 });
+    expect(loadAttachmentSettings({})).toEqual({ maxBytes: 2 * 1024 ** 3, maxPerEnvelope: 100, unboundTtlMs: 86_400_000, retentionMs: 30 * 86_400_000, sweepIntervalMs: 300_000, replicas: 1 });
   });
 
   it('refuses a per-envelope count over the envelope limit', () => {

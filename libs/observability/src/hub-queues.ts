@@ -4,8 +4,6 @@ import type { Topology } from '@lt/contracts';
 import { trackConsumerBacklog } from './consumer-lag';
 import { processGauge } from './process-metrics';
 
-/** the audit service's durable on the inbox stream (every delivered copy) */
-const AUDIT_INBOX_CONSUMER = 'audit-inbox';
 const READ_TIMEOUT_MS = 1_000;
 
 /** The hub's durable consumers, by stream: what every service reports the lag of. */
@@ -13,7 +11,7 @@ export function hubDurables(topo: Topology): Array<{ stream: string; consumer: s
   return [
     { stream: topo.streams.submit, consumer: topo.consumers.router },
     { stream: topo.streams.events, consumer: topo.consumers.audit },
-    { stream: topo.streams.inbox, consumer: AUDIT_INBOX_CONSUMER },
+    { stream: topo.streams.inbox, consumer: topo.consumers.auditInbox },
   ];
 }
 

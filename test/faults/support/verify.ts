@@ -200,7 +200,7 @@ export async function auditConsumersIdle(nc: NatsConnection, topo: Topology): Pr
   let pending = 0;
   for (const [stream, durable] of [
     [topo.streams.events, topo.consumers.audit],
-    [topo.streams.inbox, 'audit-inbox'],
+    [topo.streams.inbox, topo.consumers.auditInbox],
   ] as const) {
     const i = await jsm.consumers.info(stream, durable);
     pending += i.num_pending + i.num_ack_pending;

@@ -11,7 +11,8 @@ export interface Topology {
   readonly kvAgencies: string;
   /** KV bucket of revoked bearer-token ids (key = jti), watched by every gateway */
   readonly kvTokenRevocations: string;
-  readonly consumers: { readonly router: string; readonly audit: string; readonly dossier: string };
+  /** durable consumers of the hub: router (submit), audit (events), auditInbox (inbox: every delivered copy), dossier */
+  readonly consumers: { readonly router: string; readonly audit: string; readonly auditInbox: string; readonly dossier: string };
   submitSubject(fromCode: string): string;
   inboxSubject(toCode: string): string;
   eventSubject(type: string): string;
@@ -33,7 +34,7 @@ export function topology(ns = 'lt'): Topology {
     streams: { submit: `${up}_SUBMIT`, inbox: `${up}_INBOX`, events: `${up}_EVENTS`, deadLetter: `${up}_DLQ` },
     kvAgencies: `${ns}-agencies`,
     kvTokenRevocations: `${ns}-token-revocations`,
-    consumers: { router: 'router', audit: 'audit', dossier: 'dossier' },
+    consumers: { router: 'router', audit: 'audit', auditInbox: 'audit-inbox', dossier: 'dossier' },
     submitSubject: (fromCode) => `${ns}.submit.${codeToSubjectTokens(fromCode)}`,
     inboxSubject: (toCode) => `${ns}.inbox.${codeToSubjectTokens(toCode)}`,
     eventSubject: (type) => `${ns}.evt.${type}`,

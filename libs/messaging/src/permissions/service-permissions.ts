@@ -118,7 +118,7 @@ export function servicePermissions(topo: Topology, role: ServiceRole): UserPermi
       ]);
     case 'audit':
       return serve(
-        publish([...durable(topo.streams.events, topo.consumers.audit), ...durable(topo.streams.inbox, 'audit-inbox'), ...kv, topo.inboxWildcard]),
+        publish([...durable(topo.streams.events, topo.consumers.audit), ...durable(topo.streams.inbox, topo.consumers.auditInbox), ...kv, topo.inboxWildcard]),
         'audit',
       );
     case 'attachments': {

@@ -5,9 +5,6 @@ import type { Logger } from '@lt/platform';
 import { entryFromEvent, entryFromInboxCopy, isOwnReceipt, type StreamMessage } from '../../domain/entry';
 import type { LogWriter } from './log-writer';
 
-/** Durable consumer names: `audit` on the events stream, `audit-inbox` on the inbox stream. */
-export const AUDIT_INBOX_CONSUMER = 'audit-inbox';
-
 export function toStreamMessage(m: JsMsg, stream: string = m.info.stream): StreamMessage {
   const headers: Record<string, string> = {};
   if (m.headers) for (const k of m.headers.keys()) headers[k] = m.headers.get(k);
@@ -66,7 +63,7 @@ export class LogConsumers {
       ),
       new DurableConsumerRunner(
         this.nc,
-        { ...common, stream: this.topo.streams.inbox, durable: AUDIT_INBOX_CONSUMER },
+        { ...common, stream: this.topo.streams.inbox, durable: this.topo.consumers.auditInbox },
         (b) => this.handle(b, 'inbox'),
         this.log,
       ),
