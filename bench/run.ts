@@ -18,14 +18,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connect, type LienThongClient } from '@lt/sdk';
+import type { LienThongClient } from '@lt/sdk';
 import type { NatsConnection } from '@lt/messaging';
-import pino from 'pino';
 import { attachmentServiceEnv, attachmentStreams, runAttachmentsBench, type AttachmentsResults } from './suite/attachments';
-import { PUBLISH_TIMEOUT_MS, rawJetStream, rawPostgres } from './suite/baselines';
+import { rawJetStream, rawPostgres } from './suite/baselines';
 import { loadBenchConfig, type BenchConfig } from './suite/config';
 import { runConnectorBench, type ConnectorResults } from './suite/connector';
-import { benchDirectory, createInboxConsumers, importDirectory, registerSenders, type Sender } from './suite/directory';
+import { benchDirectory, connectSenders, createInboxConsumers, importDirectory, registerSenders, type Sender } from './suite/directory';
 import { BenchHub, repoRoot } from './suite/hub';
 import { InboxWatcher } from './suite/inbox-watch';
 import { findProcesses, natsServerPort, processArgs, type TrackedProcess } from './suite/procstat';
@@ -194,23 +193,7 @@ async function main(): Promise<number> {
     const agencyNc = await hub.connect('lienthong-bench-agencies');
     const watchNc = await hub.connect('lienthong-bench-inbox-watch');
     connections.push(agencyNc, watchNc);
-    const sdkLog = pino({ level: 'warn' }, pino.destination(2));
-    for (const s of senders) {
-      clients.push(
-        await connect({
-          nc: agencyNc,
-          ns: hub.ns,
-          agencyCode: s.code,
-          privateJwk: s.key.privateJwk,
-          keyId: s.key.keyId,
-          alg: s.key.alg,
-          ensureInbox: false,
-          autoArrived: false,
-          publishTimeoutMs: PUBLISH_TIMEOUT_MS,
-          logger: sdkLog,
-        }),
-      );
-    }
+    clients.push(...(await connectSenders(agencyNc, hub.ns, senders)));
     say(`${clients.length} SDK clients connected (directory loaded from KV by each)`);
     watcher = await InboxWatcher.start(watchNc, hub.topo);
 

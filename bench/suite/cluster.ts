@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { connectNats, type NatsConnection } from '@lt/messaging';
-import { connect, type LienThongClient } from '@lt/sdk';
+import type { LienThongClient } from '@lt/sdk';
 import { which } from '../../scripts/lib/infra';
 import { NatsCluster, NatsNode, waitForMetaLeader } from '../../scripts/cluster/nats-cluster';
-import { PUBLISH_TIMEOUT_MS, rawJetStream } from './baselines';
+import { rawJetStream } from './baselines';
 import type { BenchConfig } from './config';
-import { benchDirectory, createInboxConsumers, importDirectory, registerSenders } from './directory';
+import { benchDirectory, connectSenders, createInboxConsumers, importDirectory, registerSenders } from './directory';
 import { BenchHub } from './hub';
 import { InboxWatcher } from './inbox-watch';
 import type { TrackedProcess } from './procstat';
@@ -114,23 +113,7 @@ async function runLeg(
     const agencyNc = await hub.connect('lienthong-bench-agencies');
     const watchNc = await hub.connect('lienthong-bench-inbox-watch');
     connections.push(agencyNc, watchNc);
-    const sdkLog = pino({ level: 'warn' }, pino.destination(2));
-    for (const s of senders) {
-      clients.push(
-        await connect({
-          nc: agencyNc,
-          ns: hub.ns,
-          agencyCode: s.code,
-          privateJwk: s.key.privateJwk,
-          keyId: s.key.keyId,
-          alg: s.key.alg,
-          ensureInbox: false,
-          autoArrived: false,
-          publishTimeoutMs: PUBLISH_TIMEOUT_MS,
-          logger: sdkLog,
-        }),
-      );
-    }
+    clients.push(...(await connectSenders(agencyNc, hub.ns, senders)));
     watcher = await InboxWatcher.start(watchNc, hub.topo);
     let pgPids: number[] = [];
     const processes: TrackedProcess[] = [

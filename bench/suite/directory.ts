@@ -3,7 +3,9 @@ import type { ImportResult, Topology } from '@lt/contracts';
 import { importSyntheticDirectory, registerSyntheticKeys, syntheticDirectory, syntheticTierCounts, type SyntheticAgency } from '@lt/directory';
 import type { NatsConnection } from '@lt/messaging';
 import { issueLocalToken, type KeyFile } from '@lt/platform';
-import { inboxConsumerConfig } from '@lt/sdk';
+import pino from 'pino';
+import { connect, inboxConsumerConfig, type LienThongClient } from '@lt/sdk';
+import { PUBLISH_TIMEOUT_MS } from './baselines';
 import { ADMIN_TIMEOUT_MS } from './hub';
 
 /**
@@ -81,4 +83,27 @@ export async function createInboxConsumers(nc: NatsConnection, topo: Topology, c
   for (let i = 0; i < codes.length; i += 64) {
     await Promise.all(codes.slice(i, i + 64).map((code) => jsm.consumers.add(topo.streams.inbox, inboxConsumerConfig(topo, code))));
   }
+}
+
+/** One SDK client per sender on a shared connection: sending only (no inbox, no automatic 01). */
+export async function connectSenders(nc: NatsConnection, ns: string, senders: Sender[]): Promise<LienThongClient[]> {
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const clients: LienThongClient[] = [];
+  for (const s of senders) {
+    clients.push(
+      await connect({
+        nc,
+        ns,
+        agencyCode: s.code,
+        privateJwk: s.key.privateJwk,
+        keyId: s.key.keyId,
+        alg: s.key.alg,
+        ensureInbox: false,
+        autoArrived: false,
+        publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+        logger,
+      }),
+    );
+  }
+  return clients;
 }

@@ -465,7 +465,7 @@ describe('refusals', () => {
 });
 
 describe('trace context', () => {
-  it('writes a W3C traceparent on each submission: a fresh sampled one without a trace, the application span context under one', async () => {
+  it('writes a W3C traceparent on a submission sent under the application trace, and no header without one', async () => {
     const seen: string[] = [];
     // a plain subscription sees what the SDK publishes on its submit subject, headers included
     const sub = admin.subscribe(topo.submitSubject(A), { callback: (_err, m) => void seen.push(m.headers?.get('traceparent') ?? '') });
@@ -478,7 +478,8 @@ describe('trace context', () => {
       await context.with(appContext, () => a.sendDocument({ to: [B], body: doc('trong trace của ứng dụng') }));
       await admin.flush();
       expect(seen).toHaveLength(2);
-      expect(seen[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      // no trace in the application, none invented (the router starts one when the hub records spans)
+      expect(seen[0]).toBe('');
       // no tracer registered: the SDK's span is the application's context itself, passed on
       expect(seen[1]).toBe(`00-${app.traceId}-${app.spanId}-01`);
       await takeAndAck(b, 2);
